@@ -1,0 +1,95 @@
+/* cmd.h: the command table and what every command gets: the home, its
+ * configuration, the store and the catalog, opened as its row asks. */
+#ifndef SETUPLINK_CMD_H
+#define SETUPLINK_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "store/store.h"
+#include "util/config.h"
+#include "util/util.h"
+
+/* What a command needs opened before it runs. */
+#define CMD_HOME	0x01	/* an existing home and its configuration */
+#define CMD_STORE	0x02	/* the database (implies CMD_HOME) */
+#define CMD_CATALOG	0x04	/* the connector catalog */
+#define CMD_INTAKE	0x08	/* exit 75, not 78, for a missing home */
+#define CMD_DURABLE	0x10	/* synchronous=FULL */
+
+struct cmd_ctx {
+	struct home	 home;
+	struct config	 cfg;
+	struct store	*st;
+	struct catalog	*cat;
+	const char	*home_opt;
+};
+
+struct cmd_entry {
+	const char	*name;		/* "draft new" */
+	const char	*args;		/* usage after the name */
+	const char	*help;		/* one line */
+	int		 flags;
+	int		(*exec)(struct cmd_ctx *, int argc, char **argv,
+			    char **errstr);
+};
+
+extern const struct cmd_entry cmd_table[];
+extern const size_t cmd_table_size;
+
+int	 cmd_run(int argc, char **argv);
+void	 cmd_usage(FILE *);
+void	 cmd_entry_usage(const struct cmd_entry *, FILE *);
+int	 cmd_open(struct cmd_ctx *, int flags, char **errstr);
+void	 cmd_close(struct cmd_ctx *);
+
+/*
+ * Parse a command's options with getopt_long; -h/--help prints the
+ * entry's usage.  Returns -1 when parsing is over (optind set), 'h' for
+ * help, '?' for a bad option, else the option character.
+ */
+struct option;
+int	 cmd_getopt(int argc, char **argv, const char *shortopts,
+	     const struct option *longopts);
+int	 cmd_help(const char *name);	/* prints usage, returns 0 */
+int	 cmd_bad_usage(char **errstr, const char *name, const char *what);
+int	 cmd_parse_id(const char *s, const char *what, int64_t *id, char **errstr);
+
+/* JSON out: one document on stdout. */
+void	 json_out(json_t *);		/* prints and frees */
+json_t	*json_time(int64_t);		/* RFC 3339 UTC, or null for 0 */
+json_t	*json_str_or_null(const char *);
+bool	 utf8_text(const char *, size_t);
+
+/* Commands, one file each. */
+int	cmd_init(struct cmd_ctx *, int, char **, char **);
+int	cmd_connectors(struct cmd_ctx *, int, char **, char **);
+int	cmd_connector_show(struct cmd_ctx *, int, char **, char **);
+int	cmd_draft_new(struct cmd_ctx *, int, char **, char **);
+int	cmd_draft_list(struct cmd_ctx *, int, char **, char **);
+int	cmd_draft_show(struct cmd_ctx *, int, char **, char **);
+int	cmd_draft_set(struct cmd_ctx *, int, char **, char **);
+int	cmd_draft_rm(struct cmd_ctx *, int, char **, char **);
+int	cmd_draft_export(struct cmd_ctx *, int, char **, char **);
+int	cmd_skills(struct cmd_ctx *, int, char **, char **);
+/* Weak while their files are being written; the dispatcher refuses a NULL. */
+#define CMD_WEAK __attribute__((weak))
+int	cmd_link_create(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_link_list(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_link_revoke(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_outbox_list(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_outbox_flush(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_intake(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_quarantine_list(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_quarantine_show(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_quarantine_retry(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_log(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_key_import(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_key_list(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+int	cmd_key_export(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
+/* The TUI (tui/tui.h); weak until it is linked in. */
+int	tui_main(struct cmd_ctx *, char **errstr) CMD_WEAK;
+
+#endif

@@ -1,0 +1,241 @@
+/* db.c: opening the SQLite database (WAL, busy timeout, foreign keys),
+ * the prepared-statement cache, transactions, and the one place where a
+ * SQLite result code becomes a setuplink status. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/private.h"
+
+int
+db_error(struct store *st, int rc, const char *what, char **errstr)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return errorf(errstr, EX_TEMPFAIL, "the database is locked by "
+		    "another setuplink (%s); try again in a moment", what);
+	case SQLITE_FULL:
+		return errorf(errstr, EX_TEMPFAIL, "the disk is full (%s); "
+		    "free some space and try again", what);
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+		return errorf(errstr, EX_TEMPFAIL, "the database failed (%s): "
+		    "%s; try again", what, sqlite3_errstr(rc));
+	case SQLITE_CONSTRAINT:
+		return errorf(errstr, EX_DATAERR, "%s: %s", what,
+		    st != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	default:
+		return errorf(errstr, EX_SOFTWARE, "database error (%s): %s",
+		    what, st != NULL ? sqlite3_errmsg(st->db) :
+		    sqlite3_errstr(rc));
+	}
+}
+
+sqlite3_stmt *
+db_prepare(struct store *st, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	size_t i, slot = STMT_CACHE;
+
+	for (i = 0; i < STMT_CACHE; i++) {
+		if (st->cache[i].sql == sql) {
+			sqlite3_reset(st->cache[i].stmt);
+			sqlite3_clear_bindings(st->cache[i].stmt);
+			return st->cache[i].stmt;
+		}
+		if (st->cache[i].sql == NULL && slot == STMT_CACHE)
+			slot = i;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &stmt, NULL) != SQLITE_OK)
+		fatalx("bad SQL (%s): %s", sqlite3_errmsg(st->db), sql);
+	if (slot == STMT_CACHE) {
+		slot = (size_t)(((uintptr_t)sql >> 4) % STMT_CACHE);
+		sqlite3_finalize(st->cache[slot].stmt);
+	}
+	st->cache[slot].sql = sql;
+	st->cache[slot].stmt = stmt;
+	return stmt;
+}
+
+int
+db_step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
+    char **errstr)
+{
+	int rc;
+
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(st, rc, what, errstr);
+	return 0;
+}
+
+char *
+db_text(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s;
+
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return NULL;
+	s = sqlite3_column_text(stmt, col);
+	return xstrdup(s != NULL ? (const char *)s : "");
+}
+
+static int
+exec(struct store *st, const char *sql, const char *what, char **errstr)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return db_error(st, rc, what, errstr);
+	return 0;
+}
+
+int
+store_open(const char *path, int flags, int timeout_ms, struct store **out,
+    char **errstr)
+{
+	struct store *st;
+	int rc, oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int rv;
+
+	*out = NULL;
+	if (flags & STORE_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	else if (access(path, F_OK) != 0)
+		return errorf(errstr, EX_CONFIG, "no database at %s: run "
+		    "setuplink init first", path);
+	st = xcalloc(1, sizeof *st);
+	st->path = xstrdup(path);
+	if ((rc = sqlite3_open_v2(path, &st->db, oflags, NULL)) != SQLITE_OK) {
+		rv = errorf(errstr, rc == SQLITE_CANTOPEN ? EX_CONFIG :
+		    EX_TEMPFAIL, "cannot open the database %s: %s", path,
+		    sqlite3_errstr(rc));
+		goto fail;
+	}
+	chmod(path, 0600);
+	sqlite3_busy_timeout(st->db, timeout_ms);
+	sqlite3_extended_result_codes(st->db, 1);
+	/* WAL lets the TUI read while the intake writes. */
+	if ((rv = exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode",
+	    errstr)) != 0)
+		goto fail;
+	if ((rv = exec(st, (flags & STORE_DURABLE) ?
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON" :
+	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+	    "setting pragmas", errstr)) != 0)
+		goto fail;
+	if ((rv = migrate(st, errstr)) != 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	store_close(&st);
+	return rv;
+}
+
+void
+store_close(struct store **stp)
+{
+	struct store *st = *stp;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+	*stp = NULL;
+}
+
+/*
+ * BEGIN IMMEDIATE takes the write lock now, so two writers never both
+ * read and then fail to upgrade; waiting past the busy timeout is a
+ * temporary failure.
+ */
+int
+store_begin(struct store *st, char **errstr)
+{
+	int rv;
+
+	if (st->depth > 0)
+		return errorf(errstr, EX_SOFTWARE, "nested transaction");
+	if ((rv = exec(st, "BEGIN IMMEDIATE", "starting a transaction",
+	    errstr)) != 0)
+		return rv;
+	st->depth = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *st, char **errstr)
+{
+	int rv;
+
+	if ((rv = exec(st, "COMMIT", "committing", errstr)) != 0) {
+		store_rollback(st);
+		return rv;
+	}
+	st->depth = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (st->depth > 0 || !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->depth = 0;
+}
+
+int
+db_tx_enter(struct store *st, bool *mine, char **errstr)
+{
+	*mine = st->depth == 0;
+	return *mine ? store_begin(st, errstr) : 0;
+}
+
+int
+db_tx_leave(struct store *st, bool mine, int rv, char **errstr)
+{
+	if (!mine)
+		return rv;
+	if (rv != 0) {
+		store_rollback(st);
+		return rv;
+	}
+	return store_commit(st, errstr);
+}
+
+int64_t
+store_data_version(struct store *st)
+{
+	sqlite3_stmt *s = db_prepare(st, "PRAGMA data_version");
+	int64_t v = -1;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s = db_prepare(st, "PRAGMA user_version");
+	int v = -1;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return v;
+}

@@ -1,0 +1,343 @@
+/* link.c: setup links.  Only the SHA-256 of a token is stored; the state
+ * a reader sees is derived, so a link past its expiry reads as expired
+ * with no job running. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/private.h"
+
+static const char *state_names[] = {
+	"pending", "used", "expired", "revoked", "bounced"
+};
+static const char *require_names[] = {
+	"any", "signed", "encrypted", "signed+encrypted"
+};
+
+const char *
+link_state_name(enum link_state s)
+{
+	return state_names[s];
+}
+
+const char *
+link_require_name(enum link_require r)
+{
+	return require_names[r];
+}
+
+int
+link_require_parse(const char *s, enum link_require *r)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(require_names); i++) {
+		if (strcmp(s, require_names[i]) == 0) {
+			*r = (enum link_require)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static enum link_state
+state_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < nitems(state_names); i++) {
+		if (strcmp(s, state_names[i]) == 0)
+			return (enum link_state)i;
+	}
+	return LINK_REVOKED;
+}
+
+int
+link_create(struct store *st, const struct link_new *ln, int64_t *id,
+    char **errstr)
+{
+	static const char sql[] = "INSERT INTO links (draft, token_hash, "
+	    "recipient, created, expires, require, signer, note, message_id, "
+	    "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char fsql[] = "INSERT INTO link_fields (link, pos, key, "
+	    "prefill) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	size_t i;
+	bool mine;
+	int rv;
+
+	if ((rv = db_tx_enter(st, &mine, errstr)) != 0)
+		return rv;
+	s = db_prepare(st, "SELECT 1 FROM drafts WHERE id = ? AND "
+	    "deleted IS NULL");
+	sqlite3_bind_int64(s, 1, ln->draft);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		rv = errorf(errstr, EX_NOINPUT, "there is no draft %lld: see "
+		    "setuplink draft list", (long long)ln->draft);
+		goto out;
+	}
+	sqlite3_reset(s);
+	s = db_prepare(st, sql);
+	sqlite3_bind_int64(s, 1, ln->draft);
+	sqlite3_bind_text(s, 2, ln->token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, ln->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, time_now());
+	sqlite3_bind_int64(s, 5, ln->expires);
+	sqlite3_bind_text(s, 6, require_names[ln->require], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, ln->signer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, ln->note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, ln->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, ln->created_by, -1, SQLITE_STATIC);
+	if ((rv = db_step_done(st, s, "creating a link", errstr)) != 0)
+		goto out;
+	*id = sqlite3_last_insert_rowid(st->db);
+	for (i = 0; i < ln->nfields; i++) {
+		s = db_prepare(st, fsql);
+		sqlite3_bind_int64(s, 1, *id);
+		sqlite3_bind_int64(s, 2, (int64_t)i);
+		sqlite3_bind_text(s, 3, ln->fields[i], -1, SQLITE_STATIC);
+		if (ln->prefill != NULL)
+			sqlite3_bind_text(s, 4, ln->prefill[i], -1,
+			    SQLITE_STATIC);
+		if ((rv = db_step_done(st, s, "creating a link", errstr)) != 0)
+			goto out;
+	}
+	rv = audit_add(st, ln->created_by, "link create", ln->draft, *id,
+	    ln->to, errstr);
+out:
+	return db_tx_leave(st, mine, rv, errstr);
+}
+
+int
+link_set_message_id(struct store *st, int64_t id, const char *msgid,
+    char **errstr)
+{
+	sqlite3_stmt *s = db_prepare(st,
+	    "UPDATE links SET message_id = ? WHERE id = ?");
+
+	sqlite3_bind_text(s, 1, msgid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	return db_step_done(st, s, "updating a link", errstr);
+}
+
+#define LINK_COLS "id, draft, recipient, created, expires, require, " \
+	"signer, note, message_id, state, ended, created_by"
+
+static int
+link_fields_read(struct store *st, struct link *l, char **errstr)
+{
+	static const char sql[] = "SELECT key, prefill FROM link_fields "
+	    "WHERE link = ? ORDER BY pos";
+	sqlite3_stmt *s = db_prepare(st, sql);
+	int rc;
+
+	sqlite3_bind_int64(s, 1, l->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		l->fields = xreallocarray(l->fields, l->nfields + 1,
+		    sizeof *l->fields);
+		l->prefill = xreallocarray(l->prefill, l->nfields + 1,
+		    sizeof *l->prefill);
+		l->fields[l->nfields] = db_text(s, 0);
+		l->prefill[l->nfields] = db_text(s, 1);
+		l->nfields++;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_error(st, rc, "reading a link",
+	    errstr);
+}
+
+static struct link *
+link_row(sqlite3_stmt *s)
+{
+	struct link *l = xcalloc(1, sizeof *l);
+	char *req, *state;
+
+	l->id = sqlite3_column_int64(s, 0);
+	l->draft = sqlite3_column_int64(s, 1);
+	l->to = db_text(s, 2);
+	l->created = sqlite3_column_int64(s, 3);
+	l->expires = sqlite3_column_int64(s, 4);
+	req = db_text(s, 5);
+	if (req == NULL || link_require_parse(req, &l->require) != 0)
+		l->require = REQUIRE_SIGNED_ENCRYPTED;	/* fail closed */
+	free(req);
+	l->signer = db_text(s, 6);
+	l->note = db_text(s, 7);
+	l->message_id = db_text(s, 8);
+	state = db_text(s, 9);
+	l->state = state_parse(state);
+	free(state);
+	l->ended = sqlite3_column_int64(s, 10);
+	l->created_by = db_text(s, 11);
+	if (l->state == LINK_PENDING && time_now() >= l->expires)
+		l->state = LINK_EXPIRED;
+	return l;
+}
+
+static int
+link_one(struct store *st, const char *sql, const char *arg, int64_t id,
+    struct link **out, const char *what, char **errstr)
+{
+	sqlite3_stmt *s = db_prepare(st, sql);
+	struct link *l;
+	int rc, rv;
+
+	*out = NULL;
+	if (arg != NULL)
+		sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			return errorf(errstr, EX_NOINPUT, "%s", what);
+		return db_error(st, rc, "reading a link", errstr);
+	}
+	l = link_row(s);
+	sqlite3_reset(s);
+	if ((rv = link_fields_read(st, l, errstr)) != 0) {
+		link_free(&l);
+		return rv;
+	}
+	*out = l;
+	return 0;
+}
+
+int
+link_get(struct store *st, int64_t id, struct link **out, char **errstr)
+{
+	static const char sql[] = "SELECT " LINK_COLS " FROM links WHERE id = ?";
+	char *what = xprintf("there is no link %lld: see setuplink link list",
+	    (long long)id);
+	int rv = link_one(st, sql, NULL, id, out, what, errstr);
+
+	free(what);
+	return rv;
+}
+
+int
+link_find_token(struct store *st, const char *hash, struct link **out,
+    char **errstr)
+{
+	static const char sql[] =
+	    "SELECT " LINK_COLS " FROM links WHERE token_hash = ?";
+
+	return link_one(st, sql, hash, 0, out, "no link has this token",
+	    errstr);
+}
+
+int
+link_find_message_id(struct store *st, const char *msgid, struct link **out,
+    char **errstr)
+{
+	static const char sql[] =
+	    "SELECT " LINK_COLS " FROM links WHERE message_id = ?";
+
+	return link_one(st, sql, msgid, 0, out, "no link sent this message",
+	    errstr);
+}
+
+int
+link_list(struct store *st, int64_t draft, struct link ***out, size_t *np,
+    char **errstr)
+{
+	static const char all[] = "SELECT " LINK_COLS " FROM links ORDER BY id";
+	static const char one[] =
+	    "SELECT " LINK_COLS " FROM links WHERE draft = ? ORDER BY id";
+	struct link **v = NULL;
+	sqlite3_stmt *s;
+	size_t n = 0, i;
+	int rc, rv = 0;
+
+	s = db_prepare(st, draft ? one : all);
+	if (draft)
+		sqlite3_bind_int64(s, 1, draft);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n++] = link_row(s);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		rv = db_error(st, rc, "listing links", errstr);
+	for (i = 0; rv == 0 && i < n; i++)
+		rv = link_fields_read(st, v[i], errstr);
+	if (rv != 0) {
+		links_free(&v, n);
+		n = 0;
+	}
+	*out = v;
+	*np = n;
+	return rv;
+}
+
+int
+link_revoke(struct store *st, int64_t id, const char *by, char **errstr)
+{
+	struct link *l = NULL;
+	bool mine;
+	int rv;
+
+	if ((rv = db_tx_enter(st, &mine, errstr)) != 0)
+		return rv;
+	if ((rv = link_get(st, id, &l, errstr)) != 0)
+		goto out;
+	if (l->state != LINK_PENDING) {
+		rv = errorf(errstr, EX_DATAERR, "link %lld is %s, not pending: "
+		    "only a pending link can be revoked", (long long)id,
+		    link_state_name(l->state));
+		goto out;
+	}
+	if ((rv = link_mark(st, id, LINK_REVOKED, errstr)) == 0)
+		rv = audit_add(st, by, "link revoke", l->draft, id, NULL,
+		    errstr);
+out:
+	link_free(&l);
+	return db_tx_leave(st, mine, rv, errstr);
+}
+
+int
+link_mark(struct store *st, int64_t id, enum link_state state, char **errstr)
+{
+	static const char sql[] =
+	    "UPDATE links SET state = ?, ended = ? WHERE id = ?";
+	sqlite3_stmt *s = db_prepare(st, sql);
+
+	if (state == LINK_EXPIRED)
+		return errorf(errstr, EX_SOFTWARE, "expiry is not stored");
+	sqlite3_bind_text(s, 1, state_names[state], -1, SQLITE_STATIC);
+	if (state != LINK_PENDING)
+		sqlite3_bind_int64(s, 2, time_now());
+	sqlite3_bind_int64(s, 3, id);
+	return db_step_done(st, s, "updating a link", errstr);
+}
+
+void
+link_free(struct link **lp)
+{
+	struct link *l = *lp;
+
+	if (l == NULL)
+		return;
+	free(l->to);
+	strv_free(&l->fields, l->nfields);
+	strv_free(&l->prefill, l->nfields);
+	free(l->signer);
+	free(l->note);
+	free(l->message_id);
+	free(l->created_by);
+	free(l);
+	*lp = NULL;
+}
+
+void
+links_free(struct link ***vp, size_t n)
+{
+	size_t i;
+
+	if (*vp == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		link_free(&(*vp)[i]);
+	free(*vp);
+	*vp = NULL;
+}

@@ -1,0 +1,35 @@
+/* private.h: what stays inside store/: the database handle, prepared
+ * statement cache and the helpers every store file uses. */
+#ifndef SETUPLINK_STORE_PRIVATE_H
+#define SETUPLINK_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+#include "util/util.h"
+
+#define STMT_CACHE 64
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	int		 depth;		/* open store_begin() transactions */
+	struct {
+		const char	*sql;	/* static text: pointer compared */
+		sqlite3_stmt	*stmt;
+	} cache[STMT_CACHE];
+};
+
+/* A cached prepared statement, reset and cleared of bindings. */
+sqlite3_stmt *db_prepare(struct store *, const char *sql);
+/* Turn a SQLite result into our status: BUSY, FULL, IOERR, NOMEM are 75. */
+int	 db_error(struct store *, int rc, const char *what, char **errstr);
+/* Run one statement to completion (no rows wanted). */
+int	 db_step_done(struct store *, sqlite3_stmt *, const char *what, char **errstr);
+/* Enter/leave a transaction unless the caller already holds one. */
+int	 db_tx_enter(struct store *, bool *mine, char **errstr);
+int	 db_tx_leave(struct store *, bool mine, int rv, char **errstr);
+char	*db_text(sqlite3_stmt *, int col);	/* copy or NULL */
+int	 migrate(struct store *, char **errstr);
+
+#endif

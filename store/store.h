@@ -1,0 +1,298 @@
+/* store.h: what tui/, mailer/ and the commands may call in store/, the one
+ * owner of setuplink's data.  No SQLite type or SQL text crosses this line. */
+#ifndef SETUPLINK_STORE_H
+#define SETUPLINK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Connector catalog (catalog.c, validate.c) ---- */
+
+enum field_type {
+	FT_STRING, FT_INTEGER, FT_SECRET, FT_FILE, FT_ENUM, FT_BOOLEAN,
+	FT_URL, FT_EMAIL
+};
+
+struct field_def {
+	char		*key;
+	char		*label;
+	char		*help;
+	enum field_type	 type;
+	bool		 required;
+	bool		 secret;	/* secret type, or a secret file */
+	char		*dflt;		/* canonical, or NULL */
+	char		**choices;	/* FT_ENUM */
+	size_t		 nchoices;
+	char		*method;	/* choice of the method field, or NULL */
+	int64_t		 min, max;	/* FT_INTEGER range */
+	int64_t		 max_size;	/* FT_FILE, bytes; 0: the config's */
+};
+
+struct connector {
+	char		*key;
+	char		*name;
+	char		*category;
+	char		*description;
+	char		*method_field;	/* key of the enum choosing auth, or NULL */
+	struct field_def *fields;
+	size_t		 nfields;
+	char		*origin;	/* "shipped" or the file it came from */
+};
+
+struct catalog {
+	struct connector *v;
+	size_t		 n;
+};
+
+const char *field_type_name(enum field_type);
+/* Load the shipped definitions, then dir's *.json (may be NULL or absent). */
+int	 catalog_load(const char *dir, struct catalog **, char **errstr);
+/* Parse one definition (JSON text); origin names it in errors. */
+int	 catalog_parse(const char *json, size_t len, const char *origin,
+	     struct connector *, char **errstr);
+void	 catalog_free(struct catalog **);
+const struct connector *catalog_find(const struct catalog *, const char *key);
+const struct field_def *connector_field(const struct connector *, const char *key); /* any case */
+/* Is the field one the chosen method (may be NULL) counts? */
+bool	 field_applies(const struct connector *, const struct field_def *, const char *method);
+char	*connector_to_json(const struct connector *);	/* connector show --json */
+
+/*
+ * Check a value for a field and return it in canonical form (booleans as
+ * "true"/"false", integers without sign or zeros).  An empty value is
+ * valid and means "clear".  The error names the field and the rule, never
+ * the value.  max_file is the config's limit for file fields.
+ */
+int	 field_validate(const struct field_def *, const char *value, size_t len,
+	     int64_t max_file, char **canon, char **errstr);
+
+/* ---- The database (db.c) ---- */
+
+struct store;
+
+#define STORE_CREATE	0x1	/* create the file and schema if needed */
+#define STORE_DURABLE	0x2	/* synchronous=FULL (the intake) */
+
+/*
+ * Open the database.  timeout_ms bounds how long a writer waits for
+ * another; past it a write is EX_TEMPFAIL.  Migrations run here.
+ */
+int	 store_open(const char *path, int flags, int timeout_ms,
+	     struct store **, char **errstr);
+void	 store_close(struct store **);
+int	 store_begin(struct store *, char **errstr);	/* BEGIN IMMEDIATE */
+int	 store_commit(struct store *, char **errstr);
+void	 store_rollback(struct store *);
+int	 store_schema_version(struct store *);
+/* A number that changes when another connection commits (TUI refresh). */
+int64_t	 store_data_version(struct store *);
+
+/* ---- Drafts and fields (draft.c) ---- */
+
+enum source_kind { SOURCE_ADMIN, SOURCE_REPLY };
+
+struct source {
+	enum source_kind kind;
+	char		*from;		/* sender or admin address */
+	int64_t		 at;
+	int64_t		 link;		/* 0: none */
+	char		*signed_by;	/* 40-hex primary fingerprint or NULL */
+	bool		 encrypted;
+};
+
+struct field_value {
+	char		*key;
+	char		*value;		/* NULL: never set or cleared */
+	size_t		 len;		/* value's length (files may hold NULs) */
+	bool		 set;		/* has a source */
+	struct source	 src;
+};
+
+struct draft {
+	int64_t		 id;
+	char		*name;
+	char		*connector;
+	int64_t		 created;
+	int64_t		 updated;	/* last write to the draft */
+	struct field_value *fields;	/* one per connector field, catalog order,
+					   then unknown keys stored earlier */
+	size_t		 nfields;
+};
+
+struct draft_summary {
+	int64_t		 id;
+	char		*name;
+	char		*connector;
+	int64_t		 created;
+	int64_t		 updated;
+	bool		 complete;
+	char		**missing;
+	size_t		 nmissing;
+	int		 pending_links;
+};
+
+/* One requested write: key and canonical value (NULL or "" clears). */
+struct field_write {
+	const char	*key;
+	const char	*value;
+	size_t		 len;
+};
+
+/* A field's history entry, newest first. */
+struct field_history {
+	char		*value;		/* NULL when cleared */
+	size_t		 len;
+	struct source	 src;
+	bool		 removed;	/* value wiped by draft rm */
+};
+
+int	 draft_create(struct store *, const struct connector *, const char *name,
+	     const char *admin_from, int64_t *id, char **errstr);
+/* EX_NOINPUT when there is no such draft. */
+int	 draft_get(struct store *, const struct catalog *, int64_t id,
+	     struct draft **, char **errstr);
+int	 draft_list(struct store *, const struct catalog *,
+	     struct draft_summary **, size_t *n, char **errstr);
+void	 draft_summaries_free(struct draft_summary **, size_t);
+/*
+ * Write fields with one source, all or none, inside the caller's
+ * transaction when one is open (store_begin), else in its own.  Values
+ * must already be validated.  replaced[i] (may be NULL) tells whether
+ * write i replaced an earlier value.
+ */
+int	 draft_write(struct store *, int64_t id, const struct field_write *, size_t n,
+	     const struct source *, bool *replaced, char **errstr);
+int	 draft_history(struct store *, int64_t id, const char *key,
+	     struct field_history **, size_t *n, char **errstr);
+void	 draft_history_free(struct field_history **, size_t);
+/* Revoke pending links, wipe values, keep the audit entry. */
+int	 draft_remove(struct store *, int64_t id, const char *admin, char **errstr);
+void	 draft_free(struct draft **);
+const struct field_value *draft_value(const struct draft *, const char *key);
+/*
+ * Is the draft complete?  *missing (may be NULL) gets the keys still
+ * missing: with methods and none chosen, the method field and every
+ * method's required fields.
+ */
+bool	 draft_complete(const struct connector *, const struct draft *,
+	     char ***missing, size_t *nmissing);
+
+/* ---- Setup links (link.c) ---- */
+
+enum link_state {
+	LINK_PENDING, LINK_USED, LINK_EXPIRED, LINK_REVOKED, LINK_BOUNCED
+};
+
+enum link_require {
+	REQUIRE_ANY, REQUIRE_SIGNED, REQUIRE_ENCRYPTED, REQUIRE_SIGNED_ENCRYPTED
+};
+
+struct link {
+	int64_t		 id;
+	int64_t		 draft;
+	char		*to;
+	int64_t		 created;
+	int64_t		 expires;
+	char		**fields;
+	char		**prefill;	/* per field: the value the form was sent
+					   with (non-secret), or NULL */
+	size_t		 nfields;
+	enum link_require require;
+	char		*signer;	/* pinned fingerprint or NULL */
+	char		*note;
+	char		*message_id;	/* of the setup email, without <> */
+	enum link_state	 state;		/* derived: expiry applies when read */
+	int64_t		 ended;		/* when used/revoked/bounced; 0 */
+	char		*created_by;
+};
+
+struct link_new {
+	int64_t		 draft;
+	const char	*to;
+	int64_t		 expires;
+	const char	*const *fields;
+	const char	*const *prefill;	/* may be NULL */
+	size_t		 nfields;
+	enum link_require require;
+	const char	*signer;
+	const char	*note;
+	const char	*message_id;
+	const char	*token_hash;	/* sha256 hex of the token */
+	const char	*created_by;
+};
+
+const char *link_state_name(enum link_state);
+const char *link_require_name(enum link_require);
+int	 link_require_parse(const char *, enum link_require *);
+/* Inside the caller's transaction when one is open, else its own. */
+int	 link_create(struct store *, const struct link_new *, int64_t *id, char **errstr);
+int	 link_set_message_id(struct store *, int64_t id, const char *msgid, char **errstr);
+int	 link_get(struct store *, int64_t id, struct link **, char **errstr);
+/* EX_NOINPUT when no link has that token hash. */
+int	 link_find_token(struct store *, const char *token_hash, struct link **, char **errstr);
+int	 link_find_message_id(struct store *, const char *msgid, struct link **, char **errstr);
+/* draft 0: every link. */
+int	 link_list(struct store *, int64_t draft, struct link ***, size_t *n, char **errstr);
+/* EX_DATAERR naming the state when the link is not pending. */
+int	 link_revoke(struct store *, int64_t id, const char *by, char **errstr);
+int	 link_mark(struct store *, int64_t id, enum link_state, char **errstr);
+void	 link_free(struct link **);
+void	 links_free(struct link ***, size_t);
+
+/* ---- Processed messages and the intake log (message.c) ---- */
+
+enum outcome { OUTCOME_ACCEPTED, OUTCOME_REJECTED, OUTCOME_IGNORED };
+
+struct message_record {
+	int64_t		 id;
+	int64_t		 at;
+	char		*message_id;	/* Message-ID, or sha256:HEX of the bytes */
+	char		*sender;
+	int64_t		 link;		/* 0: none */
+	int64_t		 draft;		/* 0: none */
+	enum outcome	 outcome;
+	char		*reason;	/* fixed code, see SPEC; NULL when accepted */
+	char		*detail;	/* free text, never a secret value */
+	char		*fields;	/* merged keys, comma separated */
+	char		*quarantine;	/* file name in quarantine/, or NULL */
+};
+
+const char *outcome_name(enum outcome);
+int	 message_record(struct store *, const struct message_record *, int64_t *id, char **errstr);
+/* Was a message with this id already accepted? */
+int	 message_accepted(struct store *, const char *message_id, bool *yes, char **errstr);
+int	 message_list(struct store *, int limit, struct message_record **, size_t *n, char **errstr);
+int	 message_get(struct store *, int64_t id, struct message_record **, char **errstr);
+/* Quarantined messages: the newest record per quarantine file still kept. */
+int	 quarantine_list(struct store *, struct message_record **, size_t *n, char **errstr);
+int	 quarantine_forget(struct store *, const char *file, char **errstr);
+void	 message_records_free(struct message_record **, size_t);
+/* Count replies sent to a sender (NULL: to anyone) since a time. */
+int	 reply_count(struct store *, const char *sender, int64_t since, int64_t *n, char **errstr);
+int	 reply_note(struct store *, const char *sender, int64_t at, char **errstr);
+
+/* ---- Outgoing mail queued in a transaction (outmail.c) ---- */
+
+struct outmail {
+	int64_t		 id;
+	char		*message_id;
+	char		*envelope_from;
+	char		*rcpt;
+	char		*data;
+	size_t		 len;
+};
+
+/* Queue inside the caller's transaction; sent after the commit. */
+int	 outmail_queue(struct store *, const char *message_id, const char *env_from,
+	     const char *rcpt, const char *data, size_t len, char **errstr);
+int	 outmail_pending(struct store *, struct outmail **, size_t *n, char **errstr);
+int	 outmail_done(struct store *, int64_t id, char **errstr);
+void	 outmail_free(struct outmail **, size_t);
+
+/* ---- Audit log: never a secret value (audit.c) ---- */
+
+int	 audit_add(struct store *, const char *actor, const char *action,
+	     int64_t draft, int64_t link, const char *detail, char **errstr);
+
+#endif

@@ -1,0 +1,291 @@
+/* file.c: reading files and pipes whole, private directories, and Maildir
+ * delivery (tmp, fsync, rename into new, fsync new) so that a message is
+ * either wholly stored or not at all. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+/*
+ * Read fd to its end.  Past max bytes the rest is read and dropped (a pipe
+ * must be drained: procmail and OpenSMTPD count an unread pipe as a
+ * failure) and *truncated is set.
+ */
+int
+fd_read_all(int fd, size_t max, char **data, size_t *len, bool *truncated,
+    char **errstr)
+{
+	struct buf b;
+	char chunk[65536];
+	ssize_t r;
+
+	buf_init(&b);
+	if (truncated != NULL)
+		*truncated = false;
+	for (;;) {
+		if ((r = read(fd, chunk, sizeof chunk)) < 0) {
+			if (errno == EINTR)
+				continue;
+			buf_free(&b);
+			return errorf(errstr, EX_TEMPFAIL, "cannot read the "
+			    "input: %s", strerror(errno));
+		}
+		if (r == 0)
+			break;
+		if (b.len < max) {
+			size_t take = (size_t)r;
+			if (take > max - b.len)
+				take = max - b.len;
+			buf_add(&b, chunk, take);
+			if (take < (size_t)r && truncated != NULL)
+				*truncated = true;
+		} else if (truncated != NULL)
+			*truncated = true;
+	}
+	*len = b.len;
+	*data = buf_take(&b);
+	return 0;
+}
+
+int
+file_read(const char *path, size_t max, char **data, size_t *len,
+    char **errstr)
+{
+	struct stat st;
+	bool trunc;
+	int fd, rv;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errorf(errstr, errno == ENOENT ? EX_NOINPUT : EX_NOINPUT,
+		    "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return errorf(errstr, EX_NOINPUT, "%s is a directory, not a "
+		    "file", path);
+	}
+	rv = fd_read_all(fd, max, data, len, &trunc, errstr);
+	close(fd);
+	if (rv == 0 && trunc) {
+		freep(data);
+		return errorf(errstr, EX_DATAERR, "%s is larger than %zu bytes",
+		    path, max);
+	}
+	return rv;
+}
+
+int
+dir_make(const char *path, char **errstr)
+{
+	char *p = xstrdup(path), *s;
+	int rv = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+				rv = errorf(errstr, errno == ENOSPC ?
+				    EX_TEMPFAIL : EX_CONFIG,
+				    "cannot create the directory %s: %s", p,
+				    strerror(errno));
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return rv;
+}
+
+int
+fsync_dir(const char *path)
+{
+	int fd, rv;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rv = fsync(fd);
+	close(fd);
+	return rv;
+}
+
+int
+maildir_make(const char *dir, char **errstr)
+{
+	static const char *subs[] = { "tmp", "new", "cur" };
+	size_t i;
+	int rv;
+
+	for (i = 0; i < nitems(subs); i++) {
+		char *p = xprintf("%s/%s", dir, subs[i]);
+		rv = dir_make(p, errstr);
+		free(p);
+		if (rv != 0)
+			return rv;
+	}
+	return 0;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+maildir_deliver(const char *dir, const void *data, size_t len,
+    const char *suffix, char **name, char **errstr)
+{
+	static unsigned counter;
+	char host[HOST_NAME_MAX + 1], rnd[8];
+	char *base = NULL, *tmp = NULL, *dst = NULL, *newdir = NULL, *r32;
+	int fd = -1, rv = 0, saved;
+
+	if (maildir_make(dir, errstr) != 0)
+		return EX_TEMPFAIL;
+	if (gethostname(host, sizeof host) != 0)
+		strcpy(host, "localhost");
+	host[strcspn(host, "/:")] = '\0';
+	if (random_bytes(rnd, sizeof rnd, errstr) != 0)
+		return EX_TEMPFAIL;
+	r32 = base32_lower((uint8_t *)rnd, sizeof rnd);
+	base = xprintf("%lld.P%dQ%u%s.%s%s", (long long)time(NULL),
+	    (int)getpid(), counter++, r32, host, suffix ? suffix : "");
+	free(r32);
+	tmp = xprintf("%s/tmp/%s", dir, base);
+	dst = xprintf("%s/new/%s", dir, base);
+	newdir = xprintf("%s/new", dir);
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		saved = errno;
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot write %s: %s", tmp,
+		    strerror(saved));
+		if (fd >= 0)
+			unlink(tmp);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		saved = errno;
+		unlink(tmp);
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot write %s: %s", tmp,
+		    strerror(saved));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, dst) != 0) {
+		saved = errno;
+		unlink(tmp);
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot move %s into new/: %s",
+		    tmp, strerror(saved));
+		goto out;
+	}
+	if (fsync_dir(newdir) != 0) {
+		saved = errno;
+		unlink(dst);
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot sync %s: %s", newdir,
+		    strerror(saved));
+		goto out;
+	}
+	if (name != NULL)
+		*name = xstrdup(base);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(base);
+	free(tmp);
+	free(dst);
+	free(newdir);
+	return rv;
+}
+
+/* The path of a message by its base name, in new/ or cur/ (with flags). */
+char *
+maildir_find(const char *dir, const char *name)
+{
+	static const char *subs[] = { "new", "cur" };
+	struct dirent *de;
+	size_t i, n = strlen(name);
+	DIR *d;
+	char *p;
+
+	for (i = 0; i < nitems(subs); i++) {
+		p = xprintf("%s/%s/%s", dir, subs[i], name);
+		if (access(p, F_OK) == 0)
+			return p;
+		free(p);
+		p = xprintf("%s/%s", dir, subs[i]);
+		d = opendir(p);
+		free(p);
+		if (d == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, name, n) == 0 &&
+			    de->d_name[n] == ':') {
+				p = xprintf("%s/%s/%s", dir, subs[i], de->d_name);
+				closedir(d);
+				return p;
+			}
+		}
+		closedir(d);
+	}
+	return NULL;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The file names in dir/sub, sorted (oldest first, as names start with time). */
+int
+maildir_list(const char *dir, const char *sub, char ***names, size_t *np)
+{
+	struct dirent *de;
+	char **v = NULL, *p;
+	size_t n = 0;
+	DIR *d;
+
+	p = xprintf("%s/%s", dir, sub);
+	d = opendir(p);
+	free(p);
+	*names = NULL;
+	*np = 0;
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof *v, name_cmp);
+	*names = v;
+	*np = n;
+	return 0;
+}

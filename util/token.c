@@ -1,0 +1,96 @@
+/* token.c: link tokens, at least 128 bits from the kernel's CSPRNG written
+ * in lowercase base32 so that MTAs folding case do not break them, and the
+ * SHA-256 that is all the database keeps of them. */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "util/util.h"
+
+int
+random_bytes(void *p, size_t n, char **errstr)
+{
+	unsigned char *c = p;
+	ssize_t r;
+
+	while (n > 0) {
+		if ((r = getrandom(c, n, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return errorf(errstr, EX_TEMPFAIL, "cannot read random "
+			    "bytes from the kernel: %s", strerror(errno));
+		}
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * RFC 4648 base32 in lowercase without padding.  No Debian library offers
+ * base32 on its own (libgcrypt and GnuTLS keep theirs private), and this
+ * is the only encoder setuplink needs.
+ */
+char *
+base32_lower(const uint8_t *p, size_t n)
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz234567";
+	struct buf b;
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i < n; i++) {
+		acc = (acc << 8) | p[i];
+		bits += 8;
+		while (bits >= 5) {
+			buf_addc(&b, alpha[(acc >> (bits - 5)) & 31]);
+			bits -= 5;
+		}
+	}
+	if (bits > 0)
+		buf_addc(&b, alpha[(acc << (5 - bits)) & 31]);
+	return buf_take(&b);
+}
+
+bool
+token_well_formed(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '2' && *s <= '7')))
+			return false;
+	}
+	return n >= 26 && n <= 64;
+}
+
+int
+token_new(char **token, char **errstr)
+{
+	uint8_t raw[TOKEN_BYTES];
+	int rv;
+
+	if ((rv = random_bytes(raw, sizeof raw, errstr)) != 0)
+		return rv;
+	*token = base32_lower(raw, sizeof raw);
+	return 0;
+}
+
+char *
+sha256_hex(const void *p, size_t n)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char *s = xmalloc(2 * sizeof md + 1);
+	size_t i;
+
+	SHA256(p, n, md);
+	for (i = 0; i < sizeof md; i++)
+		snprintf(s + 2 * i, 3, "%02x", md[i]);
+	return s;
+}

@@ -1,0 +1,119 @@
+/* util.h: small helpers every part of setuplink may call (memory, errors,
+ * logging, strings, time, tokens, Maildir delivery, configuration, home). */
+#ifndef SETUPLINK_UTIL_H
+#define SETUPLINK_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sysexits.h>
+#include <time.h>
+
+#define SETUPLINK_VERSION "0.1.0"
+
+#if defined(__GNUC__)
+#define PRINTFLIKE(a, b) __attribute__((format(printf, a, b)))
+#else
+#define PRINTFLIKE(a, b)
+#endif
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Errors.  Every function that can fail returns an int status, 0 for
+ * success or a sysexits.h code (EX_USAGE, EX_DATAERR, EX_NOINPUT,
+ * EX_UNAVAILABLE, EX_TEMPFAIL, EX_CONFIG, EX_SOFTWARE), and, when it
+ * fails, sets *errstr to one sentence the caller owns (free it).  errorf()
+ * builds both in one line: return errorf(errstr, EX_DATAERR, "...", ...).
+ * errstr may be NULL when the caller does not care about the sentence.
+ */
+int	 errorf(char **errstr, int code, const char *fmt, ...) PRINTFLIKE(3, 4);
+const char *status_name(int code);
+
+/* Memory: these never return NULL; they abort on exhaustion. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...) PRINTFLIKE(2, 3);
+int	 xvasprintf(char **, const char *, va_list);
+char	*xprintf(const char *, ...) PRINTFLIKE(1, 2);	/* returns the string */
+void	 freep(void *pp);		/* free(*(void **)pp); *pp = NULL */
+void	 strv_free(char ***, size_t);
+void	 fatalx(const char *, ...) PRINTFLIKE(1, 2) __attribute__((noreturn));
+
+/* Growable byte buffer; always NUL-terminated. */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+void	 buf_init(struct buf *);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_adds(struct buf *, const char *);
+void	 buf_addc(struct buf *, char);
+void	 buf_printf(struct buf *, const char *, ...) PRINTFLIKE(2, 3);
+char	*buf_take(struct buf *);	/* hands data over, resets the buffer */
+void	 buf_free(struct buf *);
+
+/* Strings. */
+bool	 str_ieq(const char *, const char *);
+bool	 str_has_prefix(const char *, const char *);
+char	*str_trim(char *);		/* in place; returns start */
+char	*str_lower(char *);		/* in place */
+bool	 str_has_ctl(const char *);	/* any C0 control or DEL (tab too) */
+char	*str_safe(const char *);	/* copy with controls as '?', for drawing/printing */
+int	 str_split(const char *, char, char ***, size_t *);
+
+/*
+ * Logging.  store/ and mailer/ log through log_fn; the command line routes
+ * it to stderr, the TUI to its status line.  Never pass a secret value.
+ */
+enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+typedef void (*log_fn_t)(enum log_level, const char *msg, void *arg);
+void	 log_set(log_fn_t, void *arg);
+void	 log_set_level(enum log_level);
+void	 log_msg(enum log_level, const char *, ...) PRINTFLIKE(2, 3);
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * Time.  time_now() honours SETUPLINK_NOW (seconds since the epoch, for
+ * tests that fake the clock).  RFC 3339 UTC for JSON, local time with a
+ * numeric offset for tables and mail.
+ */
+int64_t	 time_now(void);
+char	*time_rfc3339(int64_t);		/* 2026-11-25T20:38:00Z */
+char	*time_local(int64_t);		/* 2026-11-25 21:38 +0100 */
+char	*time_rfc5322(int64_t);		/* Wed, 25 Nov 2026 21:38:00 +0100 */
+int	 duration_parse(const char *, int64_t *secs, char **errstr);
+
+/* Tokens and hashes. */
+#define TOKEN_BYTES 20			/* 160 bits, 32 base32 characters */
+int	 random_bytes(void *, size_t, char **errstr);
+char	*base32_lower(const uint8_t *, size_t);
+bool	 token_well_formed(const char *);
+int	 token_new(char **token, char **errstr);
+char	*sha256_hex(const void *, size_t);
+
+/* Files. */
+int	 file_read(const char *path, size_t max, char **data, size_t *len, char **errstr);
+int	 fd_read_all(int fd, size_t max, char **data, size_t *len, bool *truncated, char **errstr);
+int	 dir_make(const char *path, char **errstr);	/* mkdir -p, 0700 */
+int	 fsync_dir(const char *path);
+
+/*
+ * Maildir.  maildir_deliver() writes tmp/, fsyncs the file, renames into
+ * new/ and fsyncs new/: a message is either wholly there or not at all.
+ * A failure to write is EX_TEMPFAIL.  *name gets the file's base name.
+ */
+int	 maildir_make(const char *dir, char **errstr);
+int	 maildir_deliver(const char *dir, const void *data, size_t len,
+	     const char *suffix, char **name, char **errstr);
+char	*maildir_find(const char *dir, const char *name);	/* path or NULL */
+int	 maildir_list(const char *dir, const char *sub, char ***names, size_t *n);
+
+#endif
