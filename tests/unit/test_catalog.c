@@ -1,0 +1,174 @@
+/* test_catalog.c: the connector catalog: shipped definitions load, an
+ * admin's own add and override, and bad files are refused with a sentence
+ * naming the file and the problem. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "util/util.h"
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_shipped(void **state)
+{
+	struct catalog *cat = NULL;
+	const struct connector *pg, *bq;
+	const struct field_def *f;
+	char *err = NULL;
+	size_t i;
+
+	assert_int_equal(catalog_load(NULL, &cat, &err), 0);
+	assert_true(cat->n >= 20);
+	pg = catalog_find(cat, "postgres");
+	assert_non_null(pg);
+	assert_string_equal(pg->name, "PostgreSQL");
+	/* libpq's names */
+	const char *libpq[] = { "host", "port", "dbname", "user", "password",
+	    "sslmode" };
+	for (i = 0; i < 6; i++)
+		assert_non_null(connector_field(pg, libpq[i]));
+	f = connector_field(pg, "PORT");	/* any case */
+	assert_non_null(f);
+	assert_int_equal(f->type, FT_INTEGER);
+	assert_string_equal(f->dflt, "5432");
+	assert_true(connector_field(pg, "password")->secret);
+	bq = catalog_find(cat, "bigquery");
+	assert_non_null(bq);
+	assert_non_null(bq->method_field);
+	for (i = 0; i < bq->nfields; i++)
+		if (bq->fields[i].type == FT_FILE)
+			break;
+	assert_true(i < bq->nfields);
+	assert_null(catalog_find(cat, "nosuch"));
+	catalog_free(&cat);
+	assert_null(cat);
+}
+
+static void
+test_override_and_add(void **state)
+{
+	char dir[] = "/tmp/slcat.XXXXXX", path[64], *err = NULL;
+	struct catalog *cat = NULL;
+	const struct connector *c;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/postgres.json", dir);
+	write_file(path, "{\"key\": \"postgres\", \"name\": \"Our Postgres\", "
+	    "\"fields\": [{\"key\": \"host\", \"type\": \"string\", "
+	    "\"required\": true}]}");
+	snprintf(path, sizeof path, "%s/acme.json", dir);
+	write_file(path, "{\"key\": \"acme\", \"name\": \"Acme API\", "
+	    "\"fields\": [{\"key\": \"token\", \"type\": \"secret\", "
+	    "\"required\": true, \"help\": \"Settings, API.\"}]}");
+	assert_int_equal(catalog_load(dir, &cat, &err), 0);
+	c = catalog_find(cat, "postgres");
+	assert_string_equal(c->name, "Our Postgres");
+	assert_int_equal(c->nfields, 1);
+	c = catalog_find(cat, "acme");
+	assert_non_null(c);
+	assert_true(c->fields[0].secret);
+	catalog_free(&cat);
+
+	/* A broken file is refused, naming the file. */
+	snprintf(path, sizeof path, "%s/bad.json", dir);
+	write_file(path, "{\"key\": \"bad\", \"fields\": [{\"key\": \"x\", "
+	    "\"type\": \"colour\"}]}");
+	assert_int_equal(catalog_load(dir, &cat, &err), EX_CONFIG);
+	assert_non_null(strstr(err, "bad.json"));
+	assert_non_null(strstr(err, "type"));
+	free(err);
+	err = NULL;
+	unlink(path);
+	snprintf(path, sizeof path, "%s/postgres.json", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/acme.json", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+test_parse_errors(void **state)
+{
+	struct connector c;
+	char *err = NULL;
+	static const char *bad[] = {
+		"not json",
+		"{\"key\": \"X\", \"fields\": [{\"key\": \"a\", \"type\": \"string\"}]}",
+		"{\"key\": \"x\", \"fields\": []}",
+		"{\"key\": \"x\", \"fields\": [{\"key\": \"a\", \"type\": \"enum\"}]}",
+		"{\"key\": \"x\", \"fields\": [{\"key\": \"a\", \"type\": \"string\"},"
+		    "{\"key\": \"a\", \"type\": \"string\"}]}",
+		"{\"key\": \"x\", \"fields\": [{\"key\": \"name\", \"type\": \"string\"}]}",
+		"{\"key\": \"x\", \"fields\": [{\"key\": \"p\", \"type\": \"integer\","
+		    " \"default\": \"abc\"}]}",
+		"{\"key\": \"x\", \"method_field\": \"m\", \"fields\": [{\"key\": \"m\","
+		    " \"type\": \"enum\", \"choices\": [\"a\"]}, {\"key\": \"p\","
+		    " \"type\": \"string\", \"method\": \"b\"}]}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(catalog_parse(bad[i], strlen(bad[i]), "t.json",
+		    &c, &err), EX_CONFIG);
+		assert_non_null(strstr(err, "t.json"));
+		free(err);
+		err = NULL;
+	}
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct catalog *cat = NULL;
+	struct connector c;
+	char *err = NULL, *json;
+	size_t i;
+
+	/* connector show --json is itself a definition an admin can edit. */
+	assert_int_equal(catalog_load(NULL, &cat, &err), 0);
+	for (i = 0; i < cat->n; i++) {
+		json = connector_to_json(&cat->v[i]);
+		assert_int_equal(catalog_parse(json, strlen(json), "rt", &c,
+		    &err), 0);
+		assert_string_equal(c.key, cat->v[i].key);
+		assert_int_equal(c.nfields, cat->v[i].nfields);
+		free(json);
+		{
+			struct catalog one = { &c, 1 }, *p = xmalloc(sizeof *p);
+			*p = one;
+			p->v = xmalloc(sizeof c);
+			*p->v = c;
+			catalog_free(&p);
+		}
+	}
+	catalog_free(&cat);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_override_and_add),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,202 @@
+/* test_validate.c: each field type's rule and canonical form, and errors
+ * that name the rule but never the value. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "util/util.h"
+
+static struct field_def
+def(enum field_type t)
+{
+	struct field_def f;
+
+	memset(&f, 0, sizeof f);
+	f.key = "k";
+	f.type = t;
+	f.min = 0;
+	f.max = INT64_MAX;
+	return f;
+}
+
+static void
+ok(struct field_def *f, const char *in, const char *want)
+{
+	char *canon = NULL, *err = NULL;
+
+	assert_int_equal(field_validate(f, in, strlen(in), 100, &canon, &err), 0);
+	assert_string_equal(canon, want);
+	free(canon);
+}
+
+static void
+bad(struct field_def *f, const char *in, const char *rule)
+{
+	char *canon = NULL, *err = NULL;
+
+	assert_int_equal(field_validate(f, in, strlen(in), 100, &canon, &err),
+	    EX_DATAERR);
+	assert_null(canon);
+	assert_non_null(strstr(err, rule));
+	if (strlen(in) > 3)
+		assert_null(strstr(err, in));	/* never the value */
+	free(err);
+}
+
+static void
+test_integer(void **state)
+{
+	struct field_def f = def(FT_INTEGER);
+
+	f.min = 1;
+	f.max = 65535;
+	ok(&f, "5432", "5432");
+	ok(&f, " 0080 ", "80");
+	ok(&f, "", "");
+	bad(&f, "0", "between 1 and 65535");
+	bad(&f, "65536", "between 1 and 65535");
+	bad(&f, "54x32", "whole number");
+	bad(&f, "99999999999999999999", "whole number");
+}
+
+static void
+test_boolean(void **state)
+{
+	struct field_def f = def(FT_BOOLEAN);
+
+	ok(&f, "yes", "true");
+	ok(&f, "TRUE", "true");
+	ok(&f, "1", "true");
+	ok(&f, "no", "false");
+	ok(&f, "0", "false");
+	bad(&f, "maybe", "yes, no");
+}
+
+static void
+test_enum(void **state)
+{
+	struct field_def f = def(FT_ENUM);
+	char *choices[] = { "disable", "require", "verify-full" };
+
+	f.choices = choices;
+	f.nchoices = 3;
+	ok(&f, "Require", "require");
+	bad(&f, "sometimes", "one of disable, require, verify-full");
+}
+
+static void
+test_url_email(void **state)
+{
+	struct field_def u = def(FT_URL), e = def(FT_EMAIL);
+
+	ok(&u, "https://acme.example/api", "https://acme.example/api");
+	bad(&u, "acme.example", "URL");
+	bad(&u, "ftp://", "URL");
+	ok(&e, "bob@client.example", "bob@client.example");
+	bad(&e, "bob at client", "email address");
+	bad(&e, "bob@client", "email address");
+}
+
+static void
+test_secret_and_text(void **state)
+{
+	struct field_def s = def(FT_SECRET), t = def(FT_STRING);
+	char *canon = NULL, *err = NULL;
+
+	ok(&s, "hunter2 ", "hunter2");
+	ok(&t, "-----BEGIN X-----\nabc\n-----END X-----",
+	    "-----BEGIN X-----\nabc\n-----END X-----");
+	bad(&s, "pass\033[2Jword", "control characters");
+	/* Bytes that are not UTF-8 are refused, never turned into '?'. */
+	assert_int_equal(field_validate(&s, "p\xe9ss", 4, 100, &canon, &err),
+	    EX_DATAERR);
+	assert_non_null(strstr(err, "UTF-8"));
+	free(err);
+}
+
+static void
+test_file(void **state)
+{
+	struct field_def f = def(FT_FILE);
+	char *canon = NULL, *err = NULL;
+	char bin[] = { 'a', '\0', 'b' };
+
+	assert_int_equal(field_validate(&f, bin, 3, 100, &canon, &err), 0);
+	assert_memory_equal(canon, bin, 3);
+	free(canon);
+	f.max_size = 2;
+	assert_int_equal(field_validate(&f, bin, 3, 100, &canon, &err),
+	    EX_DATAERR);
+	assert_non_null(strstr(err, "larger than 2 bytes"));
+	free(err);
+}
+
+static void
+test_duration(void **state)
+{
+	int64_t s;
+	char *err = NULL;
+
+	assert_int_equal(duration_parse("90s", &s, &err), 0);
+	assert_int_equal(s, 90);
+	assert_int_equal(duration_parse("12h", &s, &err), 0);
+	assert_int_equal(s, 43200);
+	assert_int_equal(duration_parse("7d", &s, &err), 0);
+	assert_int_equal(s, 7 * 86400);
+	assert_int_equal(duration_parse("7", &s, &err), EX_USAGE);
+	free(err);
+	err = NULL;
+	assert_int_equal(duration_parse("0d", &s, &err), EX_USAGE);
+	free(err);
+	err = NULL;
+	assert_int_equal(duration_parse("1w", &s, &err), EX_USAGE);
+	free(err);
+	err = NULL;
+	assert_int_equal(duration_parse("-1d", &s, &err), EX_USAGE);
+	free(err);
+}
+
+static void
+test_token(void **state)
+{
+	char *a = NULL, *b = NULL, *err = NULL, *h;
+
+	assert_int_equal(token_new(&a, &err), 0);
+	assert_int_equal(token_new(&b, &err), 0);
+	assert_int_equal(strlen(a), 32);	/* 160 bits */
+	assert_true(token_well_formed(a));
+	assert_string_not_equal(a, b);
+	assert_false(token_well_formed("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
+	assert_false(token_well_formed("abc"));
+	h = sha256_hex("abc", 3);
+	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a3"
+	    "96177a9cb410ff61f20015ad");
+	free(h);
+	h = base32_lower((const uint8_t *)"foobar", 6);
+	assert_string_equal(h, "mzxw6ytboi");	/* RFC 4648 test vector */
+	free(h);
+	free(a);
+	free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_integer),
+		cmocka_unit_test(test_boolean),
+		cmocka_unit_test(test_enum),
+		cmocka_unit_test(test_url_email),
+		cmocka_unit_test(test_secret_and_text),
+		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_token),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
