@@ -1,0 +1,373 @@
+/* test_store.c: the store: migrations, drafts with defaults and history,
+ * completeness with auth methods, removal that keeps no secret, links
+ * with derived states, and the processed-message log. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "util/util.h"
+
+struct fixture {
+	char		 dir[32];
+	char		 path[64];
+	struct store	*st;
+	struct catalog	*cat;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof *fx);
+	char *err = NULL;
+
+	strcpy(fx->dir, "/tmp/slst.XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
+	if (store_open(fx->path, STORE_CREATE, 1000, &fx->st, &err) != 0 ||
+	    catalog_load(NULL, &fx->cat, &err) != 0)
+		return -1;
+	unsetenv("SETUPLINK_NOW");
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[96];
+
+	store_close(&fx->st);
+	catalog_free(&fx->cat);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static struct source
+admin(void)
+{
+	struct source s = { SOURCE_ADMIN, "ann@acme.example", 0, 0, NULL, false };
+
+	s.at = time_now();
+	return s;
+}
+
+static int64_t
+new_draft(struct fixture *fx, const char *conn)
+{
+	int64_t id = 0;
+	char *err = NULL;
+
+	assert_int_equal(draft_create(fx->st, catalog_find(fx->cat, conn),
+	    "Test", "ann@acme.example", &id, &err), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+static void
+test_migrations(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *again = NULL;
+	char *err = NULL;
+
+	assert_int_equal(store_schema_version(fx->st), 1);
+	/* Opening again runs nothing and keeps the version. */
+	assert_int_equal(store_open(fx->path, 0, 1000, &again, &err), 0);
+	assert_int_equal(store_schema_version(again), 1);
+	store_close(&again);
+	/* No database and no CREATE: a sentence saying to run init. */
+	assert_int_equal(store_open("/tmp/slst-none/x.db", 0, 1000, &again,
+	    &err), EX_CONFIG);
+	assert_non_null(strstr(err, "setuplink init"));
+	free(err);
+}
+
+static void
+test_draft_defaults_and_history(void **state)
+{
+	struct fixture *fx = *state;
+	struct field_write w[] = { { "host", "db1.example", 11 },
+	    { "password", "s3cret", 6 } };
+	struct field_history *h = NULL;
+	struct source src = admin();
+	struct draft *d = NULL;
+	bool replaced[2];
+	size_t n;
+	char *err = NULL;
+	int64_t id = new_draft(fx, "postgres");
+
+	assert_int_equal(draft_get(fx->st, fx->cat, id, &d, &err), 0);
+	assert_string_equal(draft_value(d, "port")->value, "5432");
+	assert_int_equal(draft_value(d, "port")->src.kind, SOURCE_ADMIN);
+	assert_null(draft_value(d, "host")->value);
+	assert_false(draft_value(d, "host")->set);
+	draft_free(&d);
+
+	assert_int_equal(draft_write(fx->st, id, w, 2, &src, replaced, &err), 0);
+	assert_false(replaced[0]);
+	w[0].value = "db2.example";
+	src.kind = SOURCE_REPLY;
+	src.from = "bob@client.example";
+	src.link = 0;
+	src.encrypted = true;
+	assert_int_equal(draft_write(fx->st, id, w, 1, &src, replaced, &err), 0);
+	assert_true(replaced[0]);
+	assert_int_equal(draft_get(fx->st, fx->cat, id, &d, &err), 0);
+	assert_string_equal(draft_value(d, "host")->value, "db2.example");
+	assert_int_equal(draft_value(d, "host")->src.kind, SOURCE_REPLY);
+	assert_true(draft_value(d, "host")->src.encrypted);
+	draft_free(&d);
+	assert_int_equal(draft_history(fx->st, id, "host", &h, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].value, "db2.example");
+	assert_string_equal(h[1].value, "db1.example");
+	assert_string_equal(h[1].src.from, "ann@acme.example");
+	draft_history_free(&h, n);
+
+	/* An unknown draft is EX_NOINPUT with a sentence. */
+	assert_int_equal(draft_write(fx->st, 999, w, 1, &src, NULL, &err),
+	    EX_NOINPUT);
+	assert_non_null(strstr(err, "no draft 999"));
+	free(err);
+}
+
+static void
+test_complete_with_methods(void **state)
+{
+	struct fixture *fx = *state;
+	const struct connector *c = catalog_find(fx->cat, "sftp");
+	struct source src = admin();
+	struct draft *d = NULL;
+	char **missing = NULL, *err = NULL;
+	size_t nm = 0, i;
+	bool has_key = false, has_pw = false;
+	int64_t id;
+
+	assert_non_null(c);
+	assert_non_null(c->method_field);
+	id = new_draft(fx, "sftp");
+	assert_int_equal(draft_get(fx->st, fx->cat, id, &d, &err), 0);
+	assert_false(draft_complete(c, d, &missing, &nm));
+	/* No method chosen: the method field and every method's fields. */
+	for (i = 0; i < nm; i++) {
+		has_key |= strcmp(missing[i], "private_key") == 0;
+		has_pw |= strcmp(missing[i], "password") == 0;
+	}
+	assert_true(has_key && has_pw);
+	strv_free(&missing, nm);
+	draft_free(&d);
+
+	/* Choose password: the key no longer counts. */
+	{
+		struct field_write w[] = { { c->method_field, "password", 8 },
+		    { "host", "sftp.example", 12 }, { "username", "u", 1 },
+		    { "password", "pw", 2 } };
+		size_t nw = 4;
+		if (connector_field(c, "username") == NULL) {
+			w[2].key = "user";
+		}
+		assert_int_equal(draft_write(fx->st, id, w, nw, &src, NULL,
+		    &err), 0);
+	}
+	assert_int_equal(draft_get(fx->st, fx->cat, id, &d, &err), 0);
+	draft_complete(c, d, &missing, &nm);
+	for (i = 0; i < nm; i++)
+		assert_string_not_equal(missing[i], "private_key");
+	strv_free(&missing, nm);
+	draft_free(&d);
+}
+
+static void
+test_remove_wipes(void **state)
+{
+	struct fixture *fx = *state;
+	struct field_write w = { "password", "topsecret", 9 };
+	struct source src = admin();
+	struct draft *d = NULL;
+	struct link *l = NULL;
+	struct link_new ln;
+	const char *keys[] = { "password" };
+	size_t i;
+	char *err = NULL, *hash = sha256_hex("tok", 3);
+	int64_t id = new_draft(fx, "postgres"), lid;
+
+	assert_int_equal(draft_write(fx->st, id, &w, 1, &src, NULL, &err), 0);
+	memset(&ln, 0, sizeof ln);
+	ln.draft = id;
+	ln.to = "bob@client.example";
+	ln.expires = time_now() + 3600;
+	ln.fields = keys;
+	ln.nfields = 1;
+	ln.token_hash = hash;
+	assert_int_equal(link_create(fx->st, &ln, &lid, &err), 0);
+	assert_int_equal(draft_remove(fx->st, id, "ann@acme.example", &err), 0);
+	assert_int_equal(draft_get(fx->st, fx->cat, id, &d, &err), EX_NOINPUT);
+	free(err);
+	err = NULL;
+	assert_int_equal(link_get(fx->st, lid, &l, &err), 0);
+	assert_int_equal(l->state, LINK_REVOKED);
+	link_free(&l);
+	{
+		struct draft_summary *v = NULL;
+		size_t nv;
+		assert_int_equal(draft_list(fx->st, fx->cat, &v, &nv, &err), 0);
+		for (i = 0; i < nv; i++)
+			assert_true(v[i].id != id);
+		draft_summaries_free(&v, nv);
+	}
+	free(hash);
+}
+
+static void
+test_link_states(void **state)
+{
+	struct fixture *fx = *state;
+	struct link_new ln;
+	struct link *l = NULL, **all = NULL;
+	const char *keys[] = { "host", "port" }, *pre[] = { NULL, "5432" };
+	char *err = NULL, *hash = sha256_hex("token1", 6), *nowbuf;
+	size_t n;
+	int64_t id = new_draft(fx, "postgres"), lid, lid2;
+
+	memset(&ln, 0, sizeof ln);
+	ln.draft = id;
+	ln.to = "bob@client.example";
+	ln.expires = time_now() + 60;
+	ln.fields = keys;
+	ln.prefill = pre;
+	ln.nfields = 2;
+	ln.require = REQUIRE_SIGNED;
+	ln.token_hash = hash;
+	assert_int_equal(link_create(fx->st, &ln, &lid, &err), 0);
+	assert_int_equal(link_find_token(fx->st, hash, &l, &err), 0);
+	assert_int_equal(l->id, lid);
+	assert_int_equal(l->state, LINK_PENDING);
+	assert_int_equal(l->require, REQUIRE_SIGNED);
+	assert_int_equal(l->nfields, 2);
+	assert_null(l->prefill[0]);
+	assert_string_equal(l->prefill[1], "5432");
+	link_free(&l);
+
+	/* Expiry is derived when read: fake the clock past it. */
+	nowbuf = xprintf("%lld", (long long)(time_now() + 120));
+	setenv("SETUPLINK_NOW", nowbuf, 1);
+	assert_int_equal(link_get(fx->st, lid, &l, &err), 0);
+	assert_int_equal(l->state, LINK_EXPIRED);
+	link_free(&l);
+	assert_int_equal(link_revoke(fx->st, lid, "ann", &err), EX_DATAERR);
+	assert_non_null(strstr(err, "expired"));
+	free(err);
+	err = NULL;
+	unsetenv("SETUPLINK_NOW");
+	free(nowbuf);
+
+	free(hash);
+	hash = sha256_hex("token2", 6);
+	ln.token_hash = hash;
+	assert_int_equal(link_create(fx->st, &ln, &lid2, &err), 0);
+	assert_true(lid2 > lid);
+	assert_int_equal(link_revoke(fx->st, lid2, "ann", &err), 0);
+	assert_int_equal(link_revoke(fx->st, lid2, "ann", &err), EX_DATAERR);
+	assert_non_null(strstr(err, "revoked"));
+	free(err);
+	err = NULL;
+	assert_int_equal(link_list(fx->st, id, &all, &n, &err), 0);
+	assert_int_equal(n, 2);
+	links_free(&all, n);
+	assert_int_equal(link_find_token(fx->st, "nope", &l, &err), EX_NOINPUT);
+	free(err);
+	free(hash);
+}
+
+static void
+test_messages(void **state)
+{
+	struct fixture *fx = *state;
+	struct message_record m, *v = NULL;
+	bool yes = true;
+	size_t n;
+	char *err = NULL;
+	int64_t cnt;
+
+	memset(&m, 0, sizeof m);
+	m.message_id = "abc@x";
+	m.outcome = OUTCOME_REJECTED;
+	m.reason = "policy";
+	m.quarantine = "123.file";
+	assert_int_equal(message_record(fx->st, &m, NULL, &err), 0);
+	assert_int_equal(message_accepted(fx->st, "abc@x", &yes, &err), 0);
+	assert_false(yes);
+	m.outcome = OUTCOME_ACCEPTED;
+	m.reason = NULL;
+	m.quarantine = NULL;
+	assert_int_equal(message_record(fx->st, &m, NULL, &err), 0);
+	assert_int_equal(message_accepted(fx->st, "abc@x", &yes, &err), 0);
+	assert_true(yes);
+	assert_int_equal(message_list(fx->st, 0, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].outcome, OUTCOME_ACCEPTED);	/* newest first */
+	message_records_free(&v, n);
+	assert_int_equal(quarantine_list(fx->st, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].reason, "policy");
+	message_records_free(&v, n);
+	assert_int_equal(reply_note(fx->st, "bob@x", time_now(), &err), 0);
+	assert_int_equal(reply_count(fx->st, "bob@x", time_now() - 3600, &cnt,
+	    &err), 0);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(reply_count(fx->st, "eve@x", time_now() - 3600, &cnt,
+	    &err), 0);
+	assert_int_equal(cnt, 0);
+}
+
+static void
+test_transaction_rollback(void **state)
+{
+	struct fixture *fx = *state;
+	struct field_write w = { "host", "h", 1 };
+	struct source src = admin();
+	struct draft *d = NULL;
+	char *err = NULL;
+	int64_t id = new_draft(fx, "postgres");
+
+	/* A write inside a rolled-back transaction leaves nothing. */
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(draft_write(fx->st, id, &w, 1, &src, NULL, &err), 0);
+	store_rollback(fx->st);
+	assert_int_equal(draft_get(fx->st, fx->cat, id, &d, &err), 0);
+	assert_null(draft_value(d, "host")->value);
+	draft_free(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_draft_defaults_and_history,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complete_with_methods,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_wipes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_link_states, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transaction_rollback,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
