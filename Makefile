@@ -23,7 +23,7 @@ CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -I. -MMD -MP
 ifeq ($(SANITIZE),1)
-BUILD	:= $(BUILD)-san
+override BUILD := $(BUILD)-san
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
