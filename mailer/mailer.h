@@ -10,15 +10,16 @@
 #include "store/store.h"
 #include "util/config.h"
 
-/* ---- OpenPGP through gpgme (crypto.c) ----
+/* ---- OpenPGP through gpgme (crypto.c, crypto-verify.c) ----
  * Every function returns 0, EX_DATAERR when the input is at fault (bad
  * data, no key for it, a deadline passed), or EX_TEMPFAIL when gpg or its
  * agent cannot run.  gpgme is initialised on the first crypto_open(), so
  * a process that needs no OpenPGP never pays for it.  No pinentry ever.
  * A fingerprint the keyring lacks is EX_NOINPUT; crypto_workspace_key()
- * is EX_CONFIG when the home holds no secret key or several.  gnupghome
- * must exist (dir_make() it first); timeout_s bounds each verify or
- * decrypt (0: no deadline). */
+ * is EX_CONFIG when the home holds no secret key or several, and
+ * crypto_keygen() when it holds one already.  gnupghome must exist
+ * (dir_make() it first); timeout_s bounds each verify or decrypt (0: no
+ * deadline). */
 
 struct crypto;
 
@@ -73,6 +74,8 @@ int	 crypto_export_with_uid(struct crypto *, const char *fpr, const char *uid,
 /* Detached armored signature; *micalg gets "pgp-sha512" or the like. */
 int	 crypto_sign_detached(struct crypto *, const char *fpr, const char *data,
 	     size_t len, char **sig, size_t *siglen, char **micalg, char **errstr);
+/* Public keys, or a revocation certificate (then *n is 0); a block that
+ * holds a secret key is refused (EX_DATAERR) before anything is stored. */
 int	 crypto_import(struct crypto *, const char *data, size_t len,
 	     struct key_info **, size_t *n, char **errstr);
 int	 crypto_list(struct crypto *, struct key_info **, size_t *n, char **errstr);
@@ -91,8 +94,8 @@ bool	 fingerprint_valid(const char *);	/* 40 hex digits */
 
 #ifdef SETUPLINK_CRYPTO_INTERNAL
 /* Shared by crypto.c and crypto-verify.c alone, which include gpgme.h and
- * util.h first; nothing else may use these (mailer/private.h, once the
- * folder has one, is their place). */
+ * util.h first; nothing else may use these.  Their place is
+ * mailer/private.h; they wait here for its owner to take them. */
 struct crypto {
 	gpgme_ctx_t	 ctx;
 	char		*home;		/* the GnuPG home */
@@ -262,6 +265,8 @@ char	*compose_subject(const struct setup_mail *);
 char	*mailto_url(const struct setup_mail *);
 /* The form block as it appears in the email, for mailto and previews. */
 char	*compose_form(const struct setup_mail *);
+/* The text part as the recipient reads it: UTF-8, LF line ends. */
+char	*compose_text(const struct setup_mail *);
 
 /*
  * Send through a transport spec (NULL: the config's).  Returns 0, 69
@@ -367,12 +372,22 @@ int	 share_preview(const struct config *, const struct home *, struct store *,
 	     char **errstr);
 void	 share_result_free(struct share_result *);
 
-/* ---- The intake (intake.c) ---- */
+/* ---- The intake (intake.c, intake-maildir.c) ----
+ * Every message ends accepted, rejected or ignored, stored before these
+ * return 0.  They return 75 (EX_TEMPFAIL) on a temporary failure (the
+ * database locked, the disk full, gpg unable to run) having changed
+ * nothing; nothing about a message's content is ever a temporary failure. */
+
+struct intake_decision;
 
 struct intake_opts {
 	const char	*recipient;	/* --recipient */
-	bool		 dry_run;
+	bool		 dry_run;	/* judge, print, store nothing */
 	bool		 batch;		/* --maildir: group commits */
+	bool		 watch;		/* --maildir: wait for more (inotify) */
+	/* Called once a message's outcome is stored (may be NULL). */
+	void		(*report)(const struct intake_decision *, void *arg);
+	void		*report_arg;
 };
 
 struct intake_decision {
@@ -382,6 +397,28 @@ struct intake_decision {
 	int64_t		 link;
 	int64_t		 draft;
 	char		*quarantine;	/* file name kept in quarantine/ */
+	char		*sender;
+	char		*fields;	/* merged keys, comma separated */
+	char		*file;		/* --maildir: the message's file */
 };
+
+struct intake;
+
+void	 intake_open(const struct config *, const struct home *, struct store *,
+	     const struct catalog *, const struct intake_opts *, struct intake **);
+void	 intake_close(struct intake **);
+/* One message read from fd to its end (procmail, fetchmail, an MTA). */
+int	 intake_fd(struct intake *, int fd, struct intake_decision *, char **errstr);
+/* A message kept in quarantine/ judged afresh (quarantine retry). */
+int	 intake_retry(struct intake *, const char *file, struct intake_decision *,
+	     char **errstr);
+/* Every message in DIR/new, each moved to DIR/cur once its outcome is
+ * stored; with opts->watch, then wait for more until SIGTERM or SIGINT. */
+int	 intake_maildir(struct intake *, const char *dir, char **errstr);
+/* Send the receipts and rejections still queued; failures are logged. */
+void	 intake_send_queued(struct intake *);
+/* "rejected (invalid): link 3, draft 1: port: must be ..." */
+char	*intake_decision_line(const struct intake_decision *);
+void	 intake_decision_free(struct intake_decision *);
 
 #endif

@@ -11,7 +11,12 @@ unset SETUPLINK_NOW
 _failed=0
 _cleanups=
 cleanup_add() { _cleanups="$1; $_cleanups"; }
-_cleanup() { eval "$_cleanups" 2>/dev/null; rm -rf "$T"; }
+_cleanup() {
+	eval "$_cleanups" 2>/dev/null
+	# The workspace's gpg-agent stays up between intakes on purpose.
+	[ -d "$H/gnupg" ] && gpgconf --homedir "$H/gnupg" --kill all 2>/dev/null
+	rm -rf "$T"
+}
 trap _cleanup EXIT
 trap 'exit 1' INT TERM
 
