@@ -60,7 +60,7 @@ $(BUILD)/setuplink: $(MAIN_OBJ) $(CMD_OBJS) $(LIBA)
 
 $(LIBA): $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcsP $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
