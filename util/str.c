@@ -88,13 +88,13 @@ str_split(const char *s, char sep, char ***vp, size_t *np)
 	for (p = s; *p != '\0'; p = *q ? q + 1 : q) {
 		if ((q = strchr(p, sep)) == NULL)
 			q = p + strlen(p);
-		v = xreallocarray(v, n + 1, sizeof *v);
-		v[n] = xstrndup(p, (size_t)(q - p));
-		str_trim(v[n]);
-		if (*v[n] == '\0')
-			free(v[n]);
-		else
-			n++;
+		char *part = xstrndup(p, (size_t)(q - p)), *t = str_trim(part);
+
+		if (*t != '\0') {
+			v = xreallocarray(v, n + 1, sizeof *v);
+			v[n++] = xstrdup(t);
+		}
+		free(part);
 	}
 	*vp = v;
 	*np = n;

@@ -1,0 +1,32 @@
+#!/bin/sh
+# link.sh: how fast setup links are made: N link creates (50 by default),
+# each composing, signing and writing its email to the Maildir outbox.
+# Prints the figures; asserts nothing.
+. "$(dirname "$0")/lib.sh"
+trap 'gpgconf --homedir "$SETUPLINK_HOME/gnupg" --kill all 2>/dev/null; rm -rf "$B"' EXIT
+n=${N:-50}
+machine
+bench_home || exit 1
+"$SETUPLINK" draft new postgres --name "Bench DB" >/dev/null &&
+"$SETUPLINK" draft set 1 host=db.bench.example >/dev/null || exit 1
+
+: >"$B/each"
+t0=$(ms)
+i=0
+while [ "$i" -lt "$n" ]; do
+	t1=$(ms)
+	"$SETUPLINK" link create 1 --to "r$i@client.example" \
+	    --fields host,port,user,password >/dev/null ||
+	    { echo "link create failed" >&2; exit 1; }
+	echo $(( $(ms) - t1 )) >>"$B/each"
+	i=$((i + 1))
+done
+total=$(( $(ms) - t0 ))
+mails=$(find "$SETUPLINK_HOME/outbox/new" -type f | wc -l)
+bytes=$(cat "$SETUPLINK_HOME"/outbox/new/* | wc -c)
+awk -v n="$n" -v m="$mails" -v b="$bytes" -v ms="$total" 'BEGIN {
+	s = ms / 1000
+	printf "link create: %d links in %.2f s, %.1f links/s\n", n, s, n / s
+	printf "outbox: %d emails written, %.1f emails/s, %d bytes each\n", m, m / s, b / m
+}'
+median <"$B/each" | awk '{printf "link create latency: %s ms (median of %d, whole process)\n", $1, '"$n"'}'
