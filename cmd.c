@@ -285,11 +285,6 @@ cmd_run(int argc, char **argv)
 			    "terminal for the interface: name a command");
 			goto out;
 		}
-		if (tui_main == NULL) {
-			rv = errorf(&errstr, EX_USAGE, "this setuplink was built "
-			    "without the interface: name a command");
-			goto out;
-		}
 		rv = tui_main(&ctx, &errstr);
 		goto out;
 	}
@@ -307,11 +302,6 @@ cmd_run(int argc, char **argv)
 	if ((e = cmd_find(argc - 1, argv + 1, &used)) == NULL) {
 		rv = errorf(&errstr, EX_USAGE, "'%s' is not a setuplink command:"
 		    " see setuplink -h", argv[1]);
-		goto out;
-	}
-	if (e->exec == NULL) {
-		rv = errorf(&errstr, EX_SOFTWARE, "'%s' is not in this build",
-		    e->name);
 		goto out;
 	}
 	flags = e->flags;

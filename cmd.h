@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "util/config.h"
 #include "util/util.h"
+#include "tui/tui.h"
 
 /* What a command needs opened before it runs. */
 #define CMD_HOME	0x01	/* an existing home and its configuration */
@@ -74,22 +75,18 @@ int	cmd_draft_set(struct cmd_ctx *, int, char **, char **);
 int	cmd_draft_rm(struct cmd_ctx *, int, char **, char **);
 int	cmd_draft_export(struct cmd_ctx *, int, char **, char **);
 int	cmd_skills(struct cmd_ctx *, int, char **, char **);
-/* Weak while their files are being written; the dispatcher refuses a NULL. */
-#define CMD_WEAK __attribute__((weak))
-int	cmd_link_create(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_link_list(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_link_revoke(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_outbox_list(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_outbox_flush(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_intake(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_quarantine_list(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_quarantine_show(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_quarantine_retry(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_log(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_key_import(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_key_list(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-int	cmd_key_export(struct cmd_ctx *, int, char **, char **) CMD_WEAK;
-/* The TUI (tui/tui.h); weak until it is linked in. */
-int	tui_main(struct cmd_ctx *, char **errstr) CMD_WEAK;
+int	cmd_link_create(struct cmd_ctx *, int, char **, char **);
+int	cmd_link_list(struct cmd_ctx *, int, char **, char **);
+int	cmd_link_revoke(struct cmd_ctx *, int, char **, char **);
+int	cmd_outbox_list(struct cmd_ctx *, int, char **, char **);
+int	cmd_outbox_flush(struct cmd_ctx *, int, char **, char **);
+int	cmd_intake(struct cmd_ctx *, int, char **, char **);
+int	cmd_quarantine_list(struct cmd_ctx *, int, char **, char **);
+int	cmd_quarantine_show(struct cmd_ctx *, int, char **, char **);
+int	cmd_quarantine_retry(struct cmd_ctx *, int, char **, char **);
+int	cmd_log(struct cmd_ctx *, int, char **, char **);
+int	cmd_key_import(struct cmd_ctx *, int, char **, char **);
+int	cmd_key_list(struct cmd_ctx *, int, char **, char **);
+int	cmd_key_export(struct cmd_ctx *, int, char **, char **);
 
 #endif

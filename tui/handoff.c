@@ -1,0 +1,157 @@
+/* handoff.c: what the interface hands to others: a long value to $EDITOR
+ * (as tmux's window-buffer.c does), text to the terminal's clipboard
+ * through OSC 52, and the workspace's OpenPGP keyring, opened on need. */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "mailer/mailer.h"
+#include "tui/private.h"
+
+int
+tui_editor(struct tui *t, const char *value, size_t len, char **out,
+    size_t *outlen, char **errstr)
+{
+	char *path;
+	pid_t pid;
+	int fd, status, rv;
+
+	/* In the home, private: the value may be a key or a password. */
+	path = xprintf("%s/.edit-XXXXXX", t->ctx->home.dir);
+	if ((fd = mkstemp(path)) == -1) {
+		rv = errorf(errstr, EX_CANTCREAT, "cannot make a file for the "
+		    "editor in %s: %s", t->ctx->home.dir, strerror(errno));
+		free(path);
+		return rv;
+	}
+	fchmod(fd, 0600);
+	if (len > 0 && write(fd, value, len) != (ssize_t)len) {
+		close(fd);
+		unlink(path);
+		free(path);
+		return errorf(errstr, EX_IOERR, "cannot write the file for the "
+		    "editor");
+	}
+	close(fd);
+	def_prog_mode();
+	endwin();
+	if ((pid = fork()) == 0) {
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execl("/bin/sh", "sh", "-c",
+		    "exec ${VISUAL:-${EDITOR:-vi}} \"$1\"", "sh", path,
+		    (char *)NULL);
+		_exit(127);
+	}
+	status = -1;
+	while (pid > 0 && waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	t->dirty = true;
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		rv = errorf(errstr, EX_SOFTWARE, "the editor did not finish "
+		    "cleanly; nothing was changed (set $EDITOR to the editor "
+		    "you want)");
+		goto out;
+	}
+	rv = file_read(path, 16 * 1024 * 1024, out, outlen, errstr);
+out:
+	{
+		/* Overwrite before removing: it may hold a secret. */
+		int wfd = open(path, O_WRONLY);
+		struct stat st;
+		if (wfd != -1 && fstat(wfd, &st) == 0 && st.st_size > 0) {
+			char zero[512];
+			off_t left = st.st_size;
+			memset(zero, 0, sizeof zero);
+			while (left > 0) {
+				size_t n = left > (off_t)sizeof zero ?
+				    sizeof zero : (size_t)left;
+				if (write(wfd, zero, n) <= 0)
+					break;
+				left -= (off_t)n;
+			}
+		}
+		if (wfd != -1)
+			close(wfd);
+	}
+	unlink(path);
+	free(path);
+	return rv;
+}
+
+static char *
+base64(const char *s, size_t len)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i + 2 < len; i += 3) {
+		buf_addc(&b, tab[p[i] >> 2]);
+		buf_addc(&b, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
+		buf_addc(&b, tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)]);
+		buf_addc(&b, tab[p[i + 2] & 63]);
+	}
+	if (len - i == 1) {
+		buf_addc(&b, tab[p[i] >> 2]);
+		buf_addc(&b, tab[(p[i] & 3) << 4]);
+		buf_adds(&b, "==");
+	} else if (len - i == 2) {
+		buf_addc(&b, tab[p[i] >> 2]);
+		buf_addc(&b, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
+		buf_addc(&b, tab[(p[i + 1] & 15) << 2]);
+		buf_addc(&b, '=');
+	}
+	if (b.data == NULL)
+		buf_adds(&b, "");
+	return buf_take(&b);
+}
+
+/*
+ * OSC 52 asks the terminal (or tmux, or the terminal across SSH) to put
+ * the text on the clipboard; nothing is drawn.
+ */
+void
+tui_clipboard(struct tui *t, const char *text)
+{
+	char *b64 = base64(text, strlen(text)), *seq;
+	size_t len, off = 0;
+	ssize_t n;
+
+	seq = xprintf("\033]52;c;%s\a", b64);
+	len = strlen(seq);
+	refresh();
+	while (off < len && ((n = write(STDOUT_FILENO, seq + off,
+	    len - off)) > 0 || (n == -1 && errno == EINTR)))
+		off += n > 0 ? (size_t)n : 0;
+	free(seq);
+	free(b64);
+	tui_status(t, TC_OK, "Copied to the clipboard (OSC 52; your terminal "
+	    "must allow it).");
+}
+
+int
+tui_crypto(struct tui *t, struct crypto **cr, char **errstr)
+{
+	int rv;
+
+	if (t->crypto == NULL && (rv = crypto_open(t->ctx->home.gnupg,
+	    (int)t->ctx->cfg.gpg_timeout, &t->crypto, errstr)) != 0)
+		return rv;
+	*cr = t->crypto;
+	return 0;
+}
+

@@ -1,0 +1,569 @@
+/* tui.c: the interface's main loop: a stack of screens, each with its own
+ * recalc (data), draw and key functions; signals as flags; the status
+ * line (where the logger writes), y/n questions and one-line prompts. */
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "mailer/mailer.h"
+#include "tui/private.h"
+#include "tui/tui.h"
+
+#define POLL_MS		500	/* how often another process's writes show */
+
+static volatile sig_atomic_t got_quit;
+static volatile sig_atomic_t got_winch;
+
+static void
+on_quit(int sig)
+{
+	got_quit = sig;
+}
+
+static void
+on_winch(int sig)
+{
+	got_winch = 1;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *
+fmt_duration(int64_t s)
+{
+	if (s > 0 && s % 86400 == 0)
+		return xprintf("%lldd", (long long)(s / 86400));
+	if (s > 0 && s % 3600 == 0)
+		return xprintf("%lldh", (long long)(s / 3600));
+	if (s > 0 && s % 60 == 0)
+		return xprintf("%lldm", (long long)(s / 60));
+	return xprintf("%llds", (long long)s);
+}
+
+char *
+fmt_time(int64_t t)
+{
+	return t == 0 ? xstrdup("-") : time_local(t);
+}
+
+/* ---- Screens. */
+
+struct screen *
+screen_new(const struct screen_ops *ops, void *data)
+{
+	struct screen *s = xcalloc(1, sizeof *s);
+
+	s->ops = ops;
+	s->data = data;
+	s->stale = 1;
+	return s;
+}
+
+static void
+screen_free(struct screen *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ops->free != NULL)
+		s->ops->free(s);
+	free(s->title);
+	free(s);
+}
+
+void
+tui_push(struct tui *t, struct screen *s)
+{
+	if (t->depth == nitems(t->stack)) {
+		screen_free(s);
+		tui_status(t, TC_ERROR, "Too many screens open: go back first.");
+		return;
+	}
+	t->stack[t->depth++] = s;
+	t->dirty = true;
+}
+
+void
+tui_pop(struct tui *t)
+{
+	if (t->depth == 0)
+		return;
+	screen_free(t->stack[--t->depth]);
+	t->stack[t->depth] = NULL;
+	if (t->depth == 0)
+		t->quit = true;
+	t->dirty = true;
+}
+
+void
+tui_replace(struct tui *t, struct screen *s)
+{
+	if (t->depth > 0) {
+		screen_free(t->stack[--t->depth]);
+		t->stack[t->depth] = NULL;
+	}
+	tui_push(t, s);
+}
+
+struct screen *
+tui_top(struct tui *t)
+{
+	return t->depth > 0 ? t->stack[t->depth - 1] : NULL;
+}
+
+void
+tui_stale(struct tui *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->depth; i++) {
+		if (t->stack[i]->stale == 0)
+			t->stack[i]->stale = 1;
+	}
+	t->dirty = true;
+}
+
+const char *
+tui_admin(struct tui *t)
+{
+	return t->ctx->cfg.admin_email;
+}
+
+/* ---- The status line. */
+
+void
+tui_status(struct tui *t, enum tui_colour c, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(t->status);
+	va_start(ap, fmt);
+	xvasprintf(&t->status, fmt, ap);
+	va_end(ap);
+	t->status_colour = c;
+	t->dirty = true;
+}
+
+void
+tui_error(struct tui *t, const char *what, char **errstr)
+{
+	if (errstr != NULL && *errstr != NULL)
+		tui_status(t, TC_ERROR, "%s%s%s", what ? what : "",
+		    what ? ": " : "", *errstr);
+	else
+		tui_status(t, TC_ERROR, "%s failed.", what ? what : "That");
+	if (errstr != NULL)
+		freep(errstr);
+}
+
+/* store/ and mailer/ log here while the interface runs. */
+static void
+tui_log(enum log_level level, const char *msg, void *arg)
+{
+	struct tui *t = arg;
+
+	tui_status(t, level == LOG_ERR ? TC_ERROR : level == LOG_WARN ?
+	    TC_WARN : TC_NORMAL, "%s", msg);
+}
+
+static void
+confirm_end(struct tui *t)
+{
+	if (t->confirm_free != NULL && t->confirm_arg != NULL)
+		t->confirm_free(t->confirm_arg);
+	freep(&t->confirm);
+	t->confirm_cb = NULL;
+	t->confirm_arg = NULL;
+	t->confirm_free = NULL;
+	t->dirty = true;
+}
+
+void
+tui_confirm(struct tui *t, const char *question,
+    void (*cb)(struct tui *, void *), void *arg, void (*arg_free)(void *))
+{
+	confirm_end(t);
+	t->confirm = xstrdup(question);
+	t->confirm_cb = cb;
+	t->confirm_arg = arg;
+	t->confirm_free = arg_free;
+}
+
+static void
+prompt_end(struct tui *t)
+{
+	if (t->prompt_free != NULL && t->prompt_arg != NULL)
+		t->prompt_free(t->prompt_arg);
+	form_free(&t->prompt);
+	t->prompting = false;
+	t->prompt_cb = NULL;
+	t->prompt_arg = NULL;
+	t->prompt_free = NULL;
+	t->dirty = true;
+}
+
+struct form_row *
+tui_prompt(struct tui *t, enum form_kind kind, const char *label,
+    void (*cb)(struct tui *, struct form_row *, void *), void *arg,
+    void (*arg_free)(void *))
+{
+	confirm_end(t);
+	if (t->prompting)
+		prompt_end(t);
+	form_init(&t->prompt);
+	t->prompting = true;
+	t->prompt_cb = cb;
+	t->prompt_arg = arg;
+	t->prompt_free = arg_free;
+	return form_add(&t->prompt, kind, "value", label);
+}
+
+/* ---- Input and drawing. */
+
+static int
+read_key(void)
+{
+	wint_t wc;
+	int r = get_wch(&wc);
+
+	if (r == ERR)
+		return ERR;
+	if (r == KEY_CODE_YES)
+		return K((int)wc);
+	if (wc == '\n')
+		return K_ENTER;
+	return (int)wc;
+}
+
+static void
+draw_hints(struct tui *t, struct screen *s, int y)
+{
+	const char *h = s->ops->hints != NULL ? s->ops->hints : "";
+	char *line;
+
+	if (t->confirm != NULL)
+		line = xstrdup("y: yes   n or Esc: no");
+	else if (t->prompting)
+		line = xstrdup("Enter: done   Esc: cancel   ^U: clear   "
+		    "^E: $EDITOR");
+	else
+		line = strstr(h, "help") != NULL ? xstrdup(h) :
+		    xprintf("%s%s?:help", h, *h ? "  " : "");
+	draw_text(stdscr, y, 0, COLS, line, draw_attr(TC_DIM), true);
+	free(line);
+}
+
+static void
+draw_statusline(struct tui *t, int y)
+{
+	if (t->confirm != NULL) {
+		draw_text(stdscr, y, 0, COLS, t->confirm, draw_attr(TC_WARN) |
+		    A_BOLD, true);
+		draw_cursor(y, text_width(t->confirm) < COLS ?
+		    text_width(t->confirm) : COLS - 1);
+		return;
+	}
+	if (t->prompting && t->prompt.nrows > 0) {
+		struct form_row *r = &t->prompt.rows[0];
+		char *lab = xprintf("%s: ", r->label);
+		int lw = draw_text(stdscr, y, 0, COLS / 2, lab, A_BOLD, false);
+		free(lab);
+		if (r->kind == FK_ENUM || (r->kind == FK_FILE && r->from_editor)) {
+			char *s = form_shown(r);
+			draw_text(stdscr, y, lw, COLS - lw, s,
+			    draw_attr(TC_SELECT), true);
+			free(s);
+		} else
+			draw_cursor(y, draw_edit(stdscr, y, lw, COLS - lw,
+			    r->value, r->cur, r->kind == FK_SECRET,
+			    draw_attr(TC_FOCUS)));
+		return;
+	}
+	draw_text(stdscr, y, 0, COLS, t->status ? t->status : "",
+	    draw_attr(t->status_colour), true);
+}
+
+static void
+draw_all(struct tui *t)
+{
+	struct screen *s = tui_top(t);
+	char *title;
+	int cy, cx, h = LINES - 3;
+
+	draw_cursor(-1, -1);
+	erase();
+	if (s == NULL)
+		return;
+	title = xprintf(" setuplink | %s | %s", t->ctx->cfg.workspace ?
+	    t->ctx->cfg.workspace : "new home", s->title ? s->title :
+	    s->ops->name);
+	draw_text(stdscr, 0, 0, COLS, title, draw_attr(TC_TITLE), true);
+	free(title);
+	if (h > 0)
+		s->ops->draw(t, s, stdscr, 1, h);
+	draw_statusline(t, LINES - 2);
+	draw_hints(t, s, LINES - 1);
+	if (draw_cursor_get(&cy, &cx)) {
+		curs_set(1);
+		move(cy, cx);
+	} else
+		curs_set(0);
+	refresh();
+	t->dirty = false;
+}
+
+/* Another process committed (the intake, a shell): reload every screen. */
+static void
+poll_store(struct tui *t)
+{
+	int64_t now = now_ms(), v;
+	size_t i;
+
+	if (t->ctx->st == NULL || now - t->polled < POLL_MS)
+		return;
+	t->polled = now;
+	v = store_data_version(t->ctx->st);
+	if (v == t->data_version)
+		return;
+	t->data_version = v;
+	for (i = 0; i < t->depth; i++)
+		t->stack[i]->stale = 2;
+	t->dirty = true;
+}
+
+static void
+resize(struct tui *t)
+{
+	struct winsize ws;
+
+	got_winch = 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+	t->dirty = true;
+}
+
+static void
+help_global(struct tui *t)
+{
+	struct screen *s = tui_top(t);
+
+	if (s != NULL && s->ops->keys != NULL && strcmp(s->ops->name,
+	    "Help") != 0)
+		tui_push(t, help_new(t, s));
+}
+
+static void
+handle_key(struct tui *t, int key)
+{
+	struct screen *s = tui_top(t);
+
+	if (t->confirm != NULL) {
+		if (key == 'y' || key == 'Y') {
+			void (*cb)(struct tui *, void *) = t->confirm_cb;
+			void (*afree)(void *) = t->confirm_free;
+			void *arg = t->confirm_arg;
+			/* Detach first: the callback may ask another question. */
+			t->confirm_arg = NULL;
+			t->confirm_free = NULL;
+			confirm_end(t);
+			cb(t, arg);
+			if (afree != NULL && arg != NULL)
+				afree(arg);
+		} else if (key == 'n' || key == 'N' || key == K_ESC ||
+		    key == 'q') {
+			confirm_end(t);
+			tui_status(t, TC_NORMAL, "Nothing was changed.");
+		}
+		return;
+	}
+	if (t->prompting) {
+		struct form_row *r = &t->prompt.rows[0];
+		enum form_event ev;
+		if (key == K_ESC) {
+			prompt_end(t);
+			tui_status(t, TC_NORMAL, "Nothing was changed.");
+			return;
+		}
+		if (key_is_enter(key)) {
+			void (*cb)(struct tui *, struct form_row *, void *) =
+			    t->prompt_cb;
+			void (*afree)(void *) = t->prompt_free;
+			void *arg = t->prompt_arg;
+			struct form saved = t->prompt;
+			/* Detach first: the callback may open another prompt. */
+			t->prompting = false;
+			t->prompt_cb = NULL;
+			t->prompt_arg = NULL;
+			t->prompt_free = NULL;
+			form_init(&t->prompt);
+			cb(t, &saved.rows[0], arg);
+			form_free(&saved);
+			if (afree != NULL && arg != NULL)
+				afree(arg);
+			t->dirty = true;
+			return;
+		}
+		ev = form_key(&t->prompt, key);
+		if (ev == FE_EDITOR) {
+			char *err = NULL, *v = NULL;
+			size_t len = 0;
+			if (tui_editor(t, r->value, r->len, &v, &len, &err) == 0) {
+				/* One-line values lose the editor's newline. */
+				if (r->kind != FK_FILE && len > 0 &&
+				    v[len - 1] == '\n')
+					v[--len] = '\0';
+				form_set(r, v, len);
+				r->from_editor = r->kind == FK_FILE;
+				free(v);
+			} else
+				tui_error(t, NULL, &err);
+		}
+		t->dirty = true;
+		return;
+	}
+	if (s == NULL)
+		return;
+	if (key == K_CTRL('c')) {
+		t->quit = true;
+		return;
+	}
+	if (key == K_CTRL('l')) {
+		clearok(curscr, TRUE);
+		t->dirty = true;
+		return;
+	}
+	t->dirty = true;
+	if (s->ops->key(t, s, key))
+		return;
+	if (key == '?' || key == K(KEY_F(1)))
+		help_global(t);
+	else if (key == 'q' || key == K_ESC)
+		tui_pop(t);
+}
+
+static void
+tui_loop(struct tui *t)
+{
+	struct screen *s;
+	int key;
+
+	while (!t->quit && !got_quit) {
+		if (got_winch)
+			resize(t);
+		poll_store(t);
+		if ((s = tui_top(t)) == NULL)
+			break;
+		if (s->stale) {
+			int how = s->stale;
+			s->stale = 0;
+			if (s->ops->recalc != NULL)
+				s->ops->recalc(t, s, how == 2);
+			t->dirty = true;
+			continue;	/* the recalc may have replaced it */
+		}
+		if (t->dirty)
+			draw_all(t);
+		if (t->first_draw_exit)
+			break;
+		key = read_key();
+		if (key == ERR)
+			continue;
+		if (key == K(KEY_RESIZE)) {
+			/* resizeterm queued it: the size is known already. */
+			t->dirty = true;
+			continue;
+		}
+		/* An old message goes when the admin does something. */
+		if (t->confirm == NULL && !t->prompting) {
+			freep(&t->status);
+			t->status_colour = TC_NORMAL;
+		}
+		handle_key(t, key);
+	}
+}
+
+static void
+signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_quit;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_winch;
+	sigaction(SIGWINCH, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+tui_main(struct cmd_ctx *ctx, char **errstr)
+{
+	struct tui t;
+	const char *e;
+	int rv;
+
+	memset(&t, 0, sizeof t);
+	t.ctx = ctx;
+	setlocale(LC_ALL, "");
+	if (home_exists(&ctx->home) && (rv = cmd_open(ctx, CMD_HOME |
+	    CMD_STORE | CMD_CATALOG, errstr)) != 0)
+		return rv;
+	e = getenv("SETUPLINK_TUI_EXIT");
+	t.first_draw_exit = e != NULL && strcmp(e, "first-screen") == 0;
+	signals();
+	if (initscr() == NULL)
+		return errorf(errstr, EX_UNAVAILABLE, "cannot start the "
+		    "terminal interface: is TERM set right?");
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	timeout(POLL_MS);
+	draw_init_colours();
+	log_set(tui_log, &t);
+	if (ctx->st != NULL) {
+		t.data_version = store_data_version(ctx->st);
+		t.polled = now_ms();
+		tui_push(&t, sources_new(&t));
+	} else
+		tui_push(&t, init_screen_new(&t));
+	tui_loop(&t);
+	log_set(NULL, NULL);
+	confirm_end(&t);
+	if (t.prompting)
+		prompt_end(&t);
+	while (t.depth > 0) {
+		screen_free(t.stack[--t.depth]);
+		t.stack[t.depth] = NULL;
+	}
+	erase();
+	refresh();
+	curs_set(1);
+	endwin();
+	free(t.status);
+	crypto_close(&t.crypto);
+	return 0;
+}

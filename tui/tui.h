@@ -1,0 +1,16 @@
+/* tui.h: the terminal interface, what `setuplink` with no subcommand on a
+ * terminal opens.  The rest of tui/ is private (tui/private.h). */
+#ifndef SETUPLINK_TUI_H
+#define SETUPLINK_TUI_H
+
+struct cmd_ctx;
+
+/*
+ * Run the interface until the admin quits or a SIGTERM/SIGHUP arrives.
+ * Opens the home, store and catalog itself (cmd_run opens nothing first),
+ * or shows a first-run screen when there is no home yet.  Returns 0, or a
+ * sysexits code with *errstr set when the interface cannot start.
+ */
+int	 tui_main(struct cmd_ctx *, char **errstr);
+
+#endif
