@@ -147,7 +147,7 @@ struct mail {
 	/* Header fields; text decoded (RFC 2047) to UTF-8. */
 	char		*message_id;	/* without <>, or NULL */
 	char		*in_reply_to;
-	char		*references;
+	char		*references;	/* ids without <>, one space apart */
 	char		*subject;
 	char		*date;
 	char		*from_addr;
@@ -194,7 +194,11 @@ int	 mail_parse(const char *raw, size_t len, const struct mail_limits *,
 	     struct mail **, char **errstr);
 /* The header block alone (the first 64 KB at most): oversize messages. */
 int	 mail_parse_headers(const char *raw, size_t len, struct mail **, char **errstr);
-/* A decrypted or signed MIME entity: body fields only. */
+/*
+ * A decrypted or signed MIME entity (its MIME headers, a blank line, its
+ * body): body fields only.  Plain text is no entity: its first lines
+ * would be read as headers.
+ */
 int	 mail_parse_entity(const char *raw, size_t len, const struct mail_limits *,
 	     struct mail **, char **errstr);
 void	 mail_free(struct mail **);

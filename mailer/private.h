@@ -16,15 +16,20 @@ struct mime_param {
 
 #define UTF8_REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
 
+enum transfer { TRANSFER_IDENTITY, TRANSFER_BASE64, TRANSFER_QP };
+
 /*
  * Header text (unfolded, RFC 2047 words decoded) as UTF-8 without control
  * characters; bytes that do not convert are U+FFFD.
  */
 char	*charset_decode_words(const char *, size_t);
-/* A parameter's value, RFC 2231 (name*, name*0*, ...) or RFC 2047; NULL: absent. */
+/* A parameter's value: RFC 2231 (name*, name*0*...) or 2047; NULL: absent. */
 char	*charset_param(const struct mime_param *, size_t, const char *name);
 /* RFC 3676 format=flowed text made fixed: soft line breaks joined. */
 char	*charset_unflow(const char *, size_t, bool delsp, size_t *outlen);
+/* A body with its Content-Transfer-Encoding undone. */
+char	*charset_untransfer(enum transfer, const char *, size_t,
+	     size_t *outlen);
 
 /* ---- Transports (transport.c picks one of transport-*.c by scheme) ---- */
 
@@ -60,9 +65,10 @@ extern const struct transport_backend transport_sendmail_backend;
 extern const struct transport_backend transport_smtp_backend;
 extern const struct transport_backend transport_smtps_backend;
 
-/* ---- The intake (intake.c, intake-policy.c, token.c, loop.c, reply.c) ----
- * Judging a reply is kept apart from writing the outcome: the policy
- * returns a verdict and never touches the store. */
+/* ---- The intake (intake*.c, token.c, loop.c, reply.c) ----
+ * Judging a reply is kept apart from writing the outcome: token.c,
+ * loop.c and intake-policy.c read mail and return plain values, and
+ * never touch the store; intake.c alone writes the outcome. */
 
 #include "mailer/mailer.h"
 #include "util/util.h"
@@ -134,7 +140,7 @@ void	 intake_verdict_set(struct intake_verdict *, enum outcome,
 int	 intake_policy(struct intake_crypto *, const struct config *,
 	     struct intake_verdict *, char **errstr);
 
-/* An intake run: what it works with (intake.c). */
+/* An intake run: what it works with (intake.c, intake-run.c). */
 struct intake {
 	const struct config	*cfg;
 	const struct home	*home;
@@ -153,7 +159,8 @@ struct intake_raw {
 	char	*qname;		/* its copy in quarantine/, or NULL */
 };
 
-/* Read fd to its end; with keep, copy every byte into quarantine/ first. */
+/* Read fd to its end; with keep, every byte into quarantine/ first
+ * (intake-run.c). */
 int	 intake_read(struct intake *, int fd, bool keep, struct intake_raw *,
 	     char **errstr);
 void	 intake_raw_free(struct intake_raw *);
@@ -170,7 +177,8 @@ int	 intake_apply(struct intake *, struct intake_verdict *, const char *qname,
 	     bool retry, struct intake_decision *, bool *drop, char **errstr);
 void	 intake_decide(const struct intake_verdict *, const char *qname,
 	     struct intake_decision *);
-/* After the commit: the on_submit command for an accepted message. */
+/* After the commit: the on_submit command for an accepted message
+ * (intake-run.c). */
 void	 intake_after(struct intake *, const struct intake_decision *);
 /* Age out quarantine/ (at most once an hour; intake-maildir.c). */
 void	 intake_sweep(struct intake *);
