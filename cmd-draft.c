@@ -194,7 +194,7 @@ shown_value(const struct field_def *f, const char *v, size_t len, bool reveal)
 		return NULL;
 	if (f != NULL && f->secret && !reveal)
 		return xstrdup(MASK);
-	if (!utf8_text(v, len))
+	if (!utf8_valid(v, len))
 		return xprintf("(%zu bytes of binary data)", len);
 	return xstrndup(v, len);
 }
@@ -620,7 +620,7 @@ cmd_draft_export(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 		if (fv == NULL || fv->len == 0 || !field_applies(c, f, method))
 			continue;
 		if (j != NULL) {
-			json_object_set_new(j, f->key, utf8_text(fv->value,
+			json_object_set_new(j, f->key, utf8_valid(fv->value,
 			    fv->len) ? json_stringn(fv->value, fv->len) :
 			    json_null());
 			continue;
@@ -638,22 +638,4 @@ cmd_draft_export(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 out:
 	draft_free(&d);
 	return rv;
-}
-
-bool
-utf8_text(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *e = p + len;
-
-	while (p < e) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 :
-		    (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
-		if (n < 0 || (*p == 0 && p + 1 != e) || e - p <= n)
-			return false;
-		for (p++; n > 0; n--, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-		}
-	}
-	return true;
 }

@@ -62,7 +62,6 @@ int	 cmd_parse_id(const char *s, const char *what, int64_t *id, char **errstr);
 void	 json_out(json_t *);		/* prints and frees */
 json_t	*json_time(int64_t);		/* RFC 3339 UTC, or null for 0 */
 json_t	*json_str_or_null(const char *);
-bool	 utf8_text(const char *, size_t);
 
 /* Commands, one file each. */
 int	cmd_init(struct cmd_ctx *, int, char **, char **);

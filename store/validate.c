@@ -9,35 +9,6 @@
 #include "store/private.h"
 #include "util/config.h"
 
-static bool
-utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *e = p + len;
-	int n;
-
-	while (p < e) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-			n = 1;
-		else if ((*p & 0xf0) == 0xe0)
-			n = 2;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-			n = 3;
-		else
-			return false;
-		if (e - p <= n)
-			return false;
-		for (p++; n > 0; n--, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-		}
-	}
-	return true;
-}
-
 /* Controls other than tab and newline have no place in a typed value. */
 static bool
 has_bad_ctl(const char *s, size_t len, bool multiline)
@@ -66,7 +37,7 @@ check_url(const char *s)
 	if (strncmp(p, "://", 3) != 0)
 		return -1;
 	host = p + 3;
-	if (*host == '\0' || *host == '/' || strpbrk(s, " <>\"") != NULL)
+	if (*host == '\0' || *host == '/' || strpbrk(s, " \t<>\"") != NULL)
 		return -1;
 	return 0;
 }

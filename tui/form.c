@@ -187,23 +187,9 @@ static void
 insert_char(struct form_row *r, unsigned int c)
 {
 	char mb[4];
-	size_t n = 0;
+	size_t n;
 
-	if (c < 0x80)
-		mb[n++] = (char)c;
-	else if (c < 0x800) {
-		mb[n++] = (char)(0xc0 | (c >> 6));
-		mb[n++] = (char)(0x80 | (c & 0x3f));
-	} else if (c < 0x10000) {
-		mb[n++] = (char)(0xe0 | (c >> 12));
-		mb[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
-		mb[n++] = (char)(0x80 | (c & 0x3f));
-	} else {
-		mb[n++] = (char)(0xf0 | (c >> 18));
-		mb[n++] = (char)(0x80 | ((c >> 12) & 0x3f));
-		mb[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
-		mb[n++] = (char)(0x80 | (c & 0x3f));
-	}
+	n = utf8_encode(c, mb);
 	r->value = xreallocarray(r->value, r->len + n + 1, 1);
 	memmove(r->value + r->cur + n, r->value + r->cur, r->len - r->cur + 1);
 	memcpy(r->value + r->cur, mb, n);

@@ -239,25 +239,10 @@ static void
 filter_addc(struct list *l, int key)
 {
 	char mb[8], *f;
-	size_t n = 0;
+	size_t n;
 	unsigned int c = (unsigned int)key;
 
-	/* Encode the code point as UTF-8. */
-	if (c < 0x80)
-		mb[n++] = (char)c;
-	else if (c < 0x800) {
-		mb[n++] = (char)(0xc0 | (c >> 6));
-		mb[n++] = (char)(0x80 | (c & 0x3f));
-	} else if (c < 0x10000) {
-		mb[n++] = (char)(0xe0 | (c >> 12));
-		mb[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
-		mb[n++] = (char)(0x80 | (c & 0x3f));
-	} else {
-		mb[n++] = (char)(0xf0 | (c >> 18));
-		mb[n++] = (char)(0x80 | ((c >> 12) & 0x3f));
-		mb[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
-		mb[n++] = (char)(0x80 | (c & 0x3f));
-	}
+	n = utf8_encode(c, mb);
 	mb[n] = '\0';
 	f = xprintf("%s%s", list_filter(l), mb);
 	list_set_filter(l, f);

@@ -56,7 +56,7 @@ shown(const struct field_def *f, const char *v, size_t len, bool reveal)
 		return xstrdup("-");
 	if (f != NULL && f->secret && !reveal)
 		return xstrdup(MASK);
-	if (!utf8_text(v, len))
+	if (!utf8_valid(v, len))
 		return xprintf("(%zu bytes of binary data)", len);
 	if ((nl = memchr(v, '\n', len)) != NULL) {
 		size_t lines = 1;
@@ -510,7 +510,7 @@ edit_field(struct tui *t, struct draftscr *s, const struct field_value *fv)
 		if (fv->value != NULL)
 			form_set(r, fv->value, strlen(fv->value));
 	} else if (kind == FK_TEXT && fv->value != NULL && fv->len > 0 &&
-	    utf8_text(fv->value, fv->len) && memchr(fv->value, '\n',
+	    utf8_valid(fv->value, fv->len) && memchr(fv->value, '\n',
 	    fv->len) == NULL)
 		form_set(r, fv->value, fv->len);
 }

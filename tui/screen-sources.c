@@ -64,6 +64,7 @@ note_changes(struct tui *t, struct sources *s, struct draft_summary *v,
 	qsort(old, s->n, sizeof *old, seen_cmp);
 	for (i = 0; i < n; i++) {
 		key.id = v[i].id;
+		key.updated = v[i].updated;
 		hit = bsearch(&key, old, s->n, sizeof *old, seen_cmp);
 		if (hit == NULL || hit->updated != v[i].updated) {
 			if (changed++ == 0)

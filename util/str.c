@@ -100,3 +100,75 @@ str_split(const char *s, char sep, char ***vp, size_t *np)
 	*np = n;
 	return 0;
 }
+
+/* One code point as UTF-8; returns how many bytes it took. */
+size_t
+utf8_encode(unsigned int c, char out[4])
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/*
+ * Well-formed UTF-8 as RFC 3629 has it: no overlong forms (E0 80 AF is
+ * not '/'), no UTF-16 surrogates, nothing past U+10FFFF.
+ */
+bool
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+	unsigned char lo, hi;
+	int n;
+
+	while (p < e) {
+		if (*p < 0x80) {
+			if (*p == 0)
+				return false;
+			p++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1;
+		else if (*p >= 0xe0 && *p <= 0xef) {
+			n = 2;
+			if (*p == 0xe0)
+				lo = 0xa0;
+			else if (*p == 0xed)
+				hi = 0x9f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			n = 3;
+			if (*p == 0xf0)
+				lo = 0x90;
+			else if (*p == 0xf4)
+				hi = 0x8f;
+		} else
+			return false;
+		if (e - p <= n || p[1] < lo || p[1] > hi)
+			return false;
+		for (p += 2, n--; n > 0; n--, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+		}
+	}
+	return true;
+}
