@@ -171,10 +171,13 @@ int	 intake_judge(struct intake *, const struct intake_raw *,
 /*
  * Store the outcome inside the caller's transaction: the merge, the link,
  * the log, the answer.  *drop (the quarantine copy is to go once
- * committed) is set for accepted and duplicate messages.
+ * committed) is set for accepted and duplicate messages; a message kept
+ * nowhere yet (--maildir) gets its copy in raw->qname when its final
+ * outcome needs one.
  */
-int	 intake_apply(struct intake *, struct intake_verdict *, const char *qname,
-	     bool retry, struct intake_decision *, bool *drop, char **errstr);
+int	 intake_apply(struct intake *, struct intake_verdict *,
+	     struct intake_raw *, bool retry, struct intake_decision *,
+	     bool *drop, char **errstr);
 void	 intake_decide(const struct intake_verdict *, const char *qname,
 	     struct intake_decision *);
 /* After the commit: the on_submit command for an accepted message
