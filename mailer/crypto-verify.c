@@ -6,9 +6,9 @@
 
 #include <gpgme.h>
 
-#define SETUPLINK_CRYPTO_INTERNAL
 #include "util/util.h"
 #include "mailer/mailer.h"
+#include "mailer/crypto-private.h"
 
 #define CRYPTO_MAX_PLAIN (64u << 20)	/* decrypted or signed text, bytes */
 #define CRYPTO_MAX_SIGS	16		/* signatures on one text */

@@ -15,9 +15,9 @@
 
 #include <gpgme.h>
 
-#define SETUPLINK_CRYPTO_INTERNAL
 #include "util/util.h"
 #include "mailer/mailer.h"
+#include "mailer/crypto-private.h"
 
 extern char **environ;
 

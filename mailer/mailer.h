@@ -92,32 +92,6 @@ int	 crypto_decrypt(struct crypto *, const char *data, size_t len,
 void	 crypto_result_free(struct crypto_result *);
 bool	 fingerprint_valid(const char *);	/* 40 hex digits */
 
-#ifdef SETUPLINK_CRYPTO_INTERNAL
-/* Shared by crypto.c and crypto-verify.c alone, which include gpgme.h and
- * util.h first; nothing else may use these.  Their place is
- * mailer/private.h; they wait here for its owner to take them. */
-struct crypto {
-	gpgme_ctx_t	 ctx;
-	char		*home;		/* the GnuPG home */
-	int		 timeout_s;	/* per verify or decrypt; 0: none */
-};
-/* gpgme output into our buffer, at most max bytes (over: gpg wanted more). */
-struct crypto_out {
-	struct buf		 b;
-	size_t			 max;
-	bool			 over;
-	struct gpgme_data_cbs	 cbs;
-	gpgme_data_t		 d;
-};
-bool		 crypto_transient(gpgme_error_t);
-int		 crypto_fail(char **errstr, gpgme_error_t, const char *what);
-int		 crypto_out_new(struct crypto_out *, size_t max, char **errstr);
-void		 crypto_out_free(struct crypto_out *);
-char		*crypto_upper(const char *);
-gpgme_error_t	 crypto_find(gpgme_ctx_t, const char *pattern, gpgme_key_t *);
-bool		 crypto_have_secret(const char *home, const char *keygrip);
-#endif
-
 /* ---- Reading a message (parse.c, charset.c, html.c) ----
  * Hostile input: these return plain validated structs and never touch
  * the store.  Limits are checked before libetpan sees the message. */
