@@ -20,23 +20,6 @@
 #include "mailer/mailer.h"
 #include "mailer/private.h"
 
-static int
-intake_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* A Maildir file name as maildir_deliver() makes them. */
 static char *
 intake_spool_name(void)
@@ -106,7 +89,7 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 		if (r == 0)
 			break;
 		EVP_DigestUpdate(h, chunk, (size_t)r);
-		if (out >= 0 && werr == 0 && intake_write_all(out, chunk,
+		if (out >= 0 && werr == 0 && fd_write_all(out, chunk,
 		    (size_t)r) != 0)
 			werr = errno;
 		if ((size_t)r > max - b.len) {

@@ -57,23 +57,6 @@ transport_sendmail_permanent(int code)
 	    code == EX_PROTOCOL || code == EX_NOPERM;
 }
 
-static int
-transport_sendmail_write(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * PATH -i -f ENV_FROM -- RCPT..., the message on its standard input; no
  * shell sees any of it.  The program's standard output goes to our
@@ -133,7 +116,7 @@ transport_sendmail_send(const struct config *cfg, const struct home *home,
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old);
-	if (transport_sendmail_write(p[1], m->data, m->len) != 0)
+	if (fd_write_all(p[1], m->data, m->len) != 0)
 		werr = errno;
 	close(p[1]);
 	p[1] = -1;

@@ -64,8 +64,8 @@ file_read(const char *path, size_t max, char **data, size_t *len,
 	int fd, rv;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errorf(errstr, errno == ENOENT ? EX_NOINPUT : EX_NOINPUT,
-		    "cannot open %s: %s", path, strerror(errno));
+		return errorf(errstr, EX_NOINPUT, "cannot open %s: %s", path,
+		    strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
 		return errorf(errstr, EX_NOINPUT, "%s is a directory, not a "
@@ -136,9 +136,11 @@ maildir_make(const char *dir, char **errstr)
 	return 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
+/* write(2) until done, through EINTR and short writes. */
+int
+fd_write_all(int fd, const void *buf, size_t n)
 {
+	const char *p = buf;
 	ssize_t w;
 
 	while (n > 0) {
@@ -178,7 +180,7 @@ maildir_deliver(const char *dir, const void *data, size_t len,
 	newdir = xprintf("%s/new", dir);
 
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-	    write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	    fd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		saved = errno;
 		rv = errorf(errstr, EX_TEMPFAIL, "cannot write %s: %s", tmp,
 		    strerror(saved));

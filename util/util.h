@@ -104,6 +104,7 @@ char	*sha256_hex(const void *, size_t);
 /* Files. */
 int	 file_read(const char *path, size_t max, char **data, size_t *len, char **errstr);
 int	 fd_read_all(int fd, size_t max, char **data, size_t *len, bool *truncated, char **errstr);
+int	 fd_write_all(int fd, const void *, size_t);	/* -1 and errno */
 int	 dir_make(const char *path, char **errstr);	/* mkdir -p, 0700 */
 int	 fsync_dir(const char *path);
 
