@@ -20,26 +20,6 @@
 #include "mailer/mailer.h"
 #include "mailer/private.h"
 
-/* A Maildir file name as maildir_deliver() makes them. */
-static char *
-intake_spool_name(void)
-{
-	static unsigned counter;
-	char host[HOST_NAME_MAX + 1], rnd[8], *r32, *name;
-
-	if (gethostname(host, sizeof host) != 0)
-		strcpy(host, "localhost");
-	host[sizeof host - 1] = '\0';
-	host[strcspn(host, "/:")] = '\0';
-	if (random_bytes(rnd, sizeof rnd, NULL) != 0)
-		memset(rnd, 0, sizeof rnd);
-	r32 = base32_lower((uint8_t *)rnd, sizeof rnd);
-	name = xprintf("%lld.P%dQ%u%s.%s", (long long)time(NULL), (int)getpid(),
-	    counter++, r32, host);
-	free(r32);
-	return name;
-}
-
 /*
  * Read fd to its end (procmail and OpenSMTPD count an unread pipe as a
  * failure), keeping at most max_message_size bytes in memory and, with
@@ -71,7 +51,7 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 			werr = EIO;
 			rv = 0;
 		} else {
-			name = intake_spool_name();
+			name = maildir_unique_name(NULL);
 			tmp = xprintf("%s/tmp/%s", in->home->quarantine, name);
 			if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL |
 			    O_CLOEXEC, 0600)) < 0)

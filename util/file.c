@@ -155,26 +155,39 @@ fd_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+/*
+ * A Maildir file name no other delivery can take: time, pid, a counter,
+ * random bits and the host, as maildir(5) asks.
+ */
+char *
+maildir_unique_name(const char *suffix)
+{
+	static unsigned counter;
+	char host[HOST_NAME_MAX + 1], rnd[8], *r32, *name;
+
+	if (gethostname(host, sizeof host) != 0)
+		strcpy(host, "localhost");
+	host[sizeof host - 1] = '\0';
+	host[strcspn(host, "/:")] = '\0';
+	if (random_bytes(rnd, sizeof rnd, NULL) != 0)
+		memset(rnd, 0, sizeof rnd);
+	r32 = base32_lower((uint8_t *)rnd, sizeof rnd);
+	name = xprintf("%lld.P%dQ%u%s.%s%s", (long long)time(NULL),
+	    (int)getpid(), counter++, r32, host, suffix ? suffix : "");
+	free(r32);
+	return name;
+}
+
 int
 maildir_deliver(const char *dir, const void *data, size_t len,
     const char *suffix, char **name, char **errstr)
 {
-	static unsigned counter;
-	char host[HOST_NAME_MAX + 1], rnd[8];
-	char *base = NULL, *tmp = NULL, *dst = NULL, *newdir = NULL, *r32;
+	char *base, *tmp, *dst, *newdir;
 	int fd = -1, rv = 0, saved;
 
 	if (maildir_make(dir, errstr) != 0)
 		return EX_TEMPFAIL;
-	if (gethostname(host, sizeof host) != 0)
-		strcpy(host, "localhost");
-	host[strcspn(host, "/:")] = '\0';
-	if (random_bytes(rnd, sizeof rnd, errstr) != 0)
-		return EX_TEMPFAIL;
-	r32 = base32_lower((uint8_t *)rnd, sizeof rnd);
-	base = xprintf("%lld.P%dQ%u%s.%s%s", (long long)time(NULL),
-	    (int)getpid(), counter++, r32, host, suffix ? suffix : "");
-	free(r32);
+	base = maildir_unique_name(suffix);
 	tmp = xprintf("%s/tmp/%s", dir, base);
 	dst = xprintf("%s/new/%s", dir, base);
 	newdir = xprintf("%s/new", dir);

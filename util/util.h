@@ -114,6 +114,7 @@ int	 fsync_dir(const char *path);
  * A failure to write is EX_TEMPFAIL.  *name gets the file's base name.
  */
 int	 maildir_make(const char *dir, char **errstr);
+char	*maildir_unique_name(const char *suffix);
 int	 maildir_deliver(const char *dir, const void *data, size_t len,
 	     const char *suffix, char **name, char **errstr);
 char	*maildir_find(const char *dir, const char *name);	/* path or NULL */
