@@ -29,9 +29,18 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
+# What the program links at start.  libcurl and libxml2 are compiled
+# against but loaded on first use (util/lazy.c), and libetpan is linked
+# statically: its shared build brings GnuTLS, SASL and Berkeley DB into
+# every start for network and storage code setuplink never calls.  The
+# intake starts once per message, so this is its floor.
+LINK_PKGS = ncursesw formw menuw gpgme sqlite3 jansson inih libcrypto
+
 # pkg-config runs only once the packages are there (see deps).
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) \
+	     $(shell $(PKG_CONFIG) --variable=libdir libetpan 2>/dev/null)/libetpan.a \
+	     -ldl
 
 LIB_SRCS = $(wildcard util/*.c store/*.c mailer/*.c tui/*.c)
 CMD_SRCS = $(wildcard cmd*.c)

@@ -1,6 +1,7 @@
 /* html.c: the text of an HTML-only reply, as a person reads it, with each
  * <blockquote> level written as "> " so the form reader sees the quoting. */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -192,22 +193,41 @@ html_walk(struct html_out *o, xmlNode *n)
 	}
 }
 
+/* libxml2 is loaded when the first HTML-only reply comes (util/lazy.c). */
+static const char *html_syms[] = { "htmlReadMemory", "xmlFreeDoc" };
+static void *html_fns[nitems(html_syms)];
+static struct lazy_lib html_lib = { "libxml2.so.2", "libxml2", html_syms,
+    html_fns, nitems(html_syms), NULL, false };
+
 char *
 html_to_text(const char *html, size_t len, size_t *outlen)
 {
 	struct html_out o = { .bol = true };
-	htmlDocPtr doc;
+	htmlDocPtr (*read_memory)(const char *, int, const char *, const char *,
+	    int);
+	void (*free_doc)(xmlDocPtr);
+	htmlDocPtr doc = NULL;
+	char *err = NULL;
 
 	buf_init(&o.b);
 	buf_add(&o.b, "", 0);
 	if (len > INT_MAX)
 		len = INT_MAX;
-	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
-	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NONET);
+	if (lazy_load(&html_lib, &err) != 0) {
+		/* Read as no text: the reply then provides no fields. */
+		log_warn("an HTML-only reply is unread: %s", err);
+		free(err);
+	} else {
+		read_memory = (htmlDocPtr (*)(const char *, int, const char *,
+		    const char *, int))html_fns[0];
+		free_doc = (void (*)(xmlDocPtr))html_fns[1];
+		doc = read_memory(html, (int)len, NULL, "UTF-8",
+		    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+		    HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	}
 	if (doc != NULL) {
 		html_walk(&o, doc->children);
-		xmlFreeDoc(doc);
+		free_doc(doc);
 	}
 	if (!o.bol)
 		html_newline(&o);

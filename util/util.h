@@ -101,6 +101,18 @@ bool	 token_well_formed(const char *);
 int	 token_new(char **token, char **errstr);
 char	*sha256_hex(const void *, size_t);
 
+/* A shared library loaded on first use (lazy.c). */
+struct lazy_lib {
+	const char	*soname;	/* "libxml2.so.2" */
+	const char	*package;	/* the Debian package, for the error */
+	const char	*const *syms;
+	void		**fns;		/* filled in syms' order */
+	size_t		 nsyms;
+	void		*handle;
+	bool		 loaded;
+};
+int	 lazy_load(struct lazy_lib *, char **errstr);
+
 /* Files. */
 int	 file_read(const char *path, size_t max, char **data, size_t *len, char **errstr);
 int	 fd_read_all(int fd, size_t max, char **data, size_t *len, bool *truncated, char **errstr);
