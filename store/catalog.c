@@ -115,16 +115,18 @@ parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 		f->label = xstrdup(f->key);
 	if (f->help == NULL)
 		f->help = xstrdup("");
-	rv = errorf(errstr, EX_CONFIG, "%s: \"type\" must be one of string, "
-	    "integer, secret, file, enum, boolean, url, email", where);
 	for (i = 0; type != NULL && i < nitems(type_names); i++) {
-		if (strcmp(type, type_names[i]) == 0) {
-			f->type = (enum field_type)i;
-			rv = 0;
-		}
+		if (strcmp(type, type_names[i]) == 0)
+			break;
 	}
-	if (rv != 0)
+	/* The sentence only on failure: a success leaves *errstr alone. */
+	if (type == NULL || i == nitems(type_names)) {
+		rv = errorf(errstr, EX_CONFIG, "%s: \"type\" must be one of "
+		    "string, integer, secret, file, enum, boolean, url, email",
+		    where);
 		goto out;
+	}
+	f->type = (enum field_type)i;
 	f->required = json_is_true(json_object_get(o, "required"));
 	f->secret = f->type == FT_SECRET ||
 	    json_is_true(json_object_get(o, "secret"));
@@ -206,8 +208,8 @@ check_connector(struct connector *c, char **errstr)
 				    "of the method field", c->origin, f->key);
 		}
 		if (f->dflt != NULL) {
-			if ((rv = field_validate(f, f->dflt, strlen(f->dflt),
-			    INT64_MAX, &canon, &err)) != 0) {
+			if (field_validate(f, f->dflt, strlen(f->dflt),
+			    INT64_MAX, &canon, &err) != 0) {
 				rv = errorf(errstr, EX_CONFIG, "%s: the default "
 				    "of \"%s\" is not valid: %s", c->origin,
 				    f->key, err);

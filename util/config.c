@@ -227,7 +227,7 @@ static int
 parse_size(const char *v, int64_t *out)
 {
 	char *end;
-	long long n;
+	long long n, mult = 1;
 
 	errno = 0;
 	n = strtoll(v, &end, 10);
@@ -235,14 +235,15 @@ parse_size(const char *v, int64_t *out)
 		return -1;
 	switch (*end) {
 	case '\0': break;
-	case 'k': case 'K': n *= 1024; end++; break;
-	case 'm': case 'M': n *= 1024 * 1024; end++; break;
-	case 'g': case 'G': n *= 1024LL * 1024 * 1024; end++; break;
+	case 'k': case 'K': mult = 1024; end++; break;
+	case 'm': case 'M': mult = 1024 * 1024; end++; break;
+	case 'g': case 'G': mult = 1024LL * 1024 * 1024; end++; break;
 	default: return -1;
 	}
-	if (*end != '\0')
+	/* "9999999999999G" must be refused, not wrap around. */
+	if (*end != '\0' || n > INT64_MAX / mult)
 		return -1;
-	*out = n;
+	*out = n * mult;
 	return 0;
 }
 
@@ -271,6 +272,38 @@ entry_find(const char *key)
 	return NULL;
 }
 
+/* The longest line inih reads (INI_MAX_LINE, 200 with its newline). */
+#define CONFIG_LINE_MAX	199
+
+/*
+ * What setuplink.conf can carry back unchanged: config_write writes
+ * "key = value", and inih trims the value, ends it at a ';' after a blank
+ * (an inline comment) and cannot read a longer line.  A value it would
+ * change is refused here, where init and the TUI set keys, rather than
+ * come back cut short (an on_submit command "a ; b" would run "a" alone)
+ * or leave a file that no command can read.
+ */
+static int
+config_value_fits(const char *key, const char *value, char **errstr)
+{
+	size_t n = strlen(value);
+
+	if (n > 0 && (value[0] == ' ' || value[0] == '\t' ||
+	    value[n - 1] == ' ' || value[n - 1] == '\t'))
+		return errorf(errstr, EX_CONFIG, "'%s' may not start or end "
+		    "with a blank", key);
+	if (value[0] == ';' || strstr(value, " ;") != NULL ||
+	    strstr(value, "\t;") != NULL)
+		return errorf(errstr, EX_CONFIG, "'%s' may not start with ';' "
+		    "or hold a ';' after a blank: setuplink.conf reads the rest "
+		    "of the line as a comment", key);
+	if (strlen(key) + 3 + n > CONFIG_LINE_MAX)
+		return errorf(errstr, EX_CONFIG, "'%s' is too long: "
+		    "setuplink.conf lines hold at most %d characters", key,
+		    CONFIG_LINE_MAX);
+	return 0;
+}
+
 /* Set one key from its text, validating it by its declared type. */
 int
 config_set(struct config *c, const char *key, const char *value,
@@ -279,6 +312,7 @@ config_set(struct config *c, const char *key, const char *value,
 	const struct config_entry *e;
 	void *field;
 	char *name, *addr, *err = NULL;
+	int rv;
 
 	if ((e = entry_find(key)) == NULL)
 		return errorf(errstr, EX_CONFIG, "unknown key '%s'", key);
@@ -286,6 +320,8 @@ config_set(struct config *c, const char *key, const char *value,
 	if (str_has_ctl(value))
 		return errorf(errstr, EX_CONFIG, "'%s' may not hold control "
 		    "characters", key);
+	if ((rv = config_value_fits(key, value, errstr)) != 0)
+		return rv;
 	switch (e->type) {
 	case CONFIG_STRING:
 		break;
@@ -318,8 +354,11 @@ config_set(struct config *c, const char *key, const char *value,
 		return 0;
 	case CONFIG_NUMBER: {
 		char *end;
-		long long n = strtoll(value, &end, 10);
-		if (*value == '\0' || *end != '\0' || n < 0)
+		long long n;
+
+		errno = 0;
+		n = strtoll(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || n < 0 || errno != 0)
 			return errorf(errstr, EX_CONFIG, "'%s' takes a whole "
 			    "number of 0 or more", key);
 		*(int64_t *)field = n;
@@ -365,7 +404,40 @@ config_defaults(struct config *c)
 struct load_state {
 	struct config	*c;
 	char		*err;
+	FILE		*f;
+	char		*cut;	/* the line just read lost a comment */
 };
+
+/*
+ * inih's reader, fgets() that also notices a value inih will cut at an
+ * inline comment (a ';' after a blank): the handler then refuses that
+ * line instead of taking what is left of it.
+ */
+static char *
+load_reader(char *line, int size, void *arg)
+{
+	struct load_state *st = arg;
+	const char *p, *eq;
+
+	if (fgets(line, size, st->f) == NULL)
+		return NULL;
+	freep(&st->cut);
+	for (p = line; isspace((unsigned char)*p); p++)
+		;
+	if (*p == ';' || *p == '#' || *p == '[' || (eq = strpbrk(p, "=:")) == NULL)
+		return line;
+	/* As inih reads a value: a ';' after a blank, the blanks after '='
+	 * included, cuts it. */
+	for (p = eq + 1; *p != '\0'; p++) {
+		if (*p == ';' && p > eq + 1 && isspace((unsigned char)p[-1])) {
+			st->cut = xstrdup("a ';' after a blank starts a "
+			    "comment, so the value would be cut there; remove "
+			    "the blank before the ';'");
+			break;
+		}
+	}
+	return line;
+}
 
 static int
 load_handler(void *arg, const char *section, const char *key,
@@ -376,6 +448,11 @@ load_handler(void *arg, const char *section, const char *key,
 
 	if (st->err != NULL)
 		return 1;
+	if (st->cut != NULL) {
+		st->err = st->cut;
+		st->cut = NULL;
+		return 0;
+	}
 	if (section[0] != '\0') {
 		st->err = xprintf("sections like [%s] are not used; write "
 		    "key = value lines", section);
@@ -391,7 +468,7 @@ load_handler(void *arg, const char *section, const char *key,
 int
 config_load(const char *path, struct config *c, char **errstr)
 {
-	struct load_state st = { c, NULL };
+	struct load_state st = { c, NULL, NULL, NULL };
 	size_t i;
 	FILE *f;
 	int line;
@@ -405,8 +482,10 @@ config_load(const char *path, struct config *c, char **errstr)
 		return errorf(errstr, EX_CONFIG, "cannot read %s: %s", path,
 		    strerror(errno));
 	}
-	line = ini_parse_file(f, load_handler, &st);
+	st.f = f;
+	line = ini_parse_stream(load_reader, &st, load_handler, &st);
 	fclose(f);
+	free(st.cut);
 	if (line != 0) {
 		int rv = errorf(errstr, EX_CONFIG, "%s, line %d: %s; fix it or "
 		    "see setuplink.conf(5)", path, line, st.err != NULL ?
