@@ -48,7 +48,7 @@ const struct cmd_entry cmd_table[] = {
 	  S, cmd_outbox_list },
 	{ "outbox flush", "--transport T", "send what waits in outbox/",
 	  S, cmd_outbox_flush },
-	{ "intake", "[--recipient ADDRESS] [--dry-run] | --maildir DIR "
+	{ "intake", "[-v] [--recipient ADDRESS] [--dry-run] | --maildir DIR "
 	  "[--watch]", "read replies and merge them into drafts",
 	  S | CMD_INTAKE | CMD_DURABLE, cmd_intake },
 	{ "quarantine list", "[--json]", "list messages that were not merged",
