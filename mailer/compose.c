@@ -315,7 +315,7 @@ compose_text(const struct setup_mail *sm)
  * white space (stripped by some relays, which would break the signature)
  * and lines that begin with "From " or "." (RFC 3156 section 3).
  */
-static bool
+bool
 compose_needs_qp(const char *s)
 {
 	const char *line = s, *p;
@@ -344,7 +344,7 @@ compose_needs_qp(const char *s)
  * end, a "." or "From " at a line start.  Output lines end in CRLF and
  * stay under 77 characters.
  */
-static char *
+char *
 compose_qp(const char *s, size_t *outlen)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -394,7 +394,7 @@ compose_qp(const char *s, size_t *outlen)
 }
 
 /* LF or CRLF text with CRLF line ends, as MIME canonical form wants. */
-static char *
+char *
 compose_crlf(const char *s, size_t len, size_t *outlen)
 {
 	struct buf b;
@@ -595,31 +595,18 @@ compose_phrase(const char *s)
 static char *
 compose_base64(const char *data, size_t len)
 {
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = (const unsigned char *)data;
+	char *b64 = base64_encode(data, len);
 	struct buf b;
-	size_t i, col = 0;
+	size_t i, n = strlen(b64);
 
+	/* Spaces let the header fold; Autocrypt ignores them. */
 	buf_init(&b);
-	for (i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		size_t n = len - i >= 3 ? 3 : len - i, k;
-		char q[4];
-		if (n > 1)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (n > 2)
-			v |= p[i + 2];
-		for (k = 0; k < 4; k++)
-			q[k] = k <= n ? tab[(v >> (18 - 6 * k)) & 63] : '=';
-		/* Spaces let the header fold; Autocrypt ignores them. */
-		if (col >= KEYDATA_CHUNK) {
+	for (i = 0; i < n; i += KEYDATA_CHUNK) {
+		if (i > 0)
 			buf_addc(&b, ' ');
-			col = 0;
-		}
-		buf_add(&b, q, 4);
-		col += 4;
+		buf_add(&b, b64 + i, n - i < KEYDATA_CHUNK ? n - i : KEYDATA_CHUNK);
 	}
+	free(b64);
 	return buf_take(&b);
 }
 

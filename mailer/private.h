@@ -194,6 +194,15 @@ struct reply_ctx {
 	int64_t				 now;
 };
 
+/* ---- Text bodies (compose.c), shared by the setup email and replies ---- */
+
+/* 8-bit bytes, long lines, trailing blanks, "From " or "." at a start. */
+bool	 compose_needs_qp(const char *);
+/* Readable quoted-printable with CRLF line ends. */
+char	*compose_qp(const char *, size_t *outlen);
+/* LF or CRLF text with CRLF line ends. */
+char	*compose_crlf(const char *, size_t, size_t *outlen);
+
 /* A composed message and its fixed Message-ID (without <>). */
 struct reply_mail {
 	char	*message_id;

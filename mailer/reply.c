@@ -126,63 +126,12 @@ reply_header_text(const char *s)
 	return buf_take(&b);
 }
 
-/*
- * The body's transfer encoding: 7bit for short ASCII lines, else a
- * quoted-printable that changes only what must change (8-bit bytes, "=",
- * white space at a line end, "From " and "." at a line start), so that
- * the text stays readable in any mail program's source view.
- */
+/* The body's transfer encoding: 7bit when it can be, else readable QP. */
 static char *
 reply_encode(const char *s, size_t *outlen, bool *qp)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-	struct buf b;
-	size_t col = 0, line = 0;
-
-	*qp = false;
-	for (p = (const unsigned char *)s; *p != '\0' && !*qp; p++) {
-		if (*p == '\n') {
-			*qp = line > 76 || (p > (const unsigned char *)s &&
-			    (p[-1] == ' ' || p[-1] == '\t'));
-			line = 0;
-			continue;
-		}
-		if (line == 0 && (*p == '.' || strncmp((const char *)p,
-		    "From ", 5) == 0))
-			*qp = true;
-		line++;
-		*qp = *qp || *p >= 0x7f || (*p < ' ' && *p != '\t');
-	}
-	buf_init(&b);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		bool end = p[1] == '\n' || p[1] == '\0', plain;
-		char tok[3];
-		size_t tl;
-
-		if (*p == '\n') {
-			buf_adds(&b, "\r\n");
-			col = 0;
-			continue;
-		}
-		plain = !*qp || (*p >= 33 && *p <= 126 && *p != '=') ||
-		    ((*p == ' ' || *p == '\t') && !end);
-		if (*qp && col == 0 && (*p == '.' || strncmp((const char *)p,
-		    "From ", 5) == 0))
-			plain = false;
-		tok[0] = plain ? (char)*p : '=';
-		tok[1] = hex[*p >> 4];
-		tok[2] = hex[*p & 15];
-		tl = plain ? 1 : 3;
-		if (*qp && col + tl > (end ? 76u : 75u)) {
-			buf_adds(&b, "=\r\n");
-			col = 0;
-		}
-		buf_add(&b, tok, tl);
-		col += tl;
-	}
-	*outlen = b.len;
-	return buf_take(&b);
+	*qp = compose_needs_qp(s);
+	return *qp ? compose_qp(s, outlen) : compose_crlf(s, strlen(s), outlen);
 }
 
 /* A Message-ID that a repeat of the same answer to the same message keeps. */

@@ -89,37 +89,6 @@ out:
 	return rv;
 }
 
-static char *
-base64(const char *s, size_t len)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = (const unsigned char *)s;
-	struct buf b;
-	size_t i;
-
-	buf_init(&b);
-	for (i = 0; i + 2 < len; i += 3) {
-		buf_addc(&b, tab[p[i] >> 2]);
-		buf_addc(&b, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
-		buf_addc(&b, tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)]);
-		buf_addc(&b, tab[p[i + 2] & 63]);
-	}
-	if (len - i == 1) {
-		buf_addc(&b, tab[p[i] >> 2]);
-		buf_addc(&b, tab[(p[i] & 3) << 4]);
-		buf_adds(&b, "==");
-	} else if (len - i == 2) {
-		buf_addc(&b, tab[p[i] >> 2]);
-		buf_addc(&b, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
-		buf_addc(&b, tab[(p[i + 1] & 15) << 2]);
-		buf_addc(&b, '=');
-	}
-	if (b.data == NULL)
-		buf_adds(&b, "");
-	return buf_take(&b);
-}
-
 /*
  * OSC 52 asks the terminal (or tmux, or the terminal across SSH) to put
  * the text on the clipboard; nothing is drawn.
@@ -127,7 +96,7 @@ base64(const char *s, size_t len)
 void
 tui_clipboard(struct tui *t, const char *text)
 {
-	char *b64 = base64(text, strlen(text)), *seq;
+	char *b64 = base64_encode(text, strlen(text)), *seq;
 	size_t len, off = 0;
 	ssize_t n;
 

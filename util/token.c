@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "util/util.h"
@@ -93,4 +94,17 @@ sha256_hex(const void *p, size_t n)
 	for (i = 0; i < sizeof md; i++)
 		snprintf(s + 2 * i, 3, "%02x", md[i]);
 	return s;
+}
+
+/* RFC 4648 base64, unwrapped, through OpenSSL's encoder. */
+char *
+base64_encode(const void *p, size_t n)
+{
+	char *out;
+
+	if (n > (size_t)INT32_MAX / 2)
+		fatalx("base64 of %zu bytes", n);
+	out = xmalloc(4 * ((n + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return out;
 }

@@ -97,6 +97,7 @@ int	 duration_parse(const char *, int64_t *secs, char **errstr);
 #define TOKEN_BYTES 20			/* 160 bits, 32 base32 characters */
 int	 random_bytes(void *, size_t, char **errstr);
 char	*base32_lower(const uint8_t *, size_t);
+char	*base64_encode(const void *, size_t);
 bool	 token_well_formed(const char *);
 int	 token_new(char **token, char **errstr);
 char	*sha256_hex(const void *, size_t);
