@@ -119,4 +119,4 @@ install: all
 clean:
 	rm -rf build build-san
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f ! -path '*/demo/*' 2>/dev/null)
