@@ -8,6 +8,11 @@
 
 cc -shared -fPIC -O1 -o "$T/failat.so" "$TOP/tests/lib/failat.c" -ldl ||
     { not_ok "cannot build the shim"; done_testing; }
+# Under AddressSanitizer its runtime must come first in the preload list.
+PRE=$T/failat.so
+if ldd "$SETUPLINK" | grep -q libasan; then
+	PRE="$(cc -print-file-name=libasan.so) $T/failat.so"
+fi
 init_home || exit 1
 sl draft new postgres --name Faults; D=$(cat "$T/out")
 new_link "$D" --fields host,password || exit 1
@@ -27,7 +32,7 @@ state() {
 state >"$T/before"
 
 # A clean run under the shim, counting the calls.
-FAILAT_COUNT=$T/count LD_PRELOAD=$T/failat.so "$SETUPLINK" intake \
+FAILAT_COUNT=$T/count LD_PRELOAD="$PRE" "$SETUPLINK" intake \
     <"$T/reply.eml" >/dev/null 2>&1
 check "a clean run under the shim is accepted" \
     sh -c "'$SETUPLINK' log --json | grep -q '\"accepted\"'"
@@ -40,7 +45,7 @@ for e in EIO ENOSPC; do
 	while [ "$i" -le "$n" ]; do
 		rm -rf "$H"
 		cp -a "$T/pristine" "$H"
-		FAILAT_N=$i FAILAT_ERRNO=$e LD_PRELOAD=$T/failat.so \
+		FAILAT_N=$i FAILAT_ERRNO=$e LD_PRELOAD="$PRE" \
 		    "$SETUPLINK" intake <"$T/reply.eml" >/dev/null 2>"$T/err.$i"
 		code=$?
 		runs=$((runs + 1))
