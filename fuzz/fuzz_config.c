@@ -5,7 +5,6 @@
  * The first byte picks the mode: even, the rest is a whole setuplink.conf;
  * odd, the rest is "key=value" lines given to config_set, the way init
  * and the TUI set keys, then written and read back. */
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -17,33 +16,46 @@
 #include "fuzz/fuzz.h"
 #include "util/config.h"
 
-static char *dir, *conf, *back;
+static char *conf, *back;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char tmpl[] = "/dev/shm/slfuzz.XXXXXX", tmpl2[] = "/tmp/slfuzz.XXXXXX";
-	char *d;
-
 	fuzz_quiet();
-	if ((d = mkdtemp(tmpl)) == NULL && (d = mkdtemp(tmpl2)) == NULL)
-		fatalx("mkdtemp: %s", strerror(errno));
-	dir = xstrdup(d);
-	conf = xprintf("%s/in.conf", dir);
-	back = xprintf("%s/out.conf", dir);
 	return 0;
 }
 
-static void
-fuzz_cleanup(void) __attribute__((destructor));
-static void
-fuzz_cleanup(void)
+/*
+ * A directory of its own for each input (config_write renames into it),
+ * gone before the next: a crash leaves one behind, never thousands.
+ */
+static char *
+fuzz_dir(void)
 {
-	if (dir == NULL)
-		return;
+	char tmpl[] = "/dev/shm/slfuzz.XXXXXX", tmpl2[] = "/tmp/slfuzz.XXXXXX";
+	char *d;
+
+	if ((d = mkdtemp(tmpl)) == NULL && (d = mkdtemp(tmpl2)) == NULL)
+		fatalx("mkdtemp: %s", strerror(errno));
+	d = xstrdup(d);
+	conf = xprintf("%s/in.conf", d);
+	back = xprintf("%s/out.conf", d);
+	return d;
+}
+
+static void
+fuzz_dir_free(char *d)
+{
+	char *tmp = xprintf("%s.tmp", back);
+
 	unlink(conf);
 	unlink(back);
-	rmdir(dir);
+	unlink(tmp);
+	rmdir(d);
+	free(tmp);
+	freep(&conf);
+	freep(&back);
+	free(d);
 }
 
 static bool
@@ -196,11 +208,15 @@ fuzz_set(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char *d;
+
 	if (size == 0)
 		return 0;
+	d = fuzz_dir();
 	if (data[0] % 2 == 0)
 		fuzz_file(data + 1, size - 1);
 	else
 		fuzz_set(data + 1, size - 1);
+	fuzz_dir_free(d);
 	return 0;
 }
