@@ -117,6 +117,6 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/setuplink/contrib/; done; true
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' -type f ! -path '*/demo/*' 2>/dev/null)
