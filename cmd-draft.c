@@ -37,8 +37,7 @@ parse_opts(int argc, char **argv, const char *cmd, const char *allowed,
 	memset(o, 0, sizeof *o);
 	while ((c = cmd_getopt(argc, argv, "h", show_opts)) != -1) {
 		if (c == '?' || strchr(allowed, c) == NULL)
-			return cmd_bad_usage(errstr, cmd, optopt ?
-			    "unknown option" : "unknown option");
+			return cmd_bad_usage(errstr, cmd, "unknown option");
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'r': o->reveal = true; break;
