@@ -90,45 +90,13 @@ static inline bool
 fuzz_utf8_ok(const char *s, size_t len, bool ctl, bool lines)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + len;
-	unsigned char lo, hi;
-	size_t need, i;
 
-	while (p < e) {
-		if (*p < 0x80) {
-			if (*p == 0)
-				return false;
-			if (!ctl && (*p < 0x20 || *p == 0x7f) &&
-			    !(lines && (*p == '\n' || *p == '\r' ||
-			    *p == '\t')))
-				return false;
-			p++;
-			continue;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (*p >= 0xc2 && *p <= 0xdf)
-			need = 2;
-		else if (*p >= 0xe0 && *p <= 0xef) {
-			need = 3;
-			if (*p == 0xe0)
-				lo = 0xa0;
-			else if (*p == 0xed)
-				hi = 0x9f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			need = 4;
-			if (*p == 0xf0)
-				lo = 0x90;
-			else if (*p == 0xf4)
-				hi = 0x8f;
-		} else
+	if (!utf8_valid(s, len))	/* util/str.c: RFC 3629, no NUL */
+		return false;
+	for (; !ctl && p < e; p++) {
+		if ((*p < 0x20 || *p == 0x7f) &&
+		    !(lines && (*p == '\n' || *p == '\r' || *p == '\t')))
 			return false;
-		if ((size_t)(e - p) < need || p[1] < lo || p[1] > hi)
-			return false;
-		for (i = 2; i < need; i++) {
-			if (p[i] < 0x80 || p[i] > 0xbf)
-				return false;
-		}
-		p += need;
 	}
 	return true;
 }
