@@ -968,6 +968,8 @@ parse_part(struct walk *w, const struct mailmime *mm, bool att_only)
 	    (strcmp(type, "text/plain") == 0 || strcmp(type, "text/html") == 0);
 	if (w->m->is_report && parse_report_part(w->m, type, data, len))
 		;
+	else if (str_has_prefix(type, "multipart/"))
+		;	/* no boundary to split it by: neither text nor a file */
 	else if (text && !att_only)
 		parse_text(w, mm, type, data, len);
 	else if (!text && (!att_only || attachment)) {

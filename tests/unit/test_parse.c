@@ -198,6 +198,21 @@ test_attachments(void **state)
 	assert_string_equal(m->att[3].content_type, "text/plain");
 }
 
+/* A multipart without a boundary cannot be split: no text, no file. */
+static void
+test_multipart_no_boundary(void **state)
+{
+	static const char msg[] =
+	    "From: b@client.example\nTo: s@acme.example\n"
+	    "Content-Type: multipart/mixed\n\n"
+	    "--x\nContent-Type: text/plain\n\nhost: h\n--x--\n";
+	char *err = NULL;
+
+	mail_free(&m);
+	assert_int_equal(mail_parse(msg, sizeof msg - 1, NULL, &m, &err), 0);
+	assert_int_equal(m->natt, 0);
+}
+
 /* The first part exactly as sent, made CRLF, whatever the line ends were. */
 static void
 check_signed(const char *msg, size_t len)
@@ -665,6 +680,7 @@ main(void)
 		cmocka_unit_test_teardown(test_bad_bytes, teardown),
 		cmocka_unit_test_teardown(test_flowed_signature, teardown),
 		cmocka_unit_test_teardown(test_attachments, teardown),
+		cmocka_unit_test_teardown(test_multipart_no_boundary, teardown),
 		cmocka_unit_test_teardown(test_pgp_signed, teardown),
 		cmocka_unit_test_teardown(test_pgp_encrypted, teardown),
 		cmocka_unit_test_teardown(test_entity_signed, teardown),
