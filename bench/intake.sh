@@ -103,6 +103,25 @@ awk -v t="$t" -v n="$N" 'BEGIN { printf "%-46s %7.2f ms/message  (%d in %d ms, %
 acc=$("$SETUPLINK" log --json | grep -c '"accepted"')
 echo "# accepted in all: $acc of $((2 * N)) replies to fresh links"
 
+# --maildir with forged tokens: what a flood of forged mail costs.
+F=${F:-5000}
+mkdir -p "$B/fd/new" "$B/fd/cur" "$B/fd/tmp"
+$PY - "$B/fd/new" "$F" <<'EOF'
+import os, sys, base64
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    tok = base64.b32encode(os.urandom(20)).decode().lower().rstrip("=")
+    with open("%s/%06d.forged" % (d, i), "w") as f:
+        f.write("From: Eve <eve@forger.example>\nTo: setup+%s@bench.example\n"
+                "Subject: Re: setup\nMessage-ID: <f%d.%d@forger.example>\n\n"
+                "host: evil.example\npassword: x\n" % (tok, i, os.getpid()))
+EOF
+t0=$(ms)
+"$SETUPLINK" intake --maildir "$B/fd"
+t=$(( $(ms) - t0 ))
+awk -v t="$t" -v n="$F" 'BEGIN { printf "%-46s %7.2f ms/message  (%d in %d ms, %.0f messages/s)\n", \
+    "setuplink intake --maildir, forged tokens", t / n, n, t, n * 1000 / (t ? t : 1) }'
+
 # One PGP/MIME signed reply: the price of gpgme, paid only for such mail.
 if command -v gpg >/dev/null; then
 	mkdir -p "$B/g" && chmod 700 "$B/g"
@@ -119,6 +138,34 @@ if command -v gpg >/dev/null; then
 		    --sign bob@client.example >"$B/sig/$i"
 	done <"$B/sig.addrs"
 	N=20 per "setuplink intake, PGP/MIME signed (gpgme)" "$B/sig" "$SETUPLINK" intake
+	# gpg --verify alone on the same signed parts, for the ratio.
+	mkdir -p "$B/gv" "$B/parts" && chmod 700 "$B/gv"
+	gpg --homedir "$B/g" --export bob@client.example 2>/dev/null |
+	    gpg --homedir "$B/gv" --batch --import 2>/dev/null
+	$PY - "$B/sig" "$B/parts" <<'EOF'
+import os, re, sys
+src, dst = sys.argv[1], sys.argv[2]
+for name in os.listdir(src):
+    raw = open(os.path.join(src, name), "rb").read()
+    b = re.search(rb'boundary="?([^";\r\n]+)', raw).group(1)
+    parts = raw.split(b"--" + b)
+    body = parts[1][parts[1].index(b"\n") + 1:]
+    body = body[:-2] if body.endswith(b"\r\n") else body[:-1]
+    body = re.sub(rb"(?<!\r)\n", b"\r\n", body)
+    sig = parts[2][parts[2].index(b"-----BEGIN"):]
+    sig = sig[:sig.index(b"-----END PGP SIGNATURE-----") + 27]
+    open(os.path.join(dst, name + ".txt"), "wb").write(body)
+    open(os.path.join(dst, name + ".asc"), "wb").write(sig)
+EOF
+	t0=$(ms)
+	for f in "$B"/parts/*.txt; do
+		gpg --homedir "$B/gv" --batch --verify "${f%.txt}.asc" "$f" 2>/dev/null ||
+		    echo "gpg --verify failed on $f" >&2
+	done
+	t=$(( $(ms) - t0 ))
+	awk -v t="$t" 'BEGIN { printf "%-46s %7.2f ms/message  (20 in %d ms)\n", \
+	    "gpg --verify alone, same signed parts", t / 20, t }'
+	gpgconf --homedir "$B/gv" --kill all
 	gpgconf --homedir "$B/g" --kill all
 fi
 gpgconf --homedir "$SETUPLINK_HOME/gnupg" --kill all 2>/dev/null
