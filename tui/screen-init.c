@@ -137,30 +137,25 @@ static const struct screen_ops init_ops = {
 struct screen *
 init_screen_new(struct tui *t)
 {
+	static const struct { const char *key, *label, *hint; } rows[] = {
+		{ "workspace", "Workspace", "text" },
+		{ "admin", "Admin", "Name <email>" },
+		{ "intake", "Intake address", "email" },
+		{ "transport", "Transport", "maildir, smtp://" },
+	};
 	struct initscr *s = xcalloc(1, sizeof *s);
 	struct form_row *r;
 	struct screen *sc;
+	size_t i;
 
 	form_init(&s->form);
-	r = form_add(&s->form, FK_TEXT, "workspace", "Workspace");
-	r->required = true;
-	r->hint = xstrdup("text");
-	r->help = xstrdup("Your team or company as recipients know it; the "
-	    "setup emails say who asks in its name.");
-	r = form_add(&s->form, FK_TEXT, "admin", "Admin");
-	r->required = true;
-	r->hint = xstrdup("Name <email>");
-	r->help = xstrdup("You: the name and address the emails give as the "
-	    "person asking, such as Ann Admin <ann@acme.example>.");
-	r = form_add(&s->form, FK_TEXT, "intake", "Intake address");
-	r->required = true;
-	r->hint = xstrdup("email");
-	r->help = xstrdup("Where replies arrive (procmail or fetchmail hands "
-	    "them to setuplink intake); each link adds +TOKEN to it.");
-	r = form_add(&s->form, FK_TEXT, "transport", "Transport");
-	r->hint = xstrdup("maildir, smtp://");
-	r->help = xstrdup("How mail leaves: maildir (the default) keeps it in "
-	    "outbox/; sendmail[:PATH]; smtp://HOST[:PORT] or smtps://.");
+	/* Help comes from the configuration table: said once, shown here. */
+	for (i = 0; i < nitems(rows); i++) {
+		r = form_add(&s->form, FK_TEXT, rows[i].key, rows[i].label);
+		r->required = config_find(rows[i].key)->required;
+		r->hint = xstrdup(rows[i].hint);
+		r->help = xstrdup(config_find(rows[i].key)->help);
+	}
 	form_set(r, "maildir", 7);
 	r = form_add(&s->form, FK_BUTTON, "create", "Create the home");
 	r->help = xstrdup("Runs setuplink init with these values: the home, "

@@ -260,8 +260,8 @@ check_transport(const char *v)
 	return -1;
 }
 
-static const struct config_entry *
-entry_find(const char *key)
+const struct config_entry *
+config_find(const char *key)
 {
 	size_t i;
 
@@ -314,7 +314,7 @@ config_set(struct config *c, const char *key, const char *value,
 	char *name, *addr, *err = NULL;
 	int rv;
 
-	if ((e = entry_find(key)) == NULL)
+	if ((e = config_find(key)) == NULL)
 		return errorf(errstr, EX_CONFIG, "unknown key '%s'", key);
 	field = (char *)c + e->offset;
 	if (str_has_ctl(value))

@@ -75,6 +75,7 @@ void	 home_resolve(const char *opt, struct home *);
 void	 home_free(struct home *);
 bool	 home_exists(const struct home *);
 
+const struct config_entry *config_find(const char *key);	/* or NULL */
 void	 config_defaults(struct config *);
 int	 config_load(const char *path, struct config *, char **errstr);
 int	 config_set(struct config *, const char *key, const char *value, char **errstr);
