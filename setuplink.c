@@ -5,7 +5,7 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 int
 main(int argc, char **argv)

@@ -10,7 +10,7 @@
 
 #include "fuzz/fuzz.h"
 #include "mailer/mailer.h"
-#include "mailer/private.h"
+#include "mailer/mime/private.h"
 
 #define FUZZ_PARAMS	32
 

@@ -11,7 +11,7 @@
 
 #include "fuzz/fuzz.h"
 #include "mailer/mailer.h"
-#include "mailer/private.h"
+#include "mailer/intake/private.h"
 #include "util/config.h"
 
 #define FUZZ_ADDRS	600

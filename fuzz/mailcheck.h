@@ -6,7 +6,8 @@
 
 #include "fuzz/fuzz.h"
 #include "mailer/mailer.h"
-#include "mailer/private.h"
+#include "mailer/intake/private.h"
+#include "mailer/mime/private.h"
 #include "util/config.h"
 
 static const char *const mailcheck_keys[] = {

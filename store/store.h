@@ -1,71 +1,13 @@
 /* store.h: what tui/, mailer/ and the commands may call in store/, the one
- * owner of setuplink's data.  No SQLite type or SQL text crosses this line. */
+ * owner of setuplink's data.  No SQLite type or SQL text crosses this line.
+ * store/ calls only catalog/ (for connector definitions) and util/. */
 #ifndef SETUPLINK_STORE_H
 #define SETUPLINK_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* ---- Connector catalog (catalog.c, validate.c) ---- */
-
-enum field_type {
-	FT_STRING, FT_INTEGER, FT_SECRET, FT_FILE, FT_ENUM, FT_BOOLEAN,
-	FT_URL, FT_EMAIL
-};
-
-struct field_def {
-	char		*key;
-	char		*label;
-	char		*help;
-	enum field_type	 type;
-	bool		 required;
-	bool		 secret;	/* secret type, or a secret file */
-	char		*dflt;		/* canonical, or NULL */
-	char		**choices;	/* FT_ENUM */
-	size_t		 nchoices;
-	char		*method;	/* choice of the method field, or NULL */
-	int64_t		 min, max;	/* FT_INTEGER range */
-	int64_t		 max_size;	/* FT_FILE, bytes; 0: the config's */
-};
-
-struct connector {
-	char		*key;
-	char		*name;
-	char		*category;
-	char		*description;
-	char		*method_field;	/* key of the enum choosing auth, or NULL */
-	struct field_def *fields;
-	size_t		 nfields;
-	char		*origin;	/* "shipped" or the file it came from */
-};
-
-struct catalog {
-	struct connector *v;
-	size_t		 n;
-};
-
-const char *field_type_name(enum field_type);
-/* Load the shipped definitions, then dir's *.json (may be NULL or absent). */
-int	 catalog_load(const char *dir, struct catalog **, char **errstr);
-/* Parse one definition (JSON text); origin names it in errors. */
-int	 catalog_parse(const char *json, size_t len, const char *origin,
-	     struct connector *, char **errstr);
-void	 catalog_free(struct catalog **);
-const struct connector *catalog_find(const struct catalog *, const char *key);
-const struct field_def *connector_field(const struct connector *, const char *key); /* any case */
-/* Is the field one the chosen method (may be NULL) counts? */
-bool	 field_applies(const struct connector *, const struct field_def *, const char *method);
-char	*connector_to_json(const struct connector *);	/* connector show --json */
-
-/*
- * Check a value for a field and return it in canonical form (booleans as
- * "true"/"false", integers without sign or zeros).  An empty value is
- * valid and means "clear".  The error names the field and the rule, never
- * the value.  max_file is the config's limit for file fields.
- */
-int	 field_validate(const struct field_def *, const char *value, size_t len,
-	     int64_t max_file, char **canon, char **errstr);
+#include "catalog/catalog.h"
 
 /* ---- The database (db.c) ---- */
 

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "mailer/mailer.h"
 #include "tui/private.h"
 #include "tui/tui.h"

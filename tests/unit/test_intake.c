@@ -11,7 +11,7 @@
 #include "util/util.h"
 #include "util/config.h"
 #include "mailer/mailer.h"
-#include "mailer/private.h"
+#include "mailer/intake/private.h"
 
 #define TOK "abcdefghijklmnopqrstuvwxyz234567"
 

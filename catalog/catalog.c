@@ -1,0 +1,462 @@
+/* catalog.c: the connector catalog.  Shipped definitions are embedded in
+ * the binary from contrib/connectors/; an admin's own *.json files in the
+ * home add to them or override them by key.  The file format is the
+ * `connector show --json` shape, read and written with jansson. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "catalog/catalog.h"
+#include "util/util.h"
+
+struct embedded_file {
+	const char		*name;
+	const unsigned char	*data;
+	size_t			 len;
+};
+extern const struct embedded_file embedded_connectors[];
+
+static const char *type_names[] = {
+	"string", "integer", "secret", "file", "enum", "boolean", "url", "email"
+};
+
+const char *
+field_type_name(enum field_type t)
+{
+	return (size_t)t < nitems(type_names) ? type_names[t] : "?";
+}
+
+static bool
+key_ok(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '_'))
+			return false;
+	}
+	return true;
+}
+
+static void
+field_clear(struct field_def *f)
+{
+	free(f->key);
+	free(f->label);
+	free(f->help);
+	free(f->dflt);
+	free(f->method);
+	strv_free(&f->choices, f->nchoices);
+}
+
+static void
+connector_clear(struct connector *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfields; i++)
+		field_clear(&c->fields[i]);
+	free(c->fields);
+	free(c->key);
+	free(c->name);
+	free(c->category);
+	free(c->description);
+	free(c->method_field);
+	free(c->origin);
+	memset(c, 0, sizeof *c);
+}
+
+/* An optional string member: NULL when absent or null. */
+static int
+opt_string(json_t *o, const char *name, char **out, const char *where,
+    char **errstr)
+{
+	json_t *v = json_object_get(o, name);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return errorf(errstr, EX_CONFIG, "%s: \"%s\" must be a string",
+		    where, name);
+	if (str_has_ctl(json_string_value(v)))
+		return errorf(errstr, EX_CONFIG, "%s: \"%s\" may not hold "
+		    "control characters", where, name);
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int
+parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
+{
+	json_t *v;
+	char *where = NULL, *type = NULL;
+	size_t i;
+	int rv;
+
+	if (!json_is_object(o))
+		return errorf(errstr, EX_CONFIG, "%s: each field must be an "
+		    "object", origin);
+	if ((rv = opt_string(o, "key", &f->key, origin, errstr)) != 0)
+		return rv;
+	if (f->key == NULL || !key_ok(f->key))
+		return errorf(errstr, EX_CONFIG, "%s: a field has a missing or "
+		    "bad \"key\" (lowercase letters, digits and _)", origin);
+	where = xprintf("%s: field \"%s\"", origin, f->key);
+	if ((rv = opt_string(o, "label", &f->label, where, errstr)) != 0 ||
+	    (rv = opt_string(o, "help", &f->help, where, errstr)) != 0 ||
+	    (rv = opt_string(o, "default", &f->dflt, where, errstr)) != 0 ||
+	    (rv = opt_string(o, "method", &f->method, where, errstr)) != 0 ||
+	    (rv = opt_string(o, "type", &type, where, errstr)) != 0)
+		goto out;
+	if (f->label == NULL)
+		f->label = xstrdup(f->key);
+	if (f->help == NULL)
+		f->help = xstrdup("");
+	for (i = 0; type != NULL && i < nitems(type_names); i++) {
+		if (strcmp(type, type_names[i]) == 0)
+			break;
+	}
+	/* The sentence only on failure: a success leaves *errstr alone. */
+	if (type == NULL || i == nitems(type_names)) {
+		rv = errorf(errstr, EX_CONFIG, "%s: \"type\" must be one of "
+		    "string, integer, secret, file, enum, boolean, url, email",
+		    where);
+		goto out;
+	}
+	f->type = (enum field_type)i;
+	f->required = json_is_true(json_object_get(o, "required"));
+	f->secret = f->type == FT_SECRET ||
+	    json_is_true(json_object_get(o, "secret"));
+	f->min = 0;
+	f->max = INT64_MAX;
+	if (f->key != NULL && strcmp(f->key, "port") == 0) {
+		f->min = 1;
+		f->max = 65535;
+	}
+	if ((v = json_object_get(o, "min")) != NULL && json_is_integer(v))
+		f->min = json_integer_value(v);
+	if ((v = json_object_get(o, "max")) != NULL && json_is_integer(v))
+		f->max = json_integer_value(v);
+	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
+		f->max_size = json_integer_value(v);
+	v = json_object_get(o, "choices");
+	if (f->type == FT_ENUM) {
+		if (!json_is_array(v) || json_array_size(v) == 0) {
+			rv = errorf(errstr, EX_CONFIG, "%s: an enum needs a "
+			    "non-empty \"choices\" array", where);
+			goto out;
+		}
+		f->choices = xcalloc(json_array_size(v), sizeof *f->choices);
+		for (i = 0; i < json_array_size(v); i++) {
+			json_t *c = json_array_get(v, i);
+			if (!json_is_string(c) || *json_string_value(c) == '\0' ||
+			    str_has_ctl(json_string_value(c))) {
+				rv = errorf(errstr, EX_CONFIG, "%s: choices "
+				    "must be non-empty strings", where);
+				goto out;
+			}
+			f->choices[f->nchoices++] = xstrdup(json_string_value(c));
+		}
+	} else if (v != NULL && !json_is_null(v)) {
+		rv = errorf(errstr, EX_CONFIG, "%s: only an enum has "
+		    "\"choices\"", where);
+		goto out;
+	}
+	rv = 0;
+out:
+	free(type);
+	free(where);
+	return rv;
+}
+
+/* Checks across fields: unique keys, methods, defaults that validate. */
+static int
+check_connector(struct connector *c, char **errstr)
+{
+	const struct field_def *mf = NULL;
+	size_t i, j, k;
+	char *canon, *err = NULL;
+	int rv;
+
+	if (c->method_field != NULL &&
+	    ((mf = connector_field(c, c->method_field)) == NULL ||
+	    mf->type != FT_ENUM))
+		return errorf(errstr, EX_CONFIG, "%s: \"method_field\" must name "
+		    "an enum field", c->origin);
+	for (i = 0; i < c->nfields; i++) {
+		struct field_def *f = &c->fields[i];
+		if (strcmp(f->key, "name") == 0 ||
+		    strcmp(f->key, "connector") == 0)
+			return errorf(errstr, EX_CONFIG, "%s: \"%s\" is reserved "
+			    "and cannot be a field key", c->origin, f->key);
+		for (j = 0; j < i; j++) {
+			if (strcmp(c->fields[j].key, f->key) == 0)
+				return errorf(errstr, EX_CONFIG, "%s: the field "
+				    "\"%s\" appears twice", c->origin, f->key);
+		}
+		if (f->method != NULL) {
+			for (k = 0; mf != NULL && k < mf->nchoices; k++) {
+				if (strcmp(mf->choices[k], f->method) == 0)
+					break;
+			}
+			if (mf == NULL || k == mf->nchoices)
+				return errorf(errstr, EX_CONFIG, "%s: field "
+				    "\"%s\" has a method that is not a choice "
+				    "of the method field", c->origin, f->key);
+		}
+		if (f->dflt != NULL) {
+			if (field_validate(f, f->dflt, strlen(f->dflt),
+			    INT64_MAX, &canon, &err) != 0) {
+				rv = errorf(errstr, EX_CONFIG, "%s: the default "
+				    "of \"%s\" is not valid: %s", c->origin,
+				    f->key, err);
+				free(err);
+				return rv;
+			}
+			free(f->dflt);
+			f->dflt = canon;
+		}
+	}
+	return 0;
+}
+
+int
+catalog_parse(const char *text, size_t len, const char *origin,
+    struct connector *c, char **errstr)
+{
+	json_error_t jerr;
+	json_t *root, *fields;
+	size_t i;
+	int rv;
+
+	memset(c, 0, sizeof *c);
+	c->origin = xstrdup(origin);
+	if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		rv = errorf(errstr, EX_CONFIG, "%s, line %d: %s", origin,
+		    jerr.line, jerr.text);
+		goto fail;
+	}
+	if (!json_is_object(root)) {
+		rv = errorf(errstr, EX_CONFIG, "%s: a connector is a JSON "
+		    "object", origin);
+		goto fail;
+	}
+	if ((rv = opt_string(root, "key", &c->key, origin, errstr)) != 0 ||
+	    (rv = opt_string(root, "name", &c->name, origin, errstr)) != 0 ||
+	    (rv = opt_string(root, "category", &c->category, origin,
+	    errstr)) != 0 ||
+	    (rv = opt_string(root, "description", &c->description, origin,
+	    errstr)) != 0 ||
+	    (rv = opt_string(root, "method_field", &c->method_field, origin,
+	    errstr)) != 0)
+		goto fail;
+	if (c->key == NULL || !key_ok(c->key)) {
+		rv = errorf(errstr, EX_CONFIG, "%s: \"key\" is missing or not "
+		    "lowercase letters, digits and _", origin);
+		goto fail;
+	}
+	if (c->name == NULL)
+		c->name = xstrdup(c->key);
+	fields = json_object_get(root, "fields");
+	if (!json_is_array(fields) || json_array_size(fields) == 0) {
+		rv = errorf(errstr, EX_CONFIG, "%s: \"fields\" must be a "
+		    "non-empty array", origin);
+		goto fail;
+	}
+	c->fields = xcalloc(json_array_size(fields), sizeof *c->fields);
+	for (i = 0; i < json_array_size(fields); i++) {
+		c->nfields++;
+		if ((rv = parse_field(json_array_get(fields, i),
+		    &c->fields[i], origin, errstr)) != 0)
+			goto fail;
+	}
+	if ((rv = check_connector(c, errstr)) != 0)
+		goto fail;
+	json_decref(root);
+	return 0;
+fail:
+	if (root != NULL)
+		json_decref(root);
+	connector_clear(c);
+	return rv;
+}
+
+static void
+catalog_put(struct catalog *cat, struct connector *c)
+{
+	size_t i;
+
+	for (i = 0; i < cat->n; i++) {
+		if (strcmp(cat->v[i].key, c->key) == 0) {
+			connector_clear(&cat->v[i]);
+			cat->v[i] = *c;
+			return;
+		}
+	}
+	cat->v = xreallocarray(cat->v, cat->n + 1, sizeof *cat->v);
+	cat->v[cat->n++] = *c;
+}
+
+static int
+connector_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct connector *)a)->key,
+	    ((const struct connector *)b)->key);
+}
+
+int
+catalog_load(const char *dir, struct catalog **out, char **errstr)
+{
+	struct catalog *cat = xcalloc(1, sizeof *cat);
+	const struct embedded_file *e;
+	struct connector c;
+	char **names = NULL, *path, *data;
+	size_t n = 0, i, len;
+	int rv;
+
+	for (e = embedded_connectors; e->name != NULL; e++) {
+		path = xprintf("shipped %s", e->name);
+		rv = catalog_parse((const char *)e->data, e->len, path, &c,
+		    errstr);
+		free(path);
+		if (rv != 0)
+			goto fail;
+		catalog_put(cat, &c);
+	}
+	if (dir != NULL && maildir_list(dir, ".", &names, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			size_t l = strlen(names[i]);
+			if (l < 6 || strcmp(names[i] + l - 5, ".json") != 0)
+				continue;
+			path = xprintf("%s/%s", dir, names[i]);
+			if ((rv = file_read(path, 1 << 20, &data, &len,
+			    errstr)) == 0) {
+				rv = catalog_parse(data, len, path, &c, errstr);
+				free(data);
+			}
+			free(path);
+			if (rv != 0) {
+				rv = EX_CONFIG;
+				goto fail;
+			}
+			catalog_put(cat, &c);
+		}
+	}
+	strv_free(&names, n);
+	qsort(cat->v, cat->n, sizeof *cat->v, connector_cmp);
+	*out = cat;
+	return 0;
+fail:
+	strv_free(&names, n);
+	catalog_free(&cat);
+	return rv;
+}
+
+void
+catalog_free(struct catalog **catp)
+{
+	struct catalog *cat = *catp;
+	size_t i;
+
+	if (cat == NULL)
+		return;
+	for (i = 0; i < cat->n; i++)
+		connector_clear(&cat->v[i]);
+	free(cat->v);
+	free(cat);
+	*catp = NULL;
+}
+
+const struct connector *
+catalog_find(const struct catalog *cat, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cat->n; i++) {
+		if (strcmp(cat->v[i].key, key) == 0)
+			return &cat->v[i];
+	}
+	return NULL;
+}
+
+const struct field_def *
+connector_field(const struct connector *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfields; i++) {
+		if (strcasecmp(c->fields[i].key, key) == 0)
+			return &c->fields[i];
+	}
+	return NULL;
+}
+
+bool
+field_applies(const struct connector *c, const struct field_def *f,
+    const char *method)
+{
+	if (f->method == NULL)
+		return true;
+	return method != NULL && strcmp(f->method, method) == 0;
+}
+
+char *
+connector_to_json(const struct connector *c)
+{
+	json_t *o = json_object(), *fields = json_array();
+	size_t i, j;
+	char *s;
+
+	json_object_set_new(o, "key", json_string(c->key));
+	json_object_set_new(o, "name", json_string(c->name));
+	json_object_set_new(o, "category", c->category ?
+	    json_string(c->category) : json_null());
+	json_object_set_new(o, "description", c->description ?
+	    json_string(c->description) : json_null());
+	json_object_set_new(o, "method_field", c->method_field ?
+	    json_string(c->method_field) : json_null());
+	for (i = 0; i < c->nfields; i++) {
+		const struct field_def *f = &c->fields[i];
+		json_t *fo = json_object(), *ch = json_null();
+		json_object_set_new(fo, "key", json_string(f->key));
+		json_object_set_new(fo, "label", json_string(f->label));
+		json_object_set_new(fo, "type",
+		    json_string(field_type_name(f->type)));
+		json_object_set_new(fo, "required", json_boolean(f->required));
+		json_object_set_new(fo, "secret", json_boolean(f->secret));
+		json_object_set_new(fo, "default", f->dflt ?
+		    json_string(f->dflt) : json_null());
+		if (f->type == FT_ENUM) {
+			ch = json_array();
+			for (j = 0; j < f->nchoices; j++)
+				json_array_append_new(ch,
+				    json_string(f->choices[j]));
+		}
+		json_object_set_new(fo, "choices", ch);
+		json_object_set_new(fo, "method", f->method ?
+		    json_string(f->method) : json_null());
+		if (f->type == FT_INTEGER) {
+			if (f->min != 0)
+				json_object_set_new(fo, "min",
+				    json_integer(f->min));
+			if (f->max != INT64_MAX)
+				json_object_set_new(fo, "max",
+				    json_integer(f->max));
+		}
+		if (f->type == FT_FILE && f->max_size > 0)
+			json_object_set_new(fo, "max_size",
+			    json_integer(f->max_size));
+		json_object_set_new(fo, "help", json_string(f->help));
+		json_array_append_new(fields, fo);
+	}
+	json_object_set_new(o, "fields", fields);
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (s == NULL)
+		fatalx("out of memory writing JSON");
+	return s;
+}

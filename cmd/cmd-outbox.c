@@ -1,0 +1,169 @@
+/* cmd-outbox.c: setuplink outbox list and flush: what the maildir
+ * transport queued in outbox/, and sending it through a real transport. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "mailer/mailer.h"
+
+static const struct option outbox_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "transport", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Where a message goes: its recorded envelope, else its To: header. */
+static char *
+cmd_outbox_to(const struct outbox_item *it)
+{
+	struct buf b;
+	size_t i;
+
+	if (it->nrcpts == 0)
+		return it->to != NULL ? xstrdup(it->to) : NULL;
+	buf_init(&b);
+	for (i = 0; i < it->nrcpts; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", it->rcpts[i]);
+	return buf_take(&b);
+}
+
+/* Refused mail set aside by earlier flushes, so that it is not forgotten. */
+static void
+cmd_outbox_failed(struct cmd_ctx *ctx)
+{
+	char *dir = xprintf("%s/.failed", ctx->home.outbox), **names;
+	size_t n, m;
+
+	maildir_list(dir, "new", &names, &n);
+	strv_free(&names, n);
+	maildir_list(dir, "cur", &names, &m);
+	strv_free(&names, m);
+	if (n + m > 0)
+		printf("%zu refused message%s in %s/.\n", n + m,
+		    n + m == 1 ? "" : "s", dir);
+	free(dir);
+}
+
+int
+cmd_outbox_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+{
+	struct outbox_item *v = NULL;
+	bool json = false;
+	size_t n = 0, i;
+	int c, rv;
+
+	while ((c = cmd_getopt(argc, argv, "+h", outbox_opts)) != -1) {
+		if (c != 'j')
+			return cmd_bad_usage(errstr, "outbox list",
+			    "unknown option");
+		json = true;
+	}
+	if (optind != argc)
+		return cmd_bad_usage(errstr, "outbox list", "too many arguments");
+	if ((rv = outbox_list(&ctx->home, &v, &n, errstr)) != 0)
+		return rv;
+	if (json) {
+		json_t *a = json_array();
+		for (i = 0; i < n; i++) {
+			json_t *j = json_object();
+			char *to = cmd_outbox_to(&v[i]);
+			json_object_set_new(j, "id", json_string(v[i].id));
+			json_object_set_new(j, "to", json_str_or_null(to));
+			json_object_set_new(j, "subject",
+			    json_str_or_null(v[i].subject));
+			json_object_set_new(j, "date", json_time(v[i].date));
+			json_object_set_new(j, "size",
+			    json_integer((json_int_t)v[i].size));
+			json_object_set_new(j, "from",
+			    json_str_or_null(v[i].env_from));
+			json_array_append_new(a, j);
+			free(to);
+		}
+		json_out(a);
+		goto out;
+	}
+	if (n == 0)
+		printf("Nothing waits in %s.\n", ctx->home.outbox);
+	else {
+		printf("%-22s  %-30s %s\n", "DATE", "TO", "SUBJECT");
+		for (i = 0; i < n; i++) {
+			char *t = time_local(v[i].date), *to = cmd_outbox_to(&v[i]);
+			char *sto = str_safe(to ? to : "?");
+			char *ssub = str_safe(v[i].subject ? v[i].subject : "");
+			printf("%-22s  %-30.30s %s\n      %s\n", t, sto, ssub,
+			    v[i].id);
+			free(t);
+			free(to);
+			free(sto);
+			free(ssub);
+		}
+		printf("%zu message%s wait%s: setuplink outbox flush "
+		    "--transport T sends %s.\n", n, n == 1 ? "" : "s",
+		    n == 1 ? "s" : "", n == 1 ? "it" : "them");
+	}
+	cmd_outbox_failed(ctx);
+out:
+	outbox_items_free(&v, n);
+	return 0;
+}
+
+static void
+cmd_outbox_progress(enum outbox_event ev, size_t i, size_t n,
+    const struct outbox_item *it, const char *detail, void *arg)
+{
+	char *to = cmd_outbox_to(it), *sto = str_safe(to ? to : "?");
+	char *sd = detail != NULL ? str_safe(detail) : NULL;
+
+	switch (ev) {
+	case OUTBOX_SENT:
+		fprintf(stderr, "sent %zu/%zu: to %s\n", i, n, sto);
+		break;
+	case OUTBOX_REFUSED:
+		fprintf(stderr, "refused %zu/%zu: to %s: %s\n", i, n, sto, sd);
+		break;
+	case OUTBOX_SKIPPED:
+		fprintf(stderr, "skipped %zu/%zu: %s: %s\n", i, n, it->id, sd);
+		break;
+	case OUTBOX_STOPPED:
+		fprintf(stderr, "not sent %zu/%zu: to %s\n", i, n, sto);
+		break;
+	}
+	free(sd);
+	free(sto);
+	free(to);
+}
+
+int
+cmd_outbox_flush(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+{
+	struct outbox_stats stats;
+	const char *spec = NULL;
+	int c, rv;
+
+	while ((c = cmd_getopt(argc, argv, "+h", outbox_opts)) != -1) {
+		if (c != 't')
+			return cmd_bad_usage(errstr, "outbox flush",
+			    "unknown option");
+		spec = optarg;
+	}
+	if (optind != argc)
+		return cmd_bad_usage(errstr, "outbox flush", "too many arguments");
+	/* Without --transport, the configured one, unless it is maildir. */
+	if (spec == NULL && !transport_is_maildir(ctx->cfg.transport))
+		spec = ctx->cfg.transport;
+	if (spec == NULL)
+		return cmd_bad_usage(errstr, "outbox flush", "the configured "
+		    "transport is maildir, which only queues into outbox/: "
+		    "name one that sends with --transport T");
+	rv = outbox_flush(&ctx->cfg, &ctx->home, spec, cmd_outbox_progress,
+	    NULL, &stats, errstr);
+	if (rv != 0)
+		return rv;
+	if (stats.total == 0)
+		printf("Nothing waits in %s.\n", ctx->home.outbox);
+	else
+		printf("%zu sent.\n", stats.sent);
+	return 0;
+}

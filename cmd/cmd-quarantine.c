@@ -1,0 +1,158 @@
+/* cmd-quarantine.c: setuplink quarantine list, show and retry: the mail
+ * the intake kept because it did not merge it, and a second look at it
+ * once something changed (a key imported, say). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "mailer/mailer.h"
+
+static const struct option quarantine_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static json_t *
+cmd_quarantine_json(const struct message_record *m)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "id", json_integer(m->id));
+	json_object_set_new(j, "when", json_time(m->at));
+	json_object_set_new(j, "from", json_str_or_null(m->sender));
+	json_object_set_new(j, "outcome", json_string(outcome_name(m->outcome)));
+	json_object_set_new(j, "reason", json_str_or_null(m->reason));
+	json_object_set_new(j, "detail", json_str_or_null(m->detail));
+	json_object_set_new(j, "link", m->link ? json_integer(m->link) :
+	    json_null());
+	json_object_set_new(j, "draft", m->draft ? json_integer(m->draft) :
+	    json_null());
+	json_object_set_new(j, "file", json_str_or_null(m->quarantine));
+	return j;
+}
+
+int
+cmd_quarantine_list(struct cmd_ctx *ctx, int argc, char **argv,
+    char **errstr)
+{
+	struct message_record *q = NULL;
+	bool json = false;
+	size_t n = 0, i;
+	int c, rv;
+
+	while ((c = cmd_getopt(argc, argv, "+h", quarantine_opts)) != -1) {
+		if (c != 'j')
+			return cmd_bad_usage(errstr, "quarantine list",
+			    "unknown option");
+		json = true;
+	}
+	if (optind != argc)
+		return cmd_bad_usage(errstr, "quarantine list",
+		    "too many arguments");
+	if ((rv = quarantine_list(ctx->st, &q, &n, errstr)) != 0)
+		return rv;
+	if (json) {
+		json_t *a = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, cmd_quarantine_json(&q[i]));
+		json_out(a);
+	} else if (n == 0)
+		printf("Nothing is in quarantine.\n");
+	else {
+		printf("%5s  %-22s %-28s %-13s %s\n", "ID", "WHEN", "FROM",
+		    "REASON", "FILE");
+		for (i = 0; i < n; i++) {
+			char *t = time_local(q[i].at);
+			char *from = str_safe(q[i].sender ? q[i].sender : "?");
+			printf("%5lld  %-22s %-28.28s %-13s %s\n",
+			    (long long)q[i].id, t, from, q[i].reason ?
+			    q[i].reason : outcome_name(q[i].outcome),
+			    q[i].quarantine);
+			free(t);
+			free(from);
+		}
+	}
+	message_records_free(&q, n);
+	return 0;
+}
+
+/* The kept file of a log entry, or 66 naming why there is none. */
+static int
+cmd_quarantine_file(struct cmd_ctx *ctx, const char *arg, const char *cmd,
+    struct message_record **m, char **path, char **errstr)
+{
+	int64_t id;
+	int rv;
+
+	*m = NULL;
+	*path = NULL;
+	if ((rv = cmd_parse_id(arg, "quarantined message", &id, errstr)) != 0 ||
+	    (rv = message_get(ctx->st, id, m, errstr)) != 0)
+		return rv;
+	if ((*m)->quarantine == NULL ||
+	    (*path = maildir_find(ctx->home.quarantine, (*m)->quarantine)) ==
+	    NULL) {
+		message_records_free(m, 1);
+		return errorf(errstr, EX_NOINPUT, "message %lld is not kept in "
+		    "quarantine (merged, removed or aged out): see setuplink "
+		    "quarantine list", (long long)id);
+	}
+	return 0;
+}
+
+int
+cmd_quarantine_show(struct cmd_ctx *ctx, int argc, char **argv,
+    char **errstr)
+{
+	struct message_record *m = NULL;
+	char *path = NULL, *data = NULL;
+	size_t len = 0;
+	int rv;
+
+	if (argc != 2)
+		return cmd_bad_usage(errstr, "quarantine show", "name one id");
+	if ((rv = cmd_quarantine_file(ctx, argv[1], "show", &m, &path,
+	    errstr)) != 0)
+		return rv;
+	if ((rv = file_read(path, SIZE_MAX, &data, &len, errstr)) == 0 &&
+	    (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0))
+		rv = errorf(errstr, EX_IOERR, "could not write the message");
+	free(data);
+	free(path);
+	message_records_free(&m, 1);
+	return rv;
+}
+
+int
+cmd_quarantine_retry(struct cmd_ctx *ctx, int argc, char **argv,
+    char **errstr)
+{
+	struct message_record *m = NULL;
+	struct intake_decision d;
+	struct intake_opts o;
+	struct intake *in = NULL;
+	char *path = NULL, *line;
+	int rv;
+
+	if (argc != 2)
+		return cmd_bad_usage(errstr, "quarantine retry", "name one id");
+	if ((rv = cmd_quarantine_file(ctx, argv[1], "retry", &m, &path,
+	    errstr)) != 0)
+		return rv;
+	memset(&o, 0, sizeof o);
+	memset(&d, 0, sizeof d);
+	intake_open(&ctx->cfg, &ctx->home, ctx->st, ctx->cat, &o, &in);
+	if ((rv = intake_retry(in, m->quarantine, &d, errstr)) == 0) {
+		line = intake_decision_line(&d);
+		printf("%s\n", line);
+		free(line);
+	}
+	intake_decision_free(&d);
+	intake_close(&in);
+	free(path);
+	message_records_free(&m, 1);
+	return rv;
+}

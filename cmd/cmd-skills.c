@@ -1,0 +1,111 @@
+/* cmd-skills.c: setuplink skills: this workflow as Markdown for AI agents,
+ * generated from the command table and the catalog so it cannot drift
+ * from what the program does. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+static void
+commands(void)
+{
+	size_t i;
+
+	printf("## Commands\n\nEvery command takes `--home DIR` (else "
+	    "`$SETUPLINK_HOME`, else\n`${XDG_DATA_HOME:-~/.local/share}/"
+	    "setuplink`). Errors are one sentence on\nstderr; on an error "
+	    "stdout stays empty.\n\n");
+	for (i = 0; i < cmd_table_size; i++) {
+		const struct cmd_entry *e = &cmd_table[i];
+		printf("- `setuplink %s%s%s`: %s.\n", e->name,
+		    *e->args ? " " : "", e->args, e->help);
+	}
+	printf("\n");
+}
+
+static void
+connectors(const struct catalog *cat)
+{
+	size_t i, j;
+
+	printf("## Connectors\n\n`setuplink connector show KEY --json` gives "
+	    "every field. Keys and\nrequired fields (methods in brackets):\n\n");
+	for (i = 0; i < cat->n; i++) {
+		const struct connector *c = &cat->v[i];
+		printf("- `%s` (%s):", c->key, c->name);
+		for (j = 0; j < c->nfields; j++) {
+			const struct field_def *f = &c->fields[j];
+			if (!f->required)
+				continue;
+			printf(" `%s`%s%s%s", f->key, f->method ? " [" : "",
+			    f->method ? f->method : "", f->method ? "]" : "");
+		}
+		printf("\n");
+	}
+	printf("\n");
+}
+
+int
+cmd_skills(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+{
+	if (argc != 1)
+		return cmd_bad_usage(errstr, "skills", "skills takes no "
+		    "arguments");
+	printf("# setuplink: collecting data-source credentials by email\n\n"
+	    "Use setuplink to get connection settings (hosts, users, "
+	    "passwords, API\ntokens, key files) for a data source from a "
+	    "person outside the workspace.\nNever ask for a secret in chat: "
+	    "create a draft, fill in what you know, and\nshare a setup "
+	    "link; the recipient replies by email and the intake merges "
+	    "the\nreply into the draft.\n\n");
+	printf("## Workflow\n\n"
+	    "1. `setuplink connectors --json`: pick the connector KEY.\n"
+	    "2. `setuplink draft new KEY --name NAME`: prints the draft id.\n"
+	    "3. `setuplink draft set ID key=value ...`: what you know. Put "
+	    "secrets in\n   through `key=@FILE` or `key=@-` (stdin), never "
+	    "inline in a command line.\n"
+	    "4. `setuplink link create ID --to ADDRESS --missing`: emails a "
+	    "reply form\n   for what is still missing; line 1 is the link id, "
+	    "line 2 a mailto: URL\n   that may be pasted into a chat.\n"
+	    "5. Wait for the reply: `setuplink draft show ID --json` until "
+	    "`status` is\n   `complete`; `setuplink log --json` says what "
+	    "the intake did with each\n   message (`reason` codes: unknown_token, "
+	    "expired, used, revoked, policy,\n   no_fields, invalid, duplicate, "
+	    "auto_reply, bounce, loop, oversize,\n   unreadable).\n"
+	    "6. `setuplink draft export ID --format env|json|pgpass`: the "
+	    "values, for\n   the connector. This prints secrets: send it "
+	    "straight where it is needed.\n\n");
+	commands();
+	printf("## JSON shapes\n\n"
+	    "- `draft show ID --json`: `{\"id\", \"name\", \"connector\", "
+	    "\"status\": \"complete\"|\"incomplete\",\n  \"missing\": [keys], "
+	    "\"fields\": [{\"key\", \"value\", \"secret\", \"source\": "
+	    "{\"kind\": \"admin\"|\"reply\",\n  \"from\", \"at\", \"link\", "
+	    "\"signed_by\", \"encrypted\"}}]}`. A secret's value is "
+	    "`\"********\"`\n  unless `--reveal`; a field never set has "
+	    "`\"value\": null, \"source\": null`.\n"
+	    "- `draft list --json`: an array of the same objects without "
+	    "`fields`.\n"
+	    "- `link list --json`: `[{\"id\", \"draft\", \"to\", \"state\": "
+	    "\"pending\"|\"used\"|\"expired\"|\"revoked\"|\"bounced\",\n  "
+	    "\"expires\", \"fields\"}]`.\n"
+	    "- Values are strings in canonical form (`\"5432\"`, "
+	    "`\"true\"`); times are UTC RFC 3339.\n\n");
+	printf("## Exit codes\n\n"
+	    "0 done; 64 bad usage (unknown key or option); 65 bad data (an "
+	    "invalid\nvalue, a link past 90 days, nothing missing); 66 no "
+	    "such draft, link or file;\n69 a mail server refused the message; "
+	    "75 temporary failure, try again;\n78 no home (run `setuplink "
+	    "init`) or a bad configuration.\n\n");
+	connectors(ctx->cat);
+	printf("## Worked example\n\n```sh\n"
+	    "id=$(setuplink draft new postgres --name 'Billing DB')\n"
+	    "setuplink draft set \"$id\" host=db.client.example dbname=billing\n"
+	    "setuplink link create \"$id\" --to it@client.example --missing "
+	    "--require encrypted \\\n    --note 'Read-only user, please.'\n"
+	    "# ... the reply arrives and the intake merges it ...\n"
+	    "setuplink draft show \"$id\" --json | jq -r .status   # complete\n"
+	    "setuplink draft export \"$id\" --format pgpass >> ~/.pgpass\n"
+	    "```\n");
+	return 0;
+}

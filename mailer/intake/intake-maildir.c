@@ -1,0 +1,372 @@
+/* intake-maildir.c: the intake over a Maildir (--maildir DIR [--watch]):
+ * messages already durable there are judged in batches whose outcomes
+ * share one commit, then moved to cur/; and the sweep that ages out
+ * quarantine/. */
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/util.h"
+#include "mailer/intake/private.h"
+
+#define BATCH_MAX	64		/* messages sharing one commit */
+#define BATCH_BYTES	(64u << 20)	/* and their bytes held at once */
+#define RETRY_WAIT	10		/* seconds before --watch tries again */
+#define SWEEP_EVERY	3600		/* seconds between quarantine sweeps */
+#define ORPHAN_AGE	3600		/* an unrecorded copy older than this */
+
+struct batch_item {
+	char			*name;		/* in DIR/new */
+	struct intake_raw	 raw;
+	struct intake_verdict	 v;
+	struct intake_decision	 d;
+	bool			 drop;
+};
+
+static void
+batch_item_free(struct batch_item *it)
+{
+	free(it->name);
+	intake_raw_free(&it->raw);
+	intake_verdict_free(&it->v);
+	intake_decision_free(&it->d);
+	memset(it, 0, sizeof *it);
+}
+
+/*
+ * SIGTERM and SIGINT set a flag and wake the wait through a pipe.  (A
+ * signalfd would need the signals blocked, and a blocked mask is passed
+ * on to every program we start: gpg, gpg-agent, on_submit, sendmail.)
+ */
+static volatile sig_atomic_t intake_stopping;
+static int intake_wake[2] = { -1, -1 };
+
+static void
+intake_on_signal(int sig)
+{
+	int saved = errno;
+
+	intake_stopping = 1;
+	if (intake_wake[1] >= 0)
+		(void)write(intake_wake[1], "", 1);
+	errno = saved;
+}
+
+/* SIGTERM or SIGINT arrived: finish what is under way, then stop. */
+static bool
+intake_signalled(int sigfd, bool *stop)
+{
+	if (intake_stopping)
+		*stop = true;
+	return *stop;
+}
+
+/*
+ * The outcome of a message other than accepted needs its copy in
+ * quarantine/.  A Maildir message is durable already, so the copy is
+ * made only for those, after judging: accepted ones never pay for it.
+ */
+static int
+intake_keep_copy(struct intake *in, const char *path, struct batch_item *it,
+    char **errstr)
+{
+	struct intake_raw whole;
+	int fd, rv;
+
+	if (it->v.outcome == OUTCOME_ACCEPTED || (it->v.reason != NULL &&
+	    strcmp(it->v.reason, "duplicate") == 0))
+		return 0;
+	if (!it->raw.oversize)
+		return maildir_deliver(in->home->quarantine, it->raw.data,
+		    it->raw.len, NULL, &it->raw.qname, errstr);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errorf(errstr, EX_TEMPFAIL, "cannot read %s again: %s",
+		    path, strerror(errno));
+	rv = intake_read(in, fd, true, &whole, errstr);
+	close(fd);
+	if (rv == 0) {
+		it->raw.qname = whole.qname;
+		whole.qname = NULL;
+	}
+	intake_raw_free(&whole);
+	return rv;
+}
+
+/* new/NAME to cur/NAME:2,S, the Maildir way of saying "read". */
+static void
+intake_move_cur(const char *dir, const char *name)
+{
+	char *from = xprintf("%s/new/%s", dir, name);
+	char *to = xprintf("%s/cur/%s%s", dir, name,
+	    strstr(name, ":2,") != NULL ? "" : ":2,S");
+
+	if (rename(from, to) != 0)
+		log_warn("could not move %s to cur/: %s", from, strerror(errno));
+	free(from);
+	free(to);
+}
+
+/* Judge up to a batch of messages, then store all their outcomes at once. */
+static int
+intake_batch(struct intake *in, const char *dir, char **names, size_t n,
+    size_t *next, int sigfd, bool *stop, char **errstr)
+{
+	struct batch_item *it = xcalloc(BATCH_MAX, sizeof *it);
+	size_t k = 0, i, bytes = 0;
+	char *path;
+	int fd, rv = 0;
+
+	for (; *next < n && k < BATCH_MAX && bytes < BATCH_BYTES; (*next)++) {
+		if (intake_signalled(sigfd, stop))
+			break;
+		path = xprintf("%s/new/%s", dir, names[*next]);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			free(path);
+			continue;	/* another reader took it */
+		}
+		it[k].name = xstrdup(names[*next]);
+		rv = intake_read(in, fd, false, &it[k].raw, errstr);
+		close(fd);
+		if (rv == 0)
+			rv = intake_judge(in, &it[k].raw, &it[k].v, errstr);
+		if (rv == 0 && !in->opts.dry_run)
+			rv = intake_keep_copy(in, path, &it[k], errstr);
+		free(path);
+		bytes += it[k].raw.len;
+		k++;
+		if (rv != 0)
+			goto fail;
+	}
+	if (in->opts.dry_run) {
+		for (i = 0; i < k; i++) {
+			intake_decide(&it[i].v, NULL, &it[i].d);
+			it[i].d.file = xstrdup(it[i].name);
+			if (in->opts.report != NULL)
+				in->opts.report(&it[i].d, in->opts.report_arg);
+		}
+		goto out;
+	}
+	if (k == 0)
+		goto out;
+	if ((rv = store_begin(in->st, errstr)) != 0)
+		goto fail;
+	for (i = 0; i < k; i++) {
+		if ((rv = intake_apply(in, &it[i].v, &it[i].raw, false,
+		    &it[i].d, &it[i].drop, errstr)) != 0) {
+			store_rollback(in->st);
+			goto fail;
+		}
+	}
+	if ((rv = store_commit(in->st, errstr)) != 0)
+		goto fail;
+	for (i = 0; i < k; i++) {
+		intake_move_cur(dir, it[i].name);
+		if (it[i].drop)
+			intake_unkeep(in, it[i].raw.qname);
+		it[i].d.file = xstrdup(it[i].name);
+		intake_after(in, &it[i].d);
+		if (in->opts.report != NULL)
+			in->opts.report(&it[i].d, in->opts.report_arg);
+	}
+	intake_send_queued(in);
+	goto out;
+fail:
+	/* Nothing of this batch is stored: its messages stay in new/. */
+	for (i = 0; i < k; i++)
+		intake_unkeep(in, it[i].raw.qname);
+out:
+	for (i = 0; i < k; i++)
+		batch_item_free(&it[i]);
+	free(it);
+	return rv;
+}
+
+static int
+intake_pass(struct intake *in, const char *dir, int sigfd, bool *stop,
+    char **errstr)
+{
+	char **names = NULL;
+	size_t n = 0, next = 0;
+	int rv = 0;
+
+	maildir_list(dir, "new", &names, &n);
+	while (rv == 0 && next < n && !*stop)
+		rv = intake_batch(in, dir, names, n, &next, sigfd, stop, errstr);
+	strv_free(&names, n);
+	if (rv == 0)
+		intake_sweep(in);
+	return rv;
+}
+
+/* Wait for new mail (inotify) or a signal; false once it is time to stop. */
+static bool
+intake_wait(int ifd, int sigfd, int timeout_ms, bool *stop)
+{
+	struct pollfd pfd[2];
+	char ev[4096];
+
+	pfd[0].fd = ifd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sigfd;
+	pfd[1].events = POLLIN;
+	if (!intake_signalled(sigfd, stop) &&
+	    poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
+		return false;
+	if (intake_signalled(sigfd, stop))
+		return false;
+	while (read(ifd, ev, sizeof ev) > 0)
+		;
+	while (read(sigfd, ev, sizeof ev) > 0)
+		;
+	return true;
+}
+
+int
+intake_maildir(struct intake *in, const char *dir, char **errstr)
+{
+	struct sigaction sa, old_term, old_int;
+	struct stat st;
+	char *newdir = xprintf("%s/new", dir), *err = NULL;
+	bool stop = false;
+	int ifd = -1, rv = 0;
+
+	if (stat(newdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		rv = errorf(errstr, EX_NOINPUT, "%s is not a Maildir (it has "
+		    "no new/ folder)", dir);
+		goto out;
+	}
+	if (pipe2(intake_wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot make a pipe: %s",
+		    strerror(errno));
+		goto out;
+	}
+	intake_stopping = 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = intake_on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGINT, &sa, &old_int);
+	if (in->opts.watch) {
+		/* Watch first, then scan: nothing delivered in between is missed. */
+		if ((ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0 ||
+		    inotify_add_watch(ifd, newdir, IN_MOVED_TO |
+		    IN_CLOSE_WRITE) < 0) {
+			rv = errorf(errstr, EX_TEMPFAIL, "cannot watch %s: %s",
+			    newdir, strerror(errno));
+			goto restore;
+		}
+	}
+	for (;;) {
+		rv = intake_pass(in, dir, intake_wake[0], &stop,
+		    in->opts.watch ? &err : errstr);
+		if (!in->opts.watch || stop)
+			break;
+		if (rv != 0) {
+			/* Locked or full: keep the messages, try again soon. */
+			log_warn("%s; trying again in %d s", err, RETRY_WAIT);
+			freep(&err);
+			rv = 0;
+			if (!intake_wait(ifd, intake_wake[0], RETRY_WAIT * 1000,
+			    &stop))
+				break;
+			continue;
+		}
+		if (!intake_wait(ifd, intake_wake[0], -1, &stop))
+			break;
+	}
+	if (stop)
+		rv = 0;
+restore:
+	if (ifd >= 0)
+		close(ifd);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	close(intake_wake[0]);
+	close(intake_wake[1]);
+	intake_wake[0] = intake_wake[1] = -1;
+out:
+	free(err);
+	free(newdir);
+	return rv;
+}
+
+static bool
+intake_recorded(const struct message_record *q, size_t n, const char *name)
+{
+	size_t i, len = strcspn(name, ":");
+
+	for (i = 0; i < n; i++) {
+		if (q[i].quarantine != NULL && strlen(q[i].quarantine) == len &&
+		    strncmp(q[i].quarantine, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Age out quarantine/, at most once an hour: a message kept longer than
+ * quarantine_days goes (its log entry stays, without the file), and so
+ * does a copy that no log entry names (an intake that died between its
+ * commit and the removal of an accepted message's copy).
+ */
+void
+intake_sweep(struct intake *in)
+{
+	static const char *subs[] = { "new", "cur" };
+	struct message_record *q = NULL;
+	struct stat st;
+	char *stamp, **names = NULL, *p, *err = NULL;
+	size_t nq = 0, n = 0, i, s;
+	time_t now = time(NULL);
+	int fd;
+
+	if (in->opts.dry_run)
+		return;
+	stamp = xprintf("%s/.swept", in->home->quarantine);
+	if (stat(stamp, &st) == 0 && now - st.st_mtime < SWEEP_EVERY &&
+	    st.st_mtime <= now) {
+		free(stamp);
+		return;
+	}
+	if ((fd = open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0) {
+		futimens(fd, NULL);
+		close(fd);
+	}
+	free(stamp);
+	if (quarantine_list(in->st, &q, &nq, &err) != 0)
+		goto out;
+	for (s = 0; s < nitems(subs); s++) {
+		maildir_list(in->home->quarantine, subs[s], &names, &n);
+		for (i = 0; i < n; i++) {
+			bool kept = intake_recorded(q, nq, names[i]);
+			p = xprintf("%s/%s/%s", in->home->quarantine, subs[s],
+			    names[i]);
+			if (stat(p, &st) == 0 && ((!kept && now - st.st_mtime >
+			    ORPHAN_AGE) || (kept && now - st.st_mtime >
+			    in->cfg->quarantine_days * 86400))) {
+				char *base = xstrndup(names[i],
+				    strcspn(names[i], ":"));
+				if (!kept || quarantine_forget(in->st, base,
+				    &err) == 0)
+					unlink(p);
+				freep(&err);
+				free(base);
+			}
+			free(p);
+		}
+		strv_free(&names, n);
+	}
+out:
+	if (err != NULL)
+		log_debug("quarantine sweep: %s", err);
+	free(err);
+	message_records_free(&q, nq);
+}

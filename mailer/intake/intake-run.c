@@ -1,0 +1,366 @@
+/* intake-run.c: the intake on one message from a pipe (procmail,
+ * fetchmail, an MTA) or from quarantine/ (retry): kept in quarantine/
+ * before anything else, then judged and stored; after the commit, what
+ * it queued is sent and on_submit runs. */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "util/util.h"
+#include "mailer/intake/private.h"
+
+/*
+ * Read fd to its end (procmail and OpenSMTPD count an unread pipe as a
+ * failure), keeping at most max_message_size bytes in memory and, with
+ * keep, every byte in quarantine/: written to tmp/, synced, renamed into
+ * new/, new/ synced.  A message is there whole before it is judged, and
+ * one larger than the limit is kept whole all the same.
+ */
+int
+intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
+    char **errstr)
+{
+	size_t max = (size_t)in->cfg->max_message_size;
+	char chunk[65536], *name = NULL, *tmp = NULL, *dst = NULL;
+	char *newdir = NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *h;
+	struct buf b;
+	ssize_t r;
+	int out = -1, werr = 0, rv = 0;
+
+	memset(raw, 0, sizeof *raw);
+	buf_init(&b);
+	if ((h = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
+		fatalx("cannot set up SHA-256");
+	if (keep) {
+		if ((rv = maildir_make(in->home->quarantine, errstr)) != 0) {
+			werr = EIO;
+			rv = 0;
+		} else {
+			name = maildir_unique_name(NULL);
+			tmp = xprintf("%s/tmp/%s", in->home->quarantine, name);
+			if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL |
+			    O_CLOEXEC, 0600)) < 0)
+				werr = errno;
+		}
+	}
+	for (;;) {
+		if ((r = read(fd, chunk, sizeof chunk)) < 0) {
+			if (errno == EINTR)
+				continue;
+			rv = errorf(errstr, EX_TEMPFAIL, "cannot read the "
+			    "message: %s", strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		EVP_DigestUpdate(h, chunk, (size_t)r);
+		if (out >= 0 && werr == 0 && fd_write_all(out, chunk,
+		    (size_t)r) != 0)
+			werr = errno;
+		if ((size_t)r > max - b.len) {
+			raw->oversize = true;
+			buf_add(&b, chunk, max - b.len);
+		} else
+			buf_add(&b, chunk, (size_t)r);
+	}
+	if (out >= 0) {
+		if (werr == 0 && fsync(out) != 0)
+			werr = errno;
+		if (close(out) != 0 && werr == 0)
+			werr = errno;
+		out = -1;
+	}
+	if (keep && werr == 0) {
+		dst = xprintf("%s/new/%s", in->home->quarantine, name);
+		newdir = xprintf("%s/new", in->home->quarantine);
+		if (rename(tmp, dst) != 0)
+			werr = errno;
+		else if (fsync_dir(newdir) != 0) {
+			werr = errno;
+			unlink(dst);
+		}
+	}
+	if (werr != 0) {
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot keep the message in "
+		    "%s: %s", in->home->quarantine, strerror(werr));
+		goto fail;
+	}
+	EVP_DigestFinal_ex(h, md, &mdlen);
+	raw->hash = xmalloc(2 * mdlen + 1);
+	for (i = 0; i < mdlen; i++)
+		snprintf(raw->hash + 2 * i, 3, "%02x", md[i]);
+	raw->len = b.len;
+	raw->data = buf_take(&b);
+	if (keep) {
+		raw->qname = name;
+		name = NULL;
+	}
+	goto out;
+fail:
+	if (tmp != NULL)
+		unlink(tmp);
+	buf_free(&b);
+out:
+	if (out >= 0)
+		close(out);
+	EVP_MD_CTX_free(h);
+	free(name);
+	free(tmp);
+	free(dst);
+	free(newdir);
+	return rv;
+}
+
+void
+intake_raw_free(struct intake_raw *raw)
+{
+	if (raw->data != NULL)
+		explicit_bzero(raw->data, raw->len);
+	free(raw->data);
+	free(raw->hash);
+	free(raw->qname);
+	memset(raw, 0, sizeof *raw);
+}
+
+/* Remove a quarantine copy: its fields live in the draft now, or never were. */
+void
+intake_unkeep(struct intake *in, const char *qname)
+{
+	char *p;
+
+	if (qname == NULL || (p = maildir_find(in->home->quarantine,
+	    qname)) == NULL)
+		return;
+	if (unlink(p) != 0)
+		log_warn("could not remove %s: %s", p, strerror(errno));
+	free(p);
+}
+
+/*
+ * Judge, then store the outcome in one transaction.  A temporary failure
+ * anywhere before the commit leaves the store as it was.
+ */
+static int
+intake_one(struct intake *in, struct intake_raw *raw, bool retry,
+    struct intake_decision *d, char **errstr)
+{
+	struct intake_verdict v;
+	bool drop = false;
+	int rv;
+
+	memset(d, 0, sizeof *d);
+	if ((rv = intake_judge(in, raw, &v, errstr)) != 0)
+		goto out;
+	if (in->opts.dry_run) {
+		intake_decide(&v, NULL, d);
+		goto out;
+	}
+	if ((rv = store_begin(in->st, errstr)) != 0)
+		goto out;
+	if ((rv = intake_apply(in, &v, raw, retry, d, &drop, errstr)) != 0) {
+		store_rollback(in->st);
+		goto out;
+	}
+	if ((rv = store_commit(in->st, errstr)) != 0) {
+		intake_decision_free(d);
+		goto out;
+	}
+	if (drop)
+		intake_unkeep(in, raw->qname);
+	intake_after(in, d);
+	intake_send_queued(in);
+out:
+	intake_verdict_free(&v);
+	return rv;
+}
+
+int
+intake_fd(struct intake *in, int fd, struct intake_decision *d,
+    char **errstr)
+{
+	struct intake_raw raw;
+	int rv;
+
+	memset(d, 0, sizeof *d);
+	if ((rv = intake_read(in, fd, !in->opts.dry_run, &raw, errstr)) != 0)
+		return rv;
+	if ((rv = intake_one(in, &raw, false, d, errstr)) != 0)
+		intake_unkeep(in, raw.qname);	/* as if it never came */
+	else {
+		if (in->opts.report != NULL)
+			in->opts.report(d, in->opts.report_arg);
+		intake_sweep(in);
+	}
+	intake_raw_free(&raw);
+	return rv;
+}
+
+int
+intake_retry(struct intake *in, const char *file, struct intake_decision *d,
+    char **errstr)
+{
+	struct intake_raw raw;
+	char *path;
+	int fd, rv;
+
+	memset(d, 0, sizeof *d);
+	if (strchr(file, '/') != NULL || *file == '.' ||
+	    (path = maildir_find(in->home->quarantine, file)) == NULL)
+		return errorf(errstr, EX_NOINPUT, "the message file %s is no "
+		    "longer in %s", file, in->home->quarantine);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return errorf(errstr, EX_NOINPUT, "cannot open %s in %s: %s",
+		    file, in->home->quarantine, strerror(errno));
+	rv = intake_read(in, fd, false, &raw, errstr);
+	close(fd);
+	if (rv != 0)
+		return rv;
+	raw.qname = xstrdup(file);
+	rv = intake_one(in, &raw, true, d, errstr);
+	if (rv == 0 && in->opts.report != NULL)
+		in->opts.report(d, in->opts.report_arg);
+	intake_raw_free(&raw);
+	return rv;
+}
+
+/*
+ * Send what waits in the outmail queue.  One sender at a time (a lock
+ * file), so that intakes running side by side never send a receipt
+ * twice; a failure is logged and the mail stays queued for the next run.
+ */
+void
+intake_send_queued(struct intake *in)
+{
+	struct outmail *q = NULL;
+	char *lock, *err = NULL;
+	size_t n = 0, i;
+	int fd, rv;
+
+	if (in->opts.dry_run)
+		return;
+	lock = xprintf("%s/.send.lock", in->home->dir);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(lock);
+	if (fd >= 0)
+		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+			;
+	if (outmail_pending(in->st, &q, &n, &err) != 0) {
+		log_warn("could not read the mail to send: %s", err);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *rcpt = q[i].rcpt;
+		rv = transport_send(in->cfg, in->home, NULL, q[i].envelope_from,
+		    &rcpt, 1, q[i].data, q[i].len, &err);
+		/* Refused for good, or an address no transport can carry:
+		 * trying again would only hold up the rest of the queue. */
+		if (rv == EX_UNAVAILABLE || rv == EX_DATAERR)
+			log_warn("the answer %s cannot be sent, and is dropped: "
+			    "%s", q[i].message_id, err);
+		else if (rv != 0) {
+			log_warn("could not send the answer %s (it stays queued "
+			    "for the next run): %s", q[i].message_id, err);
+			break;
+		}
+		freep(&err);
+		if (outmail_done(in->st, q[i].id, &err) != 0) {
+			log_warn("sent %s but could not note it: %s",
+			    q[i].message_id, err);
+			break;
+		}
+	}
+out:
+	free(err);
+	outmail_free(&q, n);
+	if (fd >= 0)
+		close(fd);
+}
+
+char *
+intake_decision_line(const struct intake_decision *d)
+{
+	struct buf b;
+	char *s;
+
+	buf_init(&b);
+	buf_adds(&b, outcome_name(d->outcome));
+	if (d->reason != NULL)
+		buf_printf(&b, " (%s)", d->reason);
+	buf_adds(&b, ":");
+	if (d->link != 0)
+		buf_printf(&b, " link %lld, draft %lld:", (long long)d->link,
+		    (long long)d->draft);
+	if (d->outcome == OUTCOME_ACCEPTED && d->fields != NULL)
+		buf_printf(&b, " %s", d->fields);
+	else if (d->detail != NULL) {
+		s = str_safe(d->detail);
+		buf_printf(&b, " %s", s);
+		free(s);
+	}
+	return buf_take(&b);
+}
+
+void
+intake_decision_free(struct intake_decision *d)
+{
+	free(d->detail);
+	free(d->quarantine);
+	free(d->sender);
+	free(d->fields);
+	free(d->file);
+	memset(d, 0, sizeof *d);
+}
+
+/* on_submit: the admin's own command, told which draft and link (never a value). */
+void
+intake_after(struct intake *in, const struct intake_decision *d)
+{
+	char draft[32], link[32];
+	pid_t pid;
+	int status, fd;
+
+	if (d->outcome != OUTCOME_ACCEPTED || in->cfg->on_submit == NULL ||
+	    *in->cfg->on_submit == '\0' || in->opts.dry_run)
+		return;
+	snprintf(draft, sizeof draft, "%lld", (long long)d->draft);
+	snprintf(link, sizeof link, "%lld", (long long)d->link);
+	if ((pid = fork()) < 0) {
+		log_warn("on_submit: cannot start /bin/sh: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(fd, STDIN_FILENO);
+			dup2(STDERR_FILENO, STDOUT_FILENO);
+			if (fd > STDERR_FILENO)
+				close(fd);
+		}
+		setenv("SETUPLINK_DRAFT", draft, 1);
+		setenv("SETUPLINK_LINK", link, 1);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", in->cfg->on_submit, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warn("on_submit failed (%s %d) for draft %s, link %s",
+		    WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ?
+		    WEXITSTATUS(status) : WTERMSIG(status), draft, link);
+}

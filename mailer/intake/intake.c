@@ -1,0 +1,476 @@
+/* intake.c: the decision about one reply: judged (intake_judge, reading
+ * only, in the SPEC's order), then stored in one transaction
+ * (intake_apply): the merge, the link, the log and the answer together. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+#include "mailer/intake/private.h"
+
+void
+intake_open(const struct config *cfg, const struct home *home,
+    struct store *st, const struct catalog *cat, const struct intake_opts *o,
+    struct intake **out)
+{
+	struct intake *in = xcalloc(1, sizeof *in);
+
+	in->cfg = cfg;
+	in->home = home;
+	in->st = st;
+	in->cat = cat;
+	if (o != NULL)
+		in->opts = *o;
+	in->ic.gnupghome = home->gnupg;
+	in->ic.timeout_s = cfg->gpg_timeout > INT_MAX ? INT_MAX :
+	    (int)cfg->gpg_timeout;
+	*out = in;
+}
+
+void
+intake_close(struct intake **inp)
+{
+	if (*inp == NULL)
+		return;
+	crypto_close(&(*inp)->ic.c);
+	free(*inp);
+	*inp = NULL;
+}
+
+/* The link a token names, if any; two different links are an error. */
+static int
+intake_token_link(struct intake *in, struct intake_verdict *v,
+    const struct token_set *ts, bool *two, char **errstr)
+{
+	struct link *l;
+	char *hash, *err = NULL;
+	size_t i;
+	int rv;
+
+	*two = false;
+	for (i = 0; i < ts->n; i++) {
+		hash = sha256_hex(ts->v[i], strlen(ts->v[i]));
+		rv = link_find_token(in->st, hash, &l, &err);
+		free(hash);
+		if (rv == EX_NOINPUT) {
+			freep(&err);
+			continue;
+		}
+		if (rv != 0) {
+			*errstr = err;
+			return rv;
+		}
+		if (v->link == NULL)
+			v->link = l;
+		else {
+			if (l->id != v->link->id)
+				*two = true;
+			link_free(&l);
+		}
+	}
+	return 0;
+}
+
+/* A delivery report: mark the setup email's link bounced when it failed. */
+static int
+intake_report(struct intake *in, const struct intake_raw *raw,
+    struct intake_verdict *v, char **errstr)
+{
+	struct mail_limits lim;
+	struct mail *full = NULL;
+	struct token_set ts;
+	char *err = NULL;
+	bool two;
+	int rv = 0;
+
+	mail_limits_default(&lim);
+	if (!raw->oversize && mail_parse(raw->data, raw->len, &lim, &full,
+	    &err) == 0) {
+		mail_free(&v->mail);
+		v->mail = full;
+	}
+	free(err);
+	err = NULL;
+	if (!loop_dsn_failed(v->mail)) {
+		intake_verdict_set(v, OUTCOME_IGNORED, "bounce", "a delivery "
+		    "report (%s)", v->mail->dsn_action != NULL ? "not a failure" :
+		    "no action given");
+		return 0;
+	}
+	if (v->mail->dsn_message_id != NULL) {
+		rv = link_find_message_id(in->st, v->mail->dsn_message_id,
+		    &v->link, &err);
+		if (rv == EX_NOINPUT)
+			rv = 0;
+		if (rv != 0) {
+			*errstr = err;
+			return rv;
+		}
+		free(err);
+	}
+	if (v->link == NULL) {
+		token_collect(in->cfg, in->opts.recipient, v->mail, &ts);
+		rv = intake_token_link(in, v, &ts, &two, errstr);
+		token_set_free(&ts);
+		if (rv != 0)
+			return rv;
+	}
+	if (v->link == NULL)
+		intake_verdict_set(v, OUTCOME_IGNORED, "bounce", "a failed "
+		    "delivery report for no setup email of ours");
+	else {
+		v->bounce = true;
+		intake_verdict_set(v, OUTCOME_IGNORED, "bounce", "the setup "
+		    "email of link %lld could not be delivered",
+		    (long long)v->link->id);
+	}
+	return 0;
+}
+
+static char *
+intake_addr(const char *s)
+{
+	return s != NULL && address_valid(s) ? str_lower(xstrdup(s)) : NULL;
+}
+
+/*
+ * The decision, in the SPEC's order: unreadable header, duplicate,
+ * delivery report, mail from a machine, which link, size, the link's
+ * state, and only then the body: parsing, OpenPGP (paid for only when a
+ * part is signed or encrypted), the form.  The token is looked up before
+ * any expensive step, and forged mail to no link costs almost nothing.
+ */
+int
+intake_judge(struct intake *in, const struct intake_raw *raw,
+    struct intake_verdict *v, char **errstr)
+{
+	const struct config *cfg = in->cfg;
+	struct mail_limits lim;
+	struct mail *full = NULL;
+	struct token_set ts;
+	const char *reason;
+	char *err = NULL, *detail = NULL;
+	bool dup, two;
+	int rv;
+
+	memset(v, 0, sizeof *v);
+	memset(&ts, 0, sizeof ts);
+	if (mail_parse_headers(raw->data, raw->len, &v->mail, &err) != 0) {
+		v->message_id = xprintf("sha256:%s", raw->hash);
+		intake_verdict_set(v, OUTCOME_REJECTED, "unreadable", "the "
+		    "header block cannot be read: %s", err != NULL ? err :
+		    "no header");
+		free(err);
+		return 0;
+	}
+	v->message_id = v->mail->message_id != NULL ?
+	    xstrdup(v->mail->message_id) : xprintf("sha256:%s", raw->hash);
+	v->sender = intake_addr(v->mail->from_addr);
+	if (v->sender == NULL)
+		v->sender = intake_addr(v->mail->return_path);
+	if (v->sender == NULL)
+		v->sender = intake_addr(v->mail->envelope_from);
+	/* Our own address with a token (a setup email come back): the log
+	 * must not keep the token, which is a key to the link. */
+	if (v->sender != NULL && token_is_intake(cfg, v->sender)) {
+		free(v->sender);
+		v->sender = xstrdup(cfg->intake);
+	}
+	if (!v->mail->return_path_empty)
+		v->reply_rcpt = intake_addr(v->mail->return_path);
+	if (v->reply_rcpt == NULL && v->mail->return_path == NULL &&
+	    !v->mail->return_path_empty)
+		v->reply_rcpt = intake_addr(v->mail->envelope_from);
+	if (v->reply_rcpt == NULL)
+		v->reply_rcpt = intake_addr(v->mail->from_addr);
+
+	if ((rv = message_accepted(in->st, v->message_id, &dup, errstr)) != 0)
+		return rv;
+	if (dup) {
+		intake_verdict_set(v, OUTCOME_IGNORED, "duplicate", "a message "
+		    "with this Message-ID was accepted already");
+		return 0;
+	}
+	if (loop_is_report(v->mail))
+		return intake_report(in, raw, v, errstr);
+	if (loop_check(cfg, v->mail, &reason, &detail)) {
+		intake_verdict_set(v, OUTCOME_IGNORED, reason, "%s", detail);
+		free(detail);
+		return 0;
+	}
+
+	token_collect(cfg, in->opts.recipient, v->mail, &ts);
+	rv = intake_token_link(in, v, &ts, &two, errstr);
+	if (rv != 0)
+		goto out;
+	if (two) {
+		link_free(&v->link);
+		intake_verdict_set(v, OUTCOME_REJECTED, "unknown_token", "it is "
+		    "addressed to more than one setup link");
+		goto out;
+	}
+	if (v->link == NULL) {
+		intake_verdict_set(v, OUTCOME_REJECTED, "unknown_token", "%s",
+		    ts.n > 0 ? "no setup link has the token it is addressed to" :
+		    ts.malformed > 0 ? "the token in its recipient address is "
+		    "malformed" : "it is addressed to no setup link");
+		goto out;
+	}
+	v->answerable = v->reply_rcpt != NULL;
+	/* The draft names what an answer is about, whatever the outcome. */
+	rv = draft_get(in->st, in->cat, v->link->draft, &v->draft, &err);
+	if (rv == EX_NOINPUT) {
+		freep(&err);
+		rv = 0;
+	} else if (rv != 0) {
+		*errstr = err;
+		goto out;
+	} else
+		v->conn = catalog_find(in->cat, v->draft->connector);
+	if (raw->oversize) {
+		intake_verdict_set(v, OUTCOME_REJECTED, "oversize", "larger than "
+		    "max_message_size (%lld bytes); kept whole, read no further "
+		    "than its header", (long long)cfg->max_message_size);
+		goto out;
+	}
+	if (v->link->state == LINK_USED || v->link->state == LINK_EXPIRED ||
+	    v->link->state == LINK_REVOKED) {
+		intake_verdict_set(v, OUTCOME_REJECTED,
+		    link_state_name(v->link->state), "link %lld is %s",
+		    (long long)v->link->id, link_state_name(v->link->state));
+		goto out;
+	}
+	if (v->draft == NULL) {
+		intake_verdict_set(v, OUTCOME_REJECTED, "revoked", "the draft of "
+		    "link %lld was removed", (long long)v->link->id);
+		goto out;
+	}
+	if (v->conn == NULL) {
+		rv = errorf(errstr, EX_TEMPFAIL, "the connector '%s' of draft "
+		    "%lld is not in the catalog: restore its definition, then "
+		    "the message is read again", v->draft->connector,
+		    (long long)v->draft->id);
+		goto out;
+	}
+	mail_limits_default(&lim);
+	if (mail_parse(raw->data, raw->len, &lim, &full, &err) != 0) {
+		intake_verdict_set(v, OUTCOME_REJECTED, "unreadable", "%s",
+		    err != NULL ? err : "the message cannot be read");
+		freep(&err);
+		goto out;
+	}
+	mail_free(&v->mail);
+	v->mail = full;
+	rv = intake_policy(&in->ic, cfg, v, errstr);
+out:
+	token_set_free(&ts);
+	return rv;
+}
+
+static void
+intake_append(char **detail, const char *more)
+{
+	char *s = xprintf("%s%s%s", *detail != NULL ? *detail : "",
+	    *detail != NULL && **detail != '\0' ? "; " : "", more);
+
+	free(*detail);
+	*detail = s;
+}
+
+/* Queue a rejection unless the sender or everyone had enough this hour. */
+static int
+intake_answer_rejection(struct intake *in, struct intake_verdict *v,
+    int64_t now, char **errstr)
+{
+	struct reply_ctx rc = { in->cfg, v, NULL, now };
+	struct reply_mail rm;
+	int64_t mine, all;
+	int rv;
+
+	if (!v->answerable || v->link == NULL || v->reply_rcpt == NULL)
+		return 0;
+	if ((rv = reply_count(in->st, v->reply_rcpt, now - 3600, &mine,
+	    errstr)) != 0 ||
+	    (rv = reply_count(in->st, NULL, now - 3600, &all, errstr)) != 0)
+		return rv;
+	if (mine >= in->cfg->replies_per_sender || all >= in->cfg->replies_total) {
+		intake_append(&v->detail, "not answered: reply limit reached");
+		return 0;
+	}
+	reply_rejection(&rc, &rm);
+	if ((rv = outmail_queue(in->st, rm.message_id, "", rm.rcpt, rm.data,
+	    rm.len, errstr)) == 0)
+		rv = reply_note(in->st, v->reply_rcpt, now, errstr);
+	reply_mail_free(&rm);
+	return rv;
+}
+
+/* Merge: every value with its source, the link used, the receipt queued. */
+static int
+intake_merge(struct intake *in, struct intake_verdict *v, int64_t now,
+    struct buf *keys, char **errstr)
+{
+	struct field_write *w = xcalloc(v->nv, sizeof *w);
+	bool *replaced = xcalloc(v->nv, sizeof *replaced);
+	struct draft *after = NULL;
+	struct reply_ctx rc = { in->cfg, v, NULL, now };
+	struct reply_mail rm;
+	struct source src;
+	size_t i;
+	int rv;
+
+	memset(&src, 0, sizeof src);
+	src.kind = SOURCE_REPLY;
+	src.from = v->sender;
+	src.at = now;
+	src.link = v->link->id;
+	src.signed_by = v->signer;
+	src.encrypted = v->encrypted;
+	for (i = 0; i < v->nv; i++) {
+		w[i].key = v->v[i].f->key;
+		w[i].value = v->v[i].value;
+		w[i].len = v->v[i].len;
+		buf_printf(keys, "%s%s", i ? "," : "", w[i].key);
+	}
+	if ((rv = draft_write(in->st, v->link->draft, w, v->nv, &src, replaced,
+	    errstr)) != 0 ||
+	    (rv = link_mark(in->st, v->link->id, LINK_USED, errstr)) != 0 ||
+	    (rv = draft_get(in->st, in->cat, v->link->draft, &after,
+	    errstr)) != 0)
+		goto out;
+	for (i = 0; i < v->nv; i++)
+		v->v[i].replaced = replaced[i];
+	rc.draft = after;
+	if (v->reply_rcpt != NULL) {
+		reply_receipt(&rc, &rm);
+		rv = outmail_queue(in->st, rm.message_id, "", rm.rcpt, rm.data,
+		    rm.len, errstr);
+		reply_mail_free(&rm);
+		if (rv != 0)
+			goto out;
+	}
+	if (in->cfg->notify_admin && in->cfg->admin_email != NULL) {
+		reply_admin_note(&rc, &rm);
+		rv = outmail_queue(in->st, rm.message_id, "", rm.rcpt, rm.data,
+		    rm.len, errstr);
+		reply_mail_free(&rm);
+	}
+out:
+	draft_free(&after);
+	free(w);
+	free(replaced);
+	return rv;
+}
+
+void
+intake_decide(const struct intake_verdict *v, const char *qname,
+    struct intake_decision *d)
+{
+	size_t i;
+	struct buf b;
+
+	memset(d, 0, sizeof *d);
+	d->outcome = v->outcome;
+	d->reason = v->reason;
+	d->detail = v->detail != NULL ? xstrdup(v->detail) : NULL;
+	d->link = v->link != NULL ? v->link->id : 0;
+	d->draft = v->link != NULL ? v->link->draft : 0;
+	d->quarantine = qname != NULL ? xstrdup(qname) : NULL;
+	d->sender = v->sender != NULL ? xstrdup(v->sender) : NULL;
+	if (v->outcome == OUTCOME_ACCEPTED) {
+		buf_init(&b);
+		for (i = 0; i < v->nv; i++)
+			buf_printf(&b, "%s%s", i ? "," : "", v->v[i].f->key);
+		d->fields = buf_take(&b);
+	}
+}
+
+/*
+ * Inside the caller's transaction.  What was judged outside it is
+ * checked again here, under the write lock: of fifty replies racing for
+ * one link, exactly one finds it still pending.
+ */
+int
+intake_apply(struct intake *in, struct intake_verdict *v,
+    struct intake_raw *raw, bool retry, struct intake_decision *d, bool *drop,
+    char **errstr)
+{
+	struct message_record rec;
+	struct link *now_l = NULL;
+	struct buf keys;
+	int64_t now = time_now();
+	bool dup;
+	int rv;
+
+	*drop = false;
+	buf_init(&keys);
+	if (v->outcome == OUTCOME_ACCEPTED || v->bounce) {
+		if ((rv = link_get(in->st, v->link->id, &now_l, errstr)) != 0)
+			goto out;
+	}
+	if (v->outcome == OUTCOME_ACCEPTED) {
+		if ((rv = message_accepted(in->st, v->message_id, &dup,
+		    errstr)) != 0)
+			goto out;
+		if (dup)
+			intake_verdict_set(v, OUTCOME_IGNORED, "duplicate", "a "
+			    "message with this Message-ID was accepted already");
+		else if (now_l->state != LINK_PENDING &&
+		    now_l->state != LINK_BOUNCED)
+			intake_verdict_set(v, OUTCOME_REJECTED,
+			    link_state_name(now_l->state), "link %lld is %s",
+			    (long long)now_l->id, link_state_name(now_l->state));
+		if (v->outcome != OUTCOME_ACCEPTED) {
+			link_free(&v->link);
+			v->link = now_l;
+			now_l = NULL;
+		}
+	}
+	/* A used link stays used: a late bounce must not open it again. */
+	if (v->bounce && now_l->state == LINK_PENDING &&
+	    (rv = link_mark(in->st, now_l->id, LINK_BOUNCED, errstr)) != 0)
+		goto out;
+	if (v->bounce && now_l->state != LINK_PENDING)
+		intake_append(&v->detail, "left as it is, since it is not "
+		    "pending");
+
+	if (v->outcome == OUTCOME_ACCEPTED) {
+		if ((rv = intake_merge(in, v, now, &keys, errstr)) != 0)
+			goto out;
+		*drop = true;
+	} else if (v->reason != NULL && strcmp(v->reason, "duplicate") == 0) {
+		/* Its fields live in the draft: no second copy of them. */
+		*drop = true;
+	} else if (v->outcome == OUTCOME_REJECTED &&
+	    (rv = intake_answer_rejection(in, v, now, errstr)) != 0)
+		goto out;
+	if (*drop && retry && raw->qname != NULL &&
+	    (rv = quarantine_forget(in->st, raw->qname, errstr)) != 0)
+		goto out;
+	/* Judged accepted, then beaten to the link: it must be kept now. */
+	if (!*drop && raw->qname == NULL && (rv = maildir_deliver(
+	    in->home->quarantine, raw->data, raw->len, NULL, &raw->qname,
+	    errstr)) != 0)
+		goto out;
+
+	memset(&rec, 0, sizeof rec);
+	rec.at = now;
+	rec.message_id = v->message_id;
+	rec.sender = v->sender;
+	rec.link = v->link != NULL ? v->link->id : 0;
+	rec.draft = v->link != NULL ? v->link->draft : 0;
+	rec.outcome = v->outcome;
+	rec.reason = (char *)v->reason;
+	rec.detail = v->detail;
+	rec.fields = keys.len > 0 ? keys.data : NULL;
+	rec.quarantine = *drop ? NULL : raw->qname;
+	if ((rv = message_record(in->st, &rec, NULL, errstr)) != 0)
+		goto out;
+	intake_decide(v, *drop ? NULL : raw->qname, d);
+out:
+	if (rv != 0)
+		*drop = false;
+	link_free(&now_l);
+	buf_free(&keys);
+	return rv;
+}

@@ -1,0 +1,154 @@
+/* private.h: what the files of mailer/intake/ share and nothing outside
+ * it may use. */
+#ifndef SETUPLINK_INTAKE_PRIVATE_H
+#define SETUPLINK_INTAKE_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mailer/intake/intake.h"
+#include "mailer/mime/mime.h"
+#include "mailer/pgp/pgp.h"
+#include "mailer/send/private.h"
+#include "util/util.h"
+
+/* ---- The intake (intake*.c, token.c, loop.c, reply.c) ----
+ * Judging a reply is kept apart from writing the outcome: token.c,
+ * loop.c and intake-policy.c read mail and return plain values, and
+ * never touch the store; intake.c alone writes the outcome. */
+
+
+/* The distinct tokens a message is addressed to (token.c). */
+struct token_set {
+	char	**v;		/* lowercase, well formed */
+	size_t	 n;
+	size_t	 malformed;	/* intake+SUFFIX addresses that hold no token */
+};
+
+int	 token_from_address(const struct config *, const char *addr, char **tok);
+void	 token_collect(const struct config *, const char *recipient,
+	     const struct mail *, struct token_set *);
+void	 token_set_free(struct token_set *);
+bool	 token_is_intake(const struct config *, const char *addr);
+
+/* Mail that no person wrote (loop.c). */
+bool	 loop_check(const struct config *, const struct mail *,
+	     const char **reason, char **detail);
+bool	 loop_is_report(const struct mail *);
+bool	 loop_dsn_failed(const struct mail *);
+
+/* A value a reply provides for one of its link's fields. */
+struct intake_value {
+	const struct field_def *f;
+	char		*value;		/* canonical */
+	size_t		 len;
+	bool		 attachment;	/* came as a file */
+	bool		 replaced;	/* set once written */
+};
+
+/* What the intake found out about one message, before anything is stored. */
+struct intake_verdict {
+	enum outcome	 outcome;
+	const char	*reason;	/* fixed code; NULL when accepted */
+	char		*detail;	/* for the log: never a value */
+	char		*message_id;	/* Message-ID, else sha256:HEX */
+	char		*sender;	/* From, else the envelope sender */
+	char		*reply_rcpt;	/* Return-Path, else From; NULL: none */
+	bool		 answerable;	/* a person wrote to a known link */
+	bool		 bounce;	/* a failed DSN for link */
+	struct mail	*mail;		/* header fields, the body once parsed */
+	struct link	*link;		/* the known link, or NULL */
+	struct draft	*draft;		/* the link's draft, or NULL */
+	const struct connector *conn;
+	struct intake_value *v;		/* accepted: what to write */
+	size_t		 nv;
+	char		**not_taken;	/* keys outside the link's fields */
+	size_t		 nnot_taken;
+	char		**invalid;	/* "key: rule" */
+	size_t		 ninvalid;
+	char		*signer;	/* a signature that counts: primary fpr */
+	bool		 encrypted;	/* an encryption that counts */
+	bool		 arrived_encrypted;	/* encrypted at all */
+};
+
+/* OpenPGP, opened on first use: gpgme costs time that plain mail saves. */
+struct intake_crypto {
+	const char	*gnupghome;
+	int		 timeout_s;
+	struct crypto	*c;
+};
+
+void	 intake_verdict_free(struct intake_verdict *);
+void	 intake_verdict_set(struct intake_verdict *, enum outcome,
+	     const char *reason, const char *fmt, ...) PRINTFLIKE(4, 5);
+/* Read the body of a reply to a usable link: 0, or 75 when gpg cannot run. */
+int	 intake_policy(struct intake_crypto *, const struct config *,
+	     struct intake_verdict *, char **errstr);
+
+/* An intake run: what it works with (intake.c, intake-run.c). */
+struct intake {
+	const struct config	*cfg;
+	const struct home	*home;
+	struct store		*st;
+	const struct catalog	*cat;
+	struct intake_opts	 opts;
+	struct intake_crypto	 ic;
+};
+
+/* A message as read: whole, or its first max_message_size bytes. */
+struct intake_raw {
+	char	*data;
+	size_t	 len;
+	bool	 oversize;
+	char	*hash;		/* SHA-256 of every byte, hex */
+	char	*qname;		/* its copy in quarantine/, or NULL */
+};
+
+/* Read fd to its end; with keep, every byte into quarantine/ first
+ * (intake-run.c). */
+int	 intake_read(struct intake *, int fd, bool keep, struct intake_raw *,
+	     char **errstr);
+void	 intake_raw_free(struct intake_raw *);
+void	 intake_unkeep(struct intake *, const char *qname);
+/* Judge without writing: 0, or 75 (the store busy, gpg unable to run). */
+int	 intake_judge(struct intake *, const struct intake_raw *,
+	     struct intake_verdict *, char **errstr);
+/*
+ * Store the outcome inside the caller's transaction: the merge, the link,
+ * the log, the answer.  *drop (the quarantine copy is to go once
+ * committed) is set for accepted and duplicate messages; a message kept
+ * nowhere yet (--maildir) gets its copy in raw->qname when its final
+ * outcome needs one.
+ */
+int	 intake_apply(struct intake *, struct intake_verdict *,
+	     struct intake_raw *, bool retry, struct intake_decision *,
+	     bool *drop, char **errstr);
+void	 intake_decide(const struct intake_verdict *, const char *qname,
+	     struct intake_decision *);
+/* After the commit: the on_submit command for an accepted message
+ * (intake-run.c). */
+void	 intake_after(struct intake *, const struct intake_decision *);
+/* Age out quarantine/ (at most once an hour; intake-maildir.c). */
+void	 intake_sweep(struct intake *);
+
+/* Receipts, rejections and the admin's note (reply.c). */
+struct reply_ctx {
+	const struct config		*cfg;
+	const struct intake_verdict	*v;
+	const struct draft		*draft;	/* after the merge, or NULL */
+	int64_t				 now;
+};
+
+/* A composed message and its fixed Message-ID (without <>). */
+struct reply_mail {
+	char	*message_id;
+	char	*rcpt;
+	char	*data;
+	size_t	 len;
+};
+
+void	 reply_receipt(const struct reply_ctx *, struct reply_mail *);
+void	 reply_rejection(const struct reply_ctx *, struct reply_mail *);
+void	 reply_admin_note(const struct reply_ctx *, struct reply_mail *);
+void	 reply_mail_free(struct reply_mail *);
+#endif

@@ -1,0 +1,461 @@
+/* form.c: the reply form: the block a setup email carries, and the reading
+ * of "key: value" lines out of whatever text comes back (SPEC "The reply"). */
+#include <sys/types.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/util.h"
+#include "mailer/mime/private.h"
+
+#define FORM_WIDTH	77		/* comment lines stay under 78 */
+#define FORM_NONE	((size_t)-1)
+#define FORM_REFS_MAX	100		/* opening lines recorded */
+
+/* One line of a reply, its quote marks taken off. */
+struct form_line {
+	const char	*s;
+	size_t		 len;		/* without the line end */
+	size_t		 depth;		/* how many ">" */
+	size_t		 run;		/* last line at this quote depth */
+	size_t		 end;		/* next "-----END ...-----" line */
+};
+
+/* The first unquoted and the first quoted value seen for a key. */
+struct form_seen {
+	char	*v[2];
+	size_t	 len[2];
+};
+
+static const struct field_def *
+form_field(const struct connector *conn, const char *key)
+{
+	size_t i;
+
+	for (i = 0; conn != NULL && i < conn->nfields; i++) {
+		if (str_ieq(conn->fields[i].key, key))
+			return &conn->fields[i];
+	}
+	return NULL;
+}
+
+/* The byte length of at most max bytes of s, not cutting a UTF-8 sequence. */
+static size_t
+form_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 1 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* Words of text as "# " lines under 78 columns; a longer word is cut. */
+static void
+form_wrap(struct buf *b, const char *text)
+{
+	const char *p = text, *w;
+	size_t col = 1, n;
+
+	buf_addc(b, '#');
+	for (;;) {
+		while (*p == ' ' || ((unsigned char)*p < 0x20 && *p != '\0') ||
+		    *p == 0x7f)
+			p++;
+		if (*p == '\0')
+			break;
+		for (w = p; (unsigned char)*p > 0x20 && *p != 0x7f; p++)
+			;
+		n = (size_t)(p - w);
+		while (n > 0) {
+			if (col > 1 && col + 1 + n > FORM_WIDTH) {
+				buf_adds(b, "\n#");
+				col = 1;
+			}
+			size_t take = form_cut(w, n, FORM_WIDTH - col - 1);
+			buf_addc(b, ' ');
+			buf_add(b, w, take);
+			col += 1 + take;
+			w += take;
+			n -= take;
+		}
+	}
+	buf_addc(b, '\n');
+}
+
+static void
+form_comment(struct buf *b, const struct field_def *f, const char *key)
+{
+	struct buf c;
+
+	buf_init(&c);
+	if (f == NULL)
+		buf_printf(&c, "%s (optional)", key);
+	else {
+		buf_printf(&c, "%s (%s%s%s)", f->label != NULL ? f->label : key,
+		    f->required ? "required" : "optional",
+		    f->secret ? ", secret" : "",
+		    f->type == FT_FILE ? ", file" : "");
+		if (f->help != NULL && *f->help != '\0')
+			buf_printf(&c, ": %s", f->help);
+	}
+	form_wrap(b, c.data);
+	buf_free(&c);
+}
+
+/*
+ * A prefill shows only where it is safe to: never for a secret or a file
+ * (a mail is no place for them), never with a control character, which
+ * would break the one-line format.
+ */
+char *
+form_render(int64_t link, const struct connector *conn, const char *const *keys,
+    const char *const *prefill, size_t nkeys)
+{
+	const struct field_def *f;
+	const char *value;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_printf(&b, FORM_OPEN_FMT "\n", (long long)link);
+	for (i = 0; i < nkeys; i++) {
+		f = form_field(conn, keys[i]);
+		value = prefill != NULL ? prefill[i] : NULL;
+		if (value == NULL || str_has_ctl(value) ||
+		    (f != NULL && (f->secret || f->type == FT_FILE)))
+			value = "";
+		buf_addc(&b, '\n');
+		form_comment(&b, f, keys[i]);
+		buf_printf(&b, "%s: %s\n", f != NULL ? f->key : keys[i], value);
+	}
+	buf_adds(&b, "\n" FORM_END "\n");
+	return buf_take(&b);
+}
+
+static void
+form_trim(const char **s, size_t *len)
+{
+	while (*len > 0 && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+static bool
+form_starts(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+static bool
+form_is_pem_end(const struct form_line *l)
+{
+	const char *s = l->s;
+	size_t len = l->len;
+
+	form_trim(&s, &len);
+	return form_starts(s, len, "-----END ") && len >= 14 &&
+	    memcmp(s + len - 5, "-----", 5) == 0;
+}
+
+/*
+ * Lines with their quote marks (">" each, maybe followed by one space)
+ * taken off, CRLF or LF.  Each line also learns where its quote depth
+ * ends and where the next PEM end line is, so that reading stays linear
+ * however many "-----BEGIN" lines a hostile text holds.
+ */
+static struct form_line *
+form_split(const char *text, size_t len, size_t *np)
+{
+	struct form_line *l;
+	const char *p = text, *end = text + len, *nl;
+	size_t n = 1, i;
+
+	for (i = 0; i < len; i++)
+		n += text[i] == '\n';
+	l = xcalloc(n, sizeof *l);
+	for (i = 0; i < n; i++) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		l[i].s = p;
+		l[i].len = (size_t)(nl - p);
+		if (l[i].len > 0 && p[l[i].len - 1] == '\r')
+			l[i].len--;
+		while (l[i].len > 0 && *l[i].s == '>') {
+			l[i].depth++;
+			l[i].s++;
+			l[i].len--;
+			if (l[i].len > 0 && *l[i].s == ' ') {
+				l[i].s++;
+				l[i].len--;
+			}
+		}
+		p = nl < end ? nl + 1 : end;
+	}
+	for (i = n; i-- > 0;) {
+		l[i].run = i + 1 < n && l[i + 1].depth == l[i].depth ?
+		    l[i + 1].run : i;
+		l[i].end = form_is_pem_end(&l[i]) ? i :
+		    i + 1 < n ? l[i + 1].end : FORM_NONE;
+	}
+	*np = n;
+	return l;
+}
+
+/* An indented, non-blank line at the same quote depth continues a value. */
+static bool
+form_continues(const struct form_line *l, size_t depth)
+{
+	const char *s = l->s;
+	size_t len = l->len;
+
+	if (l->depth != depth || len == 0 || (*s != ' ' && *s != '\t'))
+		return false;
+	form_trim(&s, &len);
+	return len > 0 && *s != '#';
+}
+
+static void
+form_add_line(struct buf *b, const struct form_line *l)
+{
+	const char *s = l->s;
+	size_t len = l->len;
+
+	form_trim(&s, &len);
+	if (b->len > 0)
+		buf_addc(b, '\n');
+	buf_add(b, s, len);
+}
+
+/*
+ * The value that starts on line i (v: what follows the colon, trimmed):
+ * continuation lines, or a PEM block up to its end line, indented or not.
+ * Returns the last line it took.
+ */
+static size_t
+form_collect(const struct form_line *l, size_t n, size_t i, const char *v,
+    size_t vlen, struct buf *out)
+{
+	size_t p = i, j, e;
+
+	if (vlen == 0 && i + 1 < n && form_continues(&l[i + 1], l[i].depth)) {
+		v = l[i + 1].s;
+		vlen = l[i + 1].len;
+		form_trim(&v, &vlen);
+		if (form_starts(v, vlen, "-----BEGIN "))
+			p = i + 1;
+		else
+			vlen = 0;
+	}
+	buf_add(out, v, vlen);
+	if (form_starts(v, vlen, "-----BEGIN ") &&
+	    memmem(v, vlen, "-----END ", 9) == NULL && p + 1 < n &&
+	    (e = l[p + 1].end) != FORM_NONE && e <= l[p].run) {
+		for (j = p + 1; j <= e; j++)
+			form_add_line(out, &l[j]);
+		return e;
+	}
+	for (j = p + 1; j < n && form_continues(&l[j], l[i].depth); j++)
+		form_add_line(out, &l[j]);
+	return j - 1;
+}
+
+/* The index of the key that line t (trimmed) sets, or -1; *v gets its value. */
+static ssize_t
+form_key(const char *t, size_t len, const char *const *keys, size_t nkeys,
+    const char **v, size_t *vlen)
+{
+	const char *colon;
+	size_t klen, i;
+
+	if ((colon = memchr(t, ':', len)) == NULL || colon == t)
+		return -1;
+	klen = (size_t)(colon - t);
+	for (i = 0; i < nkeys; i++) {
+		if (keys[i] != NULL && strlen(keys[i]) == klen &&
+		    strncasecmp(t, keys[i], klen) == 0)
+			break;
+	}
+	if (i == nkeys)
+		return -1;
+	*v = colon + 1;
+	*vlen = len - klen - 1;
+	form_trim(v, vlen);
+	return (ssize_t)i;
+}
+
+/* The link number on an opening form line, or 0. */
+static int64_t
+form_ref(const char *t, size_t len)
+{
+	const char *fmt = FORM_OPEN_FMT;
+	size_t plen = (size_t)(strstr(fmt, "%lld") - fmt), i;
+	int64_t ref = 0;
+
+	if (len <= plen || memcmp(t, fmt, plen) != 0)
+		return 0;
+	for (i = plen; i < len && t[i] >= '0' && t[i] <= '9'; i++) {
+		if (ref > (INT64_MAX - 9) / 10)
+			return 0;
+		ref = ref * 10 + (t[i] - '0');
+	}
+	return i > plen && i < len && t[i] == ':' ? ref : 0;
+}
+
+/*
+ * Every opening form line, once.  A reply that counts carries one or two;
+ * the cap keeps a hostile text from making the check for repeats quadratic
+ * and can only ever lose a ref, never add one.
+ */
+static void
+form_refs(const struct form_line *l, size_t n, struct form_result *res)
+{
+	const char *t;
+	size_t i, len;
+	int64_t ref;
+
+	for (i = 0; i < n && res->nrefs < FORM_REFS_MAX; i++) {
+		t = l[i].s;
+		len = l[i].len;
+		form_trim(&t, &len);
+		if ((ref = form_ref(t, len)) == 0 || form_has_ref(res, ref))
+			continue;
+		res->refs = xreallocarray(res->refs, res->nrefs + 1,
+		    sizeof *res->refs);
+		res->refs[res->nrefs++] = ref;
+	}
+}
+
+static bool
+form_is_template(const char *v, size_t len, const char *tmpl)
+{
+	size_t tlen;
+
+	if (tmpl == NULL)
+		return false;
+	tlen = strlen(tmpl);
+	form_trim(&tmpl, &tlen);
+	return tlen == len && memcmp(v, tmpl, len) == 0;
+}
+
+static void
+form_keep(struct form_seen *seen, bool quoted, struct buf *v)
+{
+	if (seen->v[quoted] != NULL)
+		return;
+	seen->len[quoted] = v->len;
+	seen->v[quoted] = xmalloc(v->len + 1);
+	memcpy(seen->v[quoted], v->data, v->len);
+	seen->v[quoted][v->len] = '\0';
+}
+
+/* Values in keys[] order: the first unquoted one, else the first quoted. */
+static void
+form_results(struct form_seen *seen, const char *const *keys, size_t nkeys,
+    struct form_result *res)
+{
+	struct form_value *fv;
+	size_t i;
+	int q;
+
+	res->v = xcalloc(nkeys, sizeof *res->v);
+	for (i = 0; i < nkeys; i++) {
+		q = seen[i].v[0] != NULL ? 0 : 1;
+		if (seen[i].v[q] == NULL)
+			continue;
+		fv = &res->v[res->n++];
+		fv->key = xstrdup(keys[i]);
+		fv->value = seen[i].v[q];
+		fv->len = seen[i].len[q];
+		fv->quoted = q == 1;
+		fv->bad_bytes = memmem(fv->value, fv->len, UTF8_REPLACEMENT,
+		    strlen(UTF8_REPLACEMENT)) != NULL;
+		seen[i].v[q] = NULL;
+	}
+}
+
+int
+form_read(const char *text, size_t len, const char *const *keys,
+    const char *const *templates, size_t nkeys, struct form_result *res)
+{
+	struct form_seen *seen;
+	struct form_line *l;
+	struct buf v;
+	const char *t, *val;
+	size_t n, i, tlen, vlen;
+	ssize_t k;
+	bool sig = false, quoted;
+
+	memset(res, 0, sizeof *res);
+	l = form_split(text, len, &n);
+	seen = xcalloc(nkeys + 1, sizeof *seen);
+	form_refs(l, n, res);
+	buf_init(&v);
+	for (i = 0; i < n; i++) {
+		t = l[i].s;
+		tlen = l[i].len;
+		form_trim(&t, &tlen);
+		if (form_ref(t, tlen) != 0 || (tlen == strlen(FORM_END) &&
+		    memcmp(t, FORM_END, tlen) == 0))
+			sig = false;
+		else if (sig && l[i].depth == 0)
+			continue;
+		sig = false;
+		if (l[i].depth == 0 && l[i].len == 3 &&
+		    memcmp(l[i].s, "-- ", 3) == 0) {
+			sig = true;
+			continue;
+		}
+		if (tlen == 0 || *t == '#' ||
+		    (k = form_key(t, tlen, keys, nkeys, &val, &vlen)) < 0)
+			continue;
+		quoted = l[i].depth > 0;
+		v.len = 0;
+		i = form_collect(l, n, i, val, vlen, &v);
+		if (v.len == 0 || form_is_template(v.data, v.len,
+		    templates != NULL ? templates[k] : NULL))
+			continue;
+		form_keep(&seen[k], quoted, &v);
+	}
+	form_results(seen, keys, nkeys, res);
+	for (i = 0; i < nkeys; i++) {
+		free(seen[i].v[0]);
+		free(seen[i].v[1]);
+	}
+	free(seen);
+	free(l);
+	buf_free(&v);
+	return 0;
+}
+
+void
+form_result_free(struct form_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->n; i++) {
+		free(res->v[i].key);
+		free(res->v[i].value);
+	}
+	free(res->v);
+	free(res->refs);
+	memset(res, 0, sizeof *res);
+}
+
+bool
+form_has_ref(const struct form_result *res, int64_t link)
+{
+	size_t i;
+
+	for (i = 0; i < res->nrefs; i++) {
+		if (res->refs[i] == link)
+			return true;
+	}
+	return false;
+}

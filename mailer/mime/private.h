@@ -1,0 +1,28 @@
+/* private.h: what the files of mailer/mime/ share and nothing outside
+ * it may use. */
+#ifndef SETUPLINK_MIME_PRIVATE_H
+#define SETUPLINK_MIME_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mailer/mime/mime.h"
+
+/* ---- Decoding mail text (charset.c) ---- */
+
+/* One MIME parameter as the parser found it, before any decoding. */
+struct mime_param {
+	const char	*name;
+	const char	*value;
+};
+
+enum transfer { TRANSFER_IDENTITY, TRANSFER_BASE64, TRANSFER_QP };
+
+/* A parameter's value: RFC 2231 (name*, name*0*...) or 2047; NULL: absent. */
+char	*charset_param(const struct mime_param *, size_t, const char *name);
+/* RFC 3676 format=flowed text made fixed: soft line breaks joined. */
+char	*charset_unflow(const char *, size_t, bool delsp, size_t *outlen);
+/* A body with its Content-Transfer-Encoding undone. */
+char	*charset_untransfer(enum transfer, const char *, size_t,
+	     size_t *outlen);
+#endif

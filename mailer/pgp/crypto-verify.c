@@ -1,0 +1,443 @@
+/* crypto-verify.c: judging what a recipient sends back: signatures checked
+ * against the keys the admin imported, replies decrypted, all in time. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gpgme.h>
+
+#include "util/util.h"
+#include "mailer/pgp/pgp.h"
+#include "mailer/pgp/private.h"
+
+#define CRYPTO_MAX_PLAIN (64u << 20)	/* decrypted or signed text, bytes */
+#define CRYPTO_MAX_SIGS	16		/* signatures on one text */
+#define CRYPTO_MAX_RCPTS 8		/* recipients looked at on NO_SECKEY */
+#define HEX		"0123456789ABCDEF"
+
+/* One verify or decrypt: its deadline and what was seen on the way. */
+struct crypto_run {
+	struct crypto	*c;
+	struct timespec	 deadline;
+	bool		 late;
+	bool		 encrypted;	/* gpg began to decrypt */
+};
+
+static void
+crypto_run_start(struct crypto_run *r, struct crypto *c)
+{
+	memset(r, 0, sizeof *r);
+	r->c = c;
+	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+	r->deadline.tv_sec += c->timeout_s;
+}
+
+static bool
+crypto_late(struct crypto_run *r)
+{
+	struct timespec now;
+
+	if (r->c->timeout_s <= 0)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > r->deadline.tv_sec || (now.tv_sec ==
+	    r->deadline.tv_sec && now.tv_nsec >= r->deadline.tv_nsec))
+		r->late = true;
+	return r->late;
+}
+
+static int
+crypto_too_late(struct crypto_run *r, const char *what, char **errstr)
+{
+	return errorf(errstr, EX_DATAERR, "%s took longer than %d s",
+	    what, r->c->timeout_s);
+}
+
+/*
+ * Wait for the operation started on the context, until the deadline.
+ * Without a hang, gpgme_wait_ext() polls gpg's pipes once, blocking for a
+ * second at most, so the deadline holds to about a second.  Cancelling
+ * closes the pipes, and gpg ends on its next write to them.
+ */
+static gpgme_error_t
+crypto_wait(struct crypto_run *r)
+{
+	gpgme_ctx_t ctx = r->c->ctx;
+	gpgme_error_t status, op_err;
+
+	for (;;) {
+		status = op_err = 0;
+		if (gpgme_wait_ext(ctx, &status, &op_err, 0) == ctx)
+			return status != 0 ? status : op_err;
+		if (status != 0 || crypto_late(r)) {
+			gpgme_cancel(ctx);
+			/* Take the context off gpgme's list of finished ones,
+			 * or it would end the next wait at once. */
+			(void)gpgme_wait_ext(ctx, NULL, NULL, 0);
+			return status != 0 ? status :
+			    gpg_error(GPG_ERR_TIMEOUT);
+		}
+	}
+}
+
+/* What gpg said about a signature, in words for the log and for the
+ * sender ("it carries a bad signature (key ...)"). */
+static char *
+crypto_sig_detail(const struct sig_info *si, gpgme_signature_t s)
+{
+	const char *who = si->fpr != NULL ? si->fpr : si->signer_fpr != NULL ?
+	    si->signer_fpr : "unknown";
+	const char *what, *why = "";
+
+	if (si->good)
+		what = "good signature";
+	else if (si->bad)
+		what = "bad signature";
+	else if (!si->known)
+		what = "signature by a key that was not imported";
+	else if (si->revoked)
+		what = "signature by a revoked key";
+	else if (si->expired)
+		what = "signature by an expired key, or an expired signature";
+	else if (gpg_err_code(s->status) != GPG_ERR_NO_ERROR) {
+		what = "signature that gpg did not accept: ";
+		why = gpgme_strerror(s->status);
+	} else
+		what = "signature by a key that is not valid";
+	if (si->fpr != NULL && si->signer_fpr != NULL &&
+	    strcmp(si->fpr, si->signer_fpr) != 0)
+		return xprintf("%s%s (key %s, subkey %s)", what, why, who,
+		    si->signer_fpr);
+	return xprintf("%s%s (key %s)", what, why, who);
+}
+
+/*
+ * Judge one signature by our rule: good only when gpg found it valid, by
+ * a key in this keyring (the admin imported it, or it is ours) that has
+ * not expired and was not revoked.  A subkey's signature counts as its
+ * primary key's, whose fingerprint goes in fpr.  A key ID alone (gpg
+ * gives only that for a bad signature) can name the key but never makes
+ * a signature good.
+ */
+static void
+crypto_sig_fill(struct crypto_run *r, gpgme_signature_t s, struct sig_info *si)
+{
+	gpg_err_code_t code = gpg_err_code(s->status);
+	gpgme_key_t key = NULL;
+	gpgme_subkey_t sub = NULL;
+	bool byfpr = false;
+
+	memset(si, 0, sizeof *si);
+	if (s->fpr != NULL && *s->fpr != '\0')
+		si->signer_fpr = crypto_upper(s->fpr);
+	si->bad = code == GPG_ERR_BAD_SIGNATURE;
+	if (si->signer_fpr != NULL && !crypto_late(r) &&
+	    strspn(si->signer_fpr, HEX) == strlen(si->signer_fpr) &&
+	    crypto_find(r->c->ctx, si->signer_fpr, &key) == 0) {
+		byfpr = strlen(si->signer_fpr) >= 40;
+		for (sub = key->subkeys; sub != NULL; sub = sub->next) {
+			if (strcasecmp(byfpr ? sub->fpr : sub->keyid,
+			    si->signer_fpr) == 0)
+				break;
+		}
+	}
+	if (sub != NULL) {
+		si->known = true;
+		si->fpr = crypto_upper(key->subkeys->fpr);
+	}
+	si->expired = code == GPG_ERR_KEY_EXPIRED ||
+	    code == GPG_ERR_SIG_EXPIRED ||
+	    (s->summary & (GPGME_SIGSUM_KEY_EXPIRED |
+	    GPGME_SIGSUM_SIG_EXPIRED)) ||
+	    (sub != NULL && (key->expired || sub->expired));
+	si->revoked = code == GPG_ERR_CERT_REVOKED ||
+	    (s->summary & GPGME_SIGSUM_KEY_REVOKED) ||
+	    (sub != NULL && (key->revoked || sub->revoked));
+	si->good = code == GPG_ERR_NO_ERROR && si->known && byfpr &&
+	    !si->expired && !si->revoked && !s->wrong_key_usage &&
+	    !key->invalid && !key->disabled && !sub->invalid && !sub->disabled;
+	si->detail = crypto_sig_detail(si, s);
+	if (key != NULL)
+		gpgme_key_unref(key);
+}
+
+/* The signatures of the finished operation, judged, into res. */
+static int
+crypto_sigs(struct crypto_run *r, const char *what, struct crypto_result *res,
+    char **errstr)
+{
+	gpgme_verify_result_t vr;
+	gpgme_signature_t s;
+	size_t n = 0;
+	int rv = 0;
+
+	if ((vr = gpgme_op_verify_result(r->c->ctx)) == NULL)
+		return 0;
+	/* Looking keys up runs new operations, which would free it. */
+	gpgme_result_ref(vr);
+	for (s = vr->signatures; s != NULL; s = s->next)
+		n++;
+	if (n > CRYPTO_MAX_SIGS) {
+		rv = errorf(errstr, EX_DATAERR, "it carries %zu signatures, "
+		    "more than %d", n, CRYPTO_MAX_SIGS);
+		goto out;
+	}
+	res->sigs = xcalloc(n, sizeof *res->sigs);
+	for (s = vr->signatures; s != NULL; s = s->next)
+		crypto_sig_fill(r, s, &res->sigs[res->nsigs++]);
+	if (r->late)
+		rv = crypto_too_late(r, what, errstr);
+out:
+	gpgme_result_unref(vr);
+	return rv;
+}
+
+int
+crypto_verify_detached(struct crypto *c, const char *data, size_t len,
+    const char *sig, size_t siglen, struct crypto_result *res, char **errstr)
+{
+	gpgme_data_t text = NULL, sigd = NULL;
+	struct crypto_run r;
+	gpgme_error_t err;
+	int rv;
+
+	memset(res, 0, sizeof *res);
+	crypto_run_start(&r, c);
+	if ((err = gpgme_data_new_from_mem(&text, data, len, 0)) != 0 ||
+	    (err = gpgme_data_new_from_mem(&sigd, sig, siglen, 0)) != 0) {
+		rv = crypto_fail(errstr, err, "read the signature");
+		goto out;
+	}
+	if ((err = gpgme_op_verify_start(c->ctx, sigd, text, NULL)) == 0)
+		err = crypto_wait(&r);
+	if (r.late)
+		rv = crypto_too_late(&r, "checking the signature", errstr);
+	else if (err != 0)
+		rv = crypto_fail(errstr, err, "check the signature");
+	else if ((rv = crypto_sigs(&r, "checking the signature", res,
+	    errstr)) == 0 && res->nsigs == 0)
+		rv = errorf(errstr, EX_DATAERR, "the signature part holds no "
+		    "OpenPGP signature");
+out:
+	if (rv != 0)
+		crypto_result_free(res);
+	gpgme_data_release(text);
+	gpgme_data_release(sigd);
+	return rv;
+}
+
+/* Stop gpg as soon as it turns out to decrypt: verifying never does. */
+static gpgme_error_t
+crypto_watch(void *hook, const char *keyword, const char *args)
+{
+	struct crypto_run *r = hook;
+
+	if (strcmp(keyword, "ENC_TO") == 0 ||
+	    strcmp(keyword, "NEED_PASSPHRASE_SYM") == 0 ||
+	    strcmp(keyword, "BEGIN_DECRYPTION") == 0) {
+		r->encrypted = true;
+		return gpg_error(GPG_ERR_CANCELED);
+	}
+	return 0;
+}
+
+/*
+ * A cleartext-signed block, or an armored message that is only signed.
+ * gpgme verifies such a block by running gpg with no command, which
+ * decrypts an encrypted one; crypto_watch() stops that, so decrypting is
+ * crypto_decrypt()'s alone.
+ */
+static int
+crypto_inline(struct crypto_run *r, const char *armored, size_t len,
+    struct crypto_result *res, char **errstr)
+{
+	struct crypto *c = r->c;
+	gpgme_data_t in = NULL;
+	struct crypto_out out;
+	gpgme_error_t err;
+	int rv;
+
+	memset(res, 0, sizeof *res);
+	if ((rv = crypto_out_new(&out, CRYPTO_MAX_PLAIN, errstr)) != 0)
+		return rv;
+	if ((err = gpgme_data_new_from_mem(&in, armored, len, 0)) != 0) {
+		rv = crypto_fail(errstr, err, "read the signed text");
+		goto out;
+	}
+	gpgme_set_ctx_flag(c->ctx, "full-status", "1");
+	gpgme_set_status_cb(c->ctx, crypto_watch, r);
+	if ((err = gpgme_op_verify_start(c->ctx, in, NULL, out.d)) == 0)
+		err = crypto_wait(r);
+	gpgme_set_status_cb(c->ctx, NULL, NULL);
+	gpgme_set_ctx_flag(c->ctx, "full-status", "0");
+	if (r->late)
+		rv = crypto_too_late(r, "checking the signature", errstr);
+	else if (r->encrypted)
+		rv = errorf(errstr, EX_DATAERR, "the block is encrypted, not "
+		    "only signed");
+	else if (out.over)
+		rv = errorf(errstr, EX_DATAERR, "the signed text is larger "
+		    "than %u MB", CRYPTO_MAX_PLAIN >> 20);
+	else if (err != 0)
+		rv = crypto_fail(errstr, err, "check the signed text");
+	else if ((rv = crypto_sigs(r, "checking the signature", res,
+	    errstr)) == 0 && res->nsigs == 0)
+		rv = errorf(errstr, EX_DATAERR, "the block holds no OpenPGP "
+		    "signature");
+	if (rv == 0) {
+		res->plain_len = out.b.len;
+		res->plain = buf_take(&out.b);
+	}
+out:
+	if (rv != 0)
+		crypto_result_free(res);
+	crypto_out_free(&out);
+	gpgme_data_release(in);
+	return rv;
+}
+
+int
+crypto_verify_inline(struct crypto *c, const char *armored, size_t len,
+    struct crypto_result *res, char **errstr)
+{
+	struct crypto_run r;
+
+	crypto_run_start(&r, c);
+	return crypto_inline(&r, armored, len, res, errstr);
+}
+
+/*
+ * gpg says "no secret key" also when gpg-agent could not start.  When a
+ * recipient of the message is a subkey whose secret part is here, it was
+ * the agent: a temporary failure, not the message's fault.
+ */
+static bool
+crypto_agent_failed(struct crypto_run *r, gpgme_decrypt_result_t dr)
+{
+	gpgme_recipient_t rcpt;
+	gpgme_subkey_t sub;
+	gpgme_key_t key;
+	bool failed = false;
+	int n = 0;
+
+	for (rcpt = dr->recipients; rcpt != NULL && !failed &&
+	    n < CRYPTO_MAX_RCPTS; rcpt = rcpt->next, n++) {
+		if (rcpt->keyid == NULL || crypto_late(r) ||
+		    crypto_find(r->c->ctx, rcpt->keyid, &key) != 0)
+			continue;
+		for (sub = key->subkeys; sub != NULL; sub = sub->next) {
+			if (strcasecmp(sub->keyid, rcpt->keyid) == 0 &&
+			    crypto_have_secret(r->c->home, sub->keygrip))
+				failed = true;
+		}
+		gpgme_key_unref(key);
+	}
+	return failed;
+}
+
+/*
+ * Whether the message had no integrity protection: gpgme calls the mode
+ * of such a cipher "PGPCFB" (with an MDC it is "CFB", with AEAD its AEAD
+ * mode).  gpg 2.2.8 and later fail on such a message by themselves;
+ * earlier ones only warn, and gpgme then reports success.
+ */
+static bool
+crypto_no_mdc(gpgme_decrypt_result_t dr)
+{
+	const char *a = dr->symkey_algo;
+	size_t n = a != NULL ? strlen(a) : 0;
+
+	return dr->legacy_cipher_nomdc ||
+	    (n >= 7 && strcmp(a + n - 7, ".PGPCFB") == 0);
+}
+
+/*
+ * Decrypt, checking the signatures inside.  gpg writes plaintext before
+ * it reaches the integrity check at the end, so nothing of a failed
+ * decryption is kept.  A message that turns out only signed is verified
+ * instead, and res->decrypted stays false.
+ */
+int
+crypto_decrypt(struct crypto *c, const char *data, size_t len,
+    struct crypto_result *res, char **errstr)
+{
+	gpgme_decrypt_result_t dr = NULL;
+	gpgme_data_t in = NULL;
+	struct crypto_out out;
+	struct crypto_run r;
+	gpgme_error_t err;
+	int rv = 0;
+
+	memset(res, 0, sizeof *res);
+	crypto_run_start(&r, c);
+	if ((rv = crypto_out_new(&out, CRYPTO_MAX_PLAIN, errstr)) != 0)
+		return rv;
+	if ((err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0) {
+		rv = crypto_fail(errstr, err, "read the encrypted text");
+		goto out;
+	}
+	if ((err = gpgme_op_decrypt_verify_start(c->ctx, in, out.d)) == 0)
+		err = crypto_wait(&r);
+	if ((dr = gpgme_op_decrypt_result(c->ctx)) != NULL)
+		gpgme_result_ref(dr);
+	if (r.late)
+		rv = crypto_too_late(&r, "decrypting", errstr);
+	else if (out.over)
+		rv = errorf(errstr, EX_DATAERR, "the decrypted text is larger "
+		    "than %u MB", CRYPTO_MAX_PLAIN >> 20);
+	else if (gpg_err_code(err) == GPG_ERR_NO_DATA &&
+	    (dr == NULL || dr->recipients == NULL)) {
+		crypto_out_free(&out);
+		gpgme_result_unref(dr);
+		dr = NULL;
+		rv = crypto_inline(&r, data, len, res, errstr);
+		goto out;
+	} else if (gpg_err_code(err) == GPG_ERR_NO_SECKEY)
+		rv = dr != NULL && crypto_agent_failed(&r, dr) ?
+		    errorf(errstr, EX_TEMPFAIL, "gpg-agent could not use the "
+		    "workspace key in %s; try again once it can run", c->home) :
+		    errorf(errstr, EX_DATAERR, "it is not encrypted to the "
+		    "workspace key");
+	else if (dr != NULL && crypto_no_mdc(dr))
+		rv = errorf(errstr, EX_DATAERR, "it is encrypted without "
+		    "integrity protection (no MDC), so it may have been "
+		    "altered; it needs a current OpenPGP program");
+	else if (err != 0 && !crypto_transient(err))
+		rv = errorf(errstr, EX_DATAERR, "it cannot be decrypted: %s",
+		    gpgme_strerror(err));
+	else if (err != 0)
+		rv = crypto_fail(errstr, err, "decrypt");
+	else if (dr == NULL)
+		rv = errorf(errstr, EX_SOFTWARE, "gpg decrypted without a "
+		    "result");
+	else if ((rv = crypto_sigs(&r, "decrypting", res, errstr)) == 0) {
+		res->decrypted = true;
+		res->plain_len = out.b.len;
+		res->plain = buf_take(&out.b);
+	}
+out:
+	if (rv != 0)
+		crypto_result_free(res);
+	if (dr != NULL)
+		gpgme_result_unref(dr);
+	crypto_out_free(&out);
+	gpgme_data_release(in);
+	return rv;
+}
+
+void
+crypto_result_free(struct crypto_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nsigs; i++) {
+		free(res->sigs[i].fpr);
+		free(res->sigs[i].signer_fpr);
+		free(res->sigs[i].detail);
+	}
+	free(res->sigs);
+	if (res->plain != NULL)
+		explicit_bzero(res->plain, res->plain_len);
+	free(res->plain);
+	memset(res, 0, sizeof *res);
+}

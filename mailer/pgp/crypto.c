@@ -1,0 +1,1055 @@
+/* crypto.c: the workspace's OpenPGP key through gpgme: the context, making,
+ * finding, importing and exporting keys, and signing setup emails. */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <locale.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gpgme.h>
+
+#include "util/util.h"
+#include "mailer/pgp/pgp.h"
+#include "mailer/pgp/private.h"
+
+extern char **environ;
+
+#define CRYPTO_MAX_KEYS	(4u << 20)	/* an exported or copied key, bytes */
+
+/*
+ * gpgme wants its version check before anything else, and it runs gpg and
+ * gpgconf to learn about the engines: done once, and only by a process
+ * that opens a crypto context, so the commands that need no OpenPGP never
+ * pay for it.
+ */
+static int
+crypto_init(char **errstr)
+{
+	static bool done;
+	gpgme_engine_info_t info;
+	gpgme_error_t err;
+
+	if (done)
+		return 0;
+	if (gpgme_check_version("1.14.0") == NULL)
+		return errorf(errstr, EX_TEMPFAIL, "gpgme %s is older than "
+		    "1.14; install a newer libgpgme",
+		    gpgme_check_version(NULL));
+	gpgme_set_locale(NULL, LC_CTYPE, setlocale(LC_CTYPE, NULL));
+	gpgme_set_locale(NULL, LC_MESSAGES, setlocale(LC_MESSAGES, NULL));
+	if ((err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)) != 0)
+		return errorf(errstr, EX_TEMPFAIL, "gpg cannot run (%s); "
+		    "install GnuPG 2.2 or later", gpgme_strerror(err));
+	if ((err = gpgme_get_engine_info(&info)) != 0)
+		return errorf(errstr, EX_TEMPFAIL, "gpgme cannot describe gpg: "
+		    "%s", gpgme_strerror(err));
+	for (; info != NULL; info = info->next) {
+		if (info->protocol != GPGME_PROTOCOL_OpenPGP)
+			continue;
+		if (info->version == NULL ||
+		    strverscmp(info->version, "2.2") < 0)
+			return errorf(errstr, EX_TEMPFAIL, "gpg %s is too old "
+			    "for ed25519 keys; install GnuPG 2.2 or later",
+			    info->version != NULL ? info->version : "?");
+	}
+	done = true;
+	return 0;
+}
+
+/* No key of ours has a passphrase; one that asks for it is refused, since
+ * nobody is there to type it and a pinentry must never appear. */
+static gpgme_error_t
+crypto_no_passphrase(void *hook, const char *uid_hint,
+    const char *passphrase_info, int prev_was_bad, int fd)
+{
+	return gpg_error(GPG_ERR_NO_PASSPHRASE);
+}
+
+/*
+ * A gpgme context on home.  The trust model "always" makes every key in
+ * the keyring valid to gpg: our rule is that a key the admin imported
+ * counts and nothing else does, and crypto_sig_fill() applies it itself.
+ * Offline keeps gpg from starting dirmngr or fetching keys.
+ */
+static int
+crypto_ctx_new(const char *home, gpgme_ctx_t *ctxp, char **errstr)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_error_t err;
+
+	*ctxp = NULL;
+	if ((err = gpgme_new(&ctx)) != 0 ||
+	    (err = gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP)) != 0 ||
+	    (err = gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP,
+	    NULL, home)) != 0 ||
+	    (err = gpgme_set_pinentry_mode(ctx,
+	    GPGME_PINENTRY_MODE_LOOPBACK)) != 0 ||
+	    (err = gpgme_set_ctx_flag(ctx, "trust-model", "always")) != 0) {
+		gpgme_release(ctx);
+		return errorf(errstr, EX_TEMPFAIL, "cannot set up gpg for %s: "
+		    "%s", home, gpgme_strerror(err));
+	}
+	gpgme_set_passphrase_cb(ctx, crypto_no_passphrase, NULL);
+	gpgme_set_offline(ctx, 1);
+	*ctxp = ctx;
+	return 0;
+}
+
+int
+crypto_open(const char *gnupghome, int timeout_s, struct crypto **cp,
+    char **errstr)
+{
+	struct crypto *c;
+	struct stat st;
+	int rv;
+
+	*cp = NULL;
+	if (stat(gnupghome, &st) != 0)
+		return errorf(errstr, EX_TEMPFAIL, "cannot use the GnuPG home "
+		    "%s: %s", gnupghome, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return errorf(errstr, EX_TEMPFAIL, "the GnuPG home %s is not a "
+		    "directory", gnupghome);
+	if (access(gnupghome, R_OK | W_OK | X_OK) != 0)
+		return errorf(errstr, EX_TEMPFAIL, "cannot write to the GnuPG "
+		    "home %s: %s", gnupghome, strerror(errno));
+	if ((rv = crypto_init(errstr)) != 0)
+		return rv;
+	c = xcalloc(1, sizeof *c);
+	c->home = xstrdup(gnupghome);
+	c->timeout_s = timeout_s;
+	if ((rv = crypto_ctx_new(gnupghome, &c->ctx, errstr)) != 0) {
+		crypto_close(&c);
+		return rv;
+	}
+	*cp = c;
+	return 0;
+}
+
+/* The home's gpg-agent is left running: the next intake reuses it. */
+void
+crypto_close(struct crypto **cp)
+{
+	struct crypto *c = *cp;
+
+	if (c == NULL)
+		return;
+	gpgme_release(c->ctx);
+	free(c->home);
+	free(c);
+	*cp = NULL;
+}
+
+/*
+ * Whether err means that gpg or its agent could not do the work (a
+ * missing program, a socket, the disk), which is worth trying again
+ * later, rather than something wrong with the input.  In doubt it is the
+ * input: a message judged afresh later costs less than one that an MTA
+ * retries forever.
+ */
+bool
+crypto_transient(gpgme_error_t err)
+{
+	gpg_err_code_t code = gpg_err_code(err);
+
+	if (code & GPG_ERR_SYSTEM_ERROR)
+		return true;
+	switch (code) {
+	case GPG_ERR_NO_AGENT:
+	case GPG_ERR_AGENT:
+	case GPG_ERR_INV_ENGINE:
+	case GPG_ERR_ENGINE_TOO_OLD:
+	case GPG_ERR_NO_PASSPHRASE:	/* a key of ours wants one: local */
+	case GPG_ERR_NO_PIN_ENTRY:
+		return true;
+	default:
+		return code >= GPG_ERR_ASS_GENERAL &&
+		    code <= GPG_ERR_ASS_UNKNOWN_INQUIRE;
+	}
+}
+
+/* One sentence for a gpgme failure, with the code crypto_transient() picks. */
+int
+crypto_fail(char **errstr, gpgme_error_t err, const char *what)
+{
+	if (crypto_transient(err))
+		return errorf(errstr, EX_TEMPFAIL, "gpg could not %s: %s; try "
+		    "again once gpg and gpg-agent can run", what,
+		    gpgme_strerror(err));
+	return errorf(errstr, EX_DATAERR, "gpg could not %s: %s", what,
+	    gpgme_strerror(err));
+}
+
+static ssize_t
+crypto_out_write(void *handle, const void *p, size_t n)
+{
+	struct crypto_out *o = handle;
+
+	if (n > o->max - o->b.len) {
+		o->over = true;
+		errno = EFBIG;
+		return -1;
+	}
+	buf_add(&o->b, p, n);
+	return (ssize_t)n;
+}
+
+/*
+ * gpgme output into our own buffer, so that results are free()d like
+ * everything else, and bounded, so that a compressed message that
+ * inflates to gigabytes stops at max.
+ */
+int
+crypto_out_new(struct crypto_out *o, size_t max, char **errstr)
+{
+	gpgme_error_t err;
+
+	memset(o, 0, sizeof *o);
+	buf_init(&o->b);
+	o->max = max;
+	o->cbs.write = crypto_out_write;
+	if ((err = gpgme_data_new_from_cbs(&o->d, &o->cbs, o)) != 0)
+		return crypto_fail(errstr, err, "make a buffer");
+	return 0;
+}
+
+/* Plaintext may hold credentials: wipe it before it goes back to malloc. */
+void
+crypto_out_free(struct crypto_out *o)
+{
+	if (o->d != NULL)
+		gpgme_data_release(o->d);
+	o->d = NULL;
+	if (o->b.data != NULL)
+		explicit_bzero(o->b.data, o->b.cap);
+	buf_free(&o->b);
+}
+
+bool
+fingerprint_valid(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return false;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return i == 40;
+}
+
+char *
+crypto_upper(const char *s)
+{
+	char *u = xstrdup(s), *p;
+
+	for (p = u; *p != '\0'; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return u;
+}
+
+/*
+ * The one key that pattern, a fingerprint or a key ID, names in ctx's
+ * keyring, with keygrips.  GPG_ERR_NOT_FOUND when there is none, and
+ * GPG_ERR_AMBIGUOUS_NAME when a key ID matches two keys (IDs collide; a
+ * forger can make one on purpose).  gpgme_get_key() would do the same in
+ * a fresh context, which runs gpg once more just to learn its version.
+ */
+gpgme_error_t
+crypto_find(gpgme_ctx_t ctx, const char *pattern, gpgme_key_t *keyp)
+{
+	gpgme_key_t key = NULL, other = NULL;
+	gpgme_error_t err;
+
+	*keyp = NULL;
+	gpgme_set_keylist_mode(ctx, GPGME_KEYLIST_MODE_LOCAL |
+	    GPGME_KEYLIST_MODE_WITH_KEYGRIP);
+	if ((err = gpgme_op_keylist_start(ctx, pattern, 0)) != 0)
+		return err;
+	if ((err = gpgme_op_keylist_next(ctx, &key)) == 0) {
+		while ((err = gpgme_op_keylist_next(ctx, &other)) == 0) {
+			if (strcmp(other->subkeys->fpr, key->subkeys->fpr) != 0)
+				break;
+			gpgme_key_unref(other);
+			other = NULL;
+		}
+		if (gpg_err_code(err) == GPG_ERR_EOF)
+			err = 0;
+		else if (err == 0)
+			err = gpg_error(GPG_ERR_AMBIGUOUS_NAME);
+	} else if (gpg_err_code(err) == GPG_ERR_EOF)
+		err = gpg_error(GPG_ERR_NOT_FOUND);
+	gpgme_op_keylist_end(ctx);
+	if (other != NULL)
+		gpgme_key_unref(other);
+	if (err != 0 && key != NULL)
+		gpgme_key_unref(key);
+	else
+		*keyp = key;
+	return err;
+}
+
+/*
+ * Whether home holds the secret part of a key: gpg-agent keeps it as
+ * private-keys-v1.d/KEYGRIP.key.  Looking for the file answers without
+ * starting the agent, and it tells "no secret key" from "the agent could
+ * not run" when gpg reports both the same way.
+ */
+bool
+crypto_have_secret(const char *home, const char *keygrip)
+{
+	char *path;
+	bool ok;
+
+	if (keygrip == NULL || strlen(keygrip) != 40 ||
+	    strspn(keygrip, "0123456789ABCDEFabcdef") != 40)
+		return false;
+	path = xprintf("%s/private-keys-v1.d/%s.key", home, keygrip);
+	ok = access(path, F_OK) == 0;
+	free(path);
+	return ok;
+}
+
+static void
+crypto_key_info(const char *home, gpgme_key_t key, struct key_info *ki)
+{
+	gpgme_user_id_t uid;
+	size_t n = 0;
+
+	memset(ki, 0, sizeof *ki);
+	ki->fpr = crypto_upper(key->subkeys->fpr);
+	for (uid = key->uids; uid != NULL; uid = uid->next)
+		n++;
+	ki->uids = xcalloc(n, sizeof *ki->uids);
+	for (uid = key->uids; uid != NULL; uid = uid->next) {
+		ki->uids[ki->nuids++] = xstrdup(uid->uid != NULL ?
+		    uid->uid : "");
+	}
+	ki->created = key->subkeys->timestamp > 0 ? key->subkeys->timestamp : 0;
+	ki->expires = key->subkeys->expires;
+	ki->revoked = key->revoked;
+	ki->expired = key->expired;
+	ki->secret = crypto_have_secret(home, key->subkeys->keygrip);
+}
+
+void
+key_info_free(struct key_info **kip, size_t n)
+{
+	struct key_info *ki = *kip;
+	size_t i;
+
+	if (ki == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(ki[i].fpr);
+		strv_free(&ki[i].uids, ki[i].nuids);
+	}
+	free(ki);
+	*kip = NULL;
+}
+
+/* Every key in the keyring, ours (secret) and the imported ones. */
+static int
+crypto_keys(struct crypto *c, gpgme_key_t **keysp, size_t *np, char **errstr)
+{
+	gpgme_key_t key, *keys = NULL;
+	gpgme_error_t err;
+	size_t n = 0;
+
+	gpgme_set_keylist_mode(c->ctx, GPGME_KEYLIST_MODE_LOCAL |
+	    GPGME_KEYLIST_MODE_WITH_KEYGRIP);
+	if ((err = gpgme_op_keylist_start(c->ctx, NULL, 0)) != 0)
+		return crypto_fail(errstr, err, "list the keys");
+	while ((err = gpgme_op_keylist_next(c->ctx, &key)) == 0) {
+		keys = xreallocarray(keys, n + 1, sizeof *keys);
+		keys[n++] = key;
+	}
+	gpgme_op_keylist_end(c->ctx);
+	if (gpg_err_code(err) != GPG_ERR_EOF) {
+		while (n > 0)
+			gpgme_key_unref(keys[--n]);
+		free(keys);
+		return crypto_fail(errstr, err, "list the keys");
+	}
+	*keysp = keys;
+	*np = n;
+	return 0;
+}
+
+int
+crypto_list(struct crypto *c, struct key_info **kip, size_t *np, char **errstr)
+{
+	gpgme_key_t *keys;
+	size_t i, n;
+	int rv;
+
+	*kip = NULL;
+	*np = 0;
+	if ((rv = crypto_keys(c, &keys, &n, errstr)) != 0)
+		return rv;
+	*kip = xcalloc(n, sizeof **kip);
+	for (i = 0; i < n; i++) {
+		crypto_key_info(c->home, keys[i], &(*kip)[i]);
+		gpgme_key_unref(keys[i]);
+	}
+	free(keys);
+	*np = n;
+	return 0;
+}
+
+/* Find a key by full fingerprint: EX_NOINPUT when the keyring lacks it. */
+static int
+crypto_lookup(struct crypto *c, const char *fpr, gpgme_key_t *keyp,
+    char **errstr)
+{
+	gpgme_error_t err;
+
+	*keyp = NULL;
+	if (!fingerprint_valid(fpr))
+		return errorf(errstr, EX_DATAERR, "\"%s\" is not a key "
+		    "fingerprint (40 hex digits)", fpr != NULL ? fpr : "");
+	if ((err = crypto_find(c->ctx, fpr, keyp)) == 0)
+		return 0;
+	if (gpg_err_code(err) == GPG_ERR_NOT_FOUND)
+		return errorf(errstr, EX_NOINPUT, "no key %s in %s; import it "
+		    "with setuplink key import", fpr, c->home);
+	return crypto_fail(errstr, err, "look up a key");
+}
+
+int
+crypto_key_get(struct crypto *c, const char *fpr, struct key_info **kip,
+    char **errstr)
+{
+	gpgme_key_t key;
+	int rv;
+
+	*kip = NULL;
+	if ((rv = crypto_lookup(c, fpr, &key, errstr)) != 0)
+		return rv;
+	*kip = xcalloc(1, sizeof **kip);
+	crypto_key_info(c->home, key, *kip);
+	gpgme_key_unref(key);
+	return 0;
+}
+
+/* How many keys here have their secret part, and the first one's fpr. */
+static int
+crypto_secret_keys(struct crypto *c, size_t *nsecret, char **fpr,
+    char **errstr)
+{
+	gpgme_key_t *keys;
+	size_t i, n;
+	int rv;
+
+	*nsecret = 0;
+	*fpr = NULL;
+	if ((rv = crypto_keys(c, &keys, &n, errstr)) != 0)
+		return rv;
+	for (i = 0; i < n; i++) {
+		if (crypto_have_secret(c->home, keys[i]->subkeys->keygrip) &&
+		    (*nsecret)++ == 0)
+			*fpr = crypto_upper(keys[i]->subkeys->fpr);
+		gpgme_key_unref(keys[i]);
+	}
+	free(keys);
+	return 0;
+}
+
+int
+crypto_workspace_key(struct crypto *c, char **fpr, char **errstr)
+{
+	size_t n;
+	int rv;
+
+	if ((rv = crypto_secret_keys(c, &n, fpr, errstr)) != 0 || n == 1)
+		return rv;
+	freep(fpr);
+	if (n == 0)
+		return errorf(errstr, EX_CONFIG, "there is no workspace key in "
+		    "%s; run setuplink init", c->home);
+	return errorf(errstr, EX_CONFIG, "%s holds %zu secret keys, not one; "
+	    "remove the ones that are not the workspace's", c->home, n);
+}
+
+/*
+ * The trust model belongs in gpg.conf too, so that an admin who runs gpg
+ * on this home by hand sees signatures judged as setuplink judges them.
+ * An existing gpg.conf is the admin's and left alone.
+ */
+static void
+crypto_write_conf(const char *home)
+{
+	static const char conf[] = "# written by setuplink: a key in this "
+	    "keyring counts as valid\ntrust-model always\n";
+	char *path = xprintf("%s/gpg.conf", home);
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) >= 0) {
+		if (write(fd, conf, sizeof conf - 1) !=
+		    (ssize_t)(sizeof conf - 1))
+			log_warn("cannot write %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	free(path);
+}
+
+int
+crypto_keygen(struct crypto *c, const char *uid, char **fpr, char **errstr)
+{
+	gpgme_genkey_result_t gr;
+	gpgme_key_t key = NULL;
+	gpgme_error_t err;
+	size_t n;
+	int rv = 0;
+
+	*fpr = NULL;
+	if (uid == NULL || *uid == '\0' || str_has_ctl(uid))
+		return errorf(errstr, EX_DATAERR, "a key's user ID must be one "
+		    "line of text");
+	/* One secret key per home: that is how the workspace key is found. */
+	if ((rv = crypto_secret_keys(c, &n, fpr, errstr)) != 0)
+		return rv;
+	if (n != 0) {
+		rv = errorf(errstr, EX_CONFIG, "%s already holds the secret "
+		    "key %s; remove the GnuPG home to make a new one", c->home,
+		    *fpr);
+		freep(fpr);
+		return rv;
+	}
+	crypto_write_conf(c->home);
+	err = gpgme_op_createkey(c->ctx, uid, "ed25519", 0, 0, NULL,
+	    GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE);
+	if (err != 0) {
+		switch (gpg_err_code(err)) {
+		case GPG_ERR_INV_VALUE:
+		case GPG_ERR_INV_USER_ID:
+		case GPG_ERR_INV_NAME:
+		case GPG_ERR_CONFLICT:
+			return errorf(errstr, EX_DATAERR, "gpg refused to make "
+			    "a key for \"%s\": %s", uid, gpgme_strerror(err));
+		default:
+			return errorf(errstr, EX_TEMPFAIL, "gpg could not make "
+			    "a key in %s: %s", c->home, gpgme_strerror(err));
+		}
+	}
+	if ((gr = gpgme_op_genkey_result(c->ctx)) == NULL || gr->fpr == NULL)
+		return errorf(errstr, EX_SOFTWARE, "gpg made a key but did not "
+		    "say which");
+	*fpr = crypto_upper(gr->fpr);
+	if ((err = crypto_find(c->ctx, *fpr, &key)) != 0) {
+		rv = crypto_fail(errstr, err, "find the key it made");
+		goto out;
+	}
+	err = gpgme_op_createsubkey(c->ctx, key, "cv25519", 0, 0,
+	    GPGME_CREATE_ENCR | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE);
+	if (err != 0) {
+		/* Half a workspace key (one that cannot decrypt) is worse
+		 * than none: init can run again. */
+		gpgme_op_delete_ext(c->ctx, key, GPGME_DELETE_ALLOW_SECRET |
+		    GPGME_DELETE_FORCE);
+		rv = errorf(errstr, EX_TEMPFAIL, "gpg could not add the "
+		    "encryption subkey in %s: %s", c->home,
+		    gpgme_strerror(err));
+	}
+out:
+	if (key != NULL)
+		gpgme_key_unref(key);
+	if (rv != 0)
+		freep(fpr);
+	return rv;
+}
+
+/* Export one key, public; mode is gpgme's (0, or GPGME_EXPORT_MODE_MINIMAL). */
+static int
+crypto_export(gpgme_ctx_t ctx, const char *fpr, gpgme_export_mode_t mode,
+    bool armor, struct crypto_out *o, char **errstr)
+{
+	gpgme_error_t err;
+	int rv;
+
+	if ((rv = crypto_out_new(o, CRYPTO_MAX_KEYS, errstr)) != 0)
+		return rv;
+	gpgme_set_armor(ctx, armor);
+	err = gpgme_op_export(ctx, fpr, mode, o->d);
+	gpgme_set_armor(ctx, 0);
+	if (err != 0)
+		return crypto_fail(errstr, err, "export the key");
+	if (o->b.len == 0)
+		return errorf(errstr, EX_NOINPUT, "gpg exported nothing for "
+		    "key %s", fpr);
+	return 0;
+}
+
+int
+crypto_export_armored(struct crypto *c, const char *fpr, char **data,
+    size_t *len, char **errstr)
+{
+	struct crypto_out o;
+	gpgme_key_t key;
+	int rv;
+
+	*data = NULL;
+	*len = 0;
+	if ((rv = crypto_lookup(c, fpr, &key, errstr)) != 0)
+		return rv;
+	gpgme_key_unref(key);
+	if ((rv = crypto_export(c->ctx, fpr, 0, true, &o, errstr)) == 0) {
+		*len = o.b.len;
+		*data = buf_take(&o.b);
+	}
+	crypto_out_free(&o);
+	return rv;
+}
+
+/*
+ * A detached signature over data exactly as given: for RFC 3156 that is
+ * the MIME entity as sent, with CRLF line ends.  A binary signature, not
+ * a text-mode one: it covers the very bytes sent, where text mode leaves
+ * line ends and trailing blanks to each verifier's idea of canonical
+ * text, on which RFC 2440 and RFC 4880 disagree.
+ */
+int
+crypto_sign_detached(struct crypto *c, const char *fpr, const char *data,
+    size_t len, char **sig, size_t *siglen, char **micalg, char **errstr)
+{
+	gpgme_sign_result_t sr;
+	gpgme_key_t key = NULL;
+	gpgme_data_t in = NULL;
+	gpgme_error_t err;
+	struct crypto_out o;
+	const char *algo;
+	int rv;
+
+	*sig = *micalg = NULL;
+	*siglen = 0;
+	memset(&o, 0, sizeof o);
+	if ((rv = crypto_lookup(c, fpr, &key, errstr)) != 0)
+		return rv;
+	if (!crypto_have_secret(c->home, key->subkeys->keygrip) ||
+	    !key->can_sign || key->revoked || key->expired || key->invalid) {
+		rv = errorf(errstr, EX_DATAERR, "key %s cannot sign here: it "
+		    "is not a usable workspace key", fpr);
+		goto out;
+	}
+	if ((rv = crypto_out_new(&o, CRYPTO_MAX_KEYS, errstr)) != 0)
+		goto out;
+	if ((err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0) {
+		rv = crypto_fail(errstr, err, "read the text to sign");
+		goto out;
+	}
+	gpgme_signers_clear(c->ctx);
+	gpgme_signers_add(c->ctx, key);
+	gpgme_set_armor(c->ctx, 1);
+	gpgme_set_textmode(c->ctx, 0);
+	err = gpgme_op_sign(c->ctx, in, o.d, GPGME_SIG_MODE_DETACH);
+	gpgme_set_armor(c->ctx, 0);
+	gpgme_signers_clear(c->ctx);
+	/* The secret key is there and usable, so a failure is the agent's. */
+	if (err != 0) {
+		rv = errorf(errstr, EX_TEMPFAIL, "gpg could not sign with %s: "
+		    "%s; is gpg-agent able to run?", fpr, gpgme_strerror(err));
+		goto out;
+	}
+	sr = gpgme_op_sign_result(c->ctx);
+	if (sr == NULL || sr->signatures == NULL ||
+	    sr->invalid_signers != NULL ||
+	    (algo = gpgme_hash_algo_name(sr->signatures->hash_algo)) == NULL) {
+		rv = errorf(errstr, EX_SOFTWARE, "gpg did not sign with %s",
+		    fpr);
+		goto out;
+	}
+	*micalg = str_lower(xprintf("pgp-%s", algo));
+	*siglen = o.b.len;
+	*sig = buf_take(&o.b);
+out:
+	if (in != NULL)
+		gpgme_data_release(in);
+	if (key != NULL)
+		gpgme_key_unref(key);
+	crypto_out_free(&o);
+	return rv;
+}
+
+/*
+ * Import public keys, or a revocation certificate (which names no key:
+ * then *np is 0).  A block that holds a secret key is refused before
+ * anything is stored: a second secret key would make the workspace key
+ * ambiguous, and nobody should mail us theirs.
+ */
+int
+crypto_import(struct crypto *c, const char *data, size_t len,
+    struct key_info **kip, size_t *np, char **errstr)
+{
+	gpgme_import_result_t ir = NULL;
+	gpgme_import_status_t is;
+	gpgme_data_t in = NULL;
+	gpgme_key_t key;
+	gpgme_error_t err;
+	size_t i, n = 0;
+	bool secret = false;
+	int rv = 0;
+
+	*kip = NULL;
+	*np = 0;
+	if ((err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0)
+		return crypto_fail(errstr, err, "read the key");
+	gpgme_set_keylist_mode(c->ctx, GPGME_KEYLIST_MODE_LOCAL);
+	if ((err = gpgme_op_keylist_from_data_start(c->ctx, in, 0)) == 0) {
+		while ((err = gpgme_op_keylist_next(c->ctx, &key)) == 0) {
+			secret = secret || key->secret;
+			gpgme_key_unref(key);
+		}
+		gpgme_op_keylist_end(c->ctx);
+	}
+	if (crypto_transient(err)) {
+		rv = crypto_fail(errstr, err, "read the key");
+		goto out;
+	}
+	if (secret) {
+		rv = errorf(errstr, EX_DATAERR, "it holds a secret key; import "
+		    "only public keys (gpg --export --armor)");
+		goto out;
+	}
+	gpgme_data_seek(in, 0, SEEK_SET);
+	if ((err = gpgme_op_import(c->ctx, in)) != 0) {
+		rv = crypto_fail(errstr, err, "import the key");
+		goto out;
+	}
+	if ((ir = gpgme_op_import_result(c->ctx)) == NULL ||
+	    ir->considered == 0) {
+		ir = NULL;
+		rv = errorf(errstr, EX_DATAERR, "there is no OpenPGP key in "
+		    "it");
+		goto out;
+	}
+	/* Looking keys up runs new operations, which would free it. */
+	gpgme_result_ref(ir);
+	for (is = ir->imports; is != NULL; is = is->next)
+		n++;
+	*kip = xcalloc(n, sizeof **kip);
+	for (is = ir->imports; is != NULL; is = is->next) {
+		if (is->result != 0 || is->fpr == NULL)
+			continue;
+		for (i = 0; i < *np; i++) {
+			if (strcasecmp((*kip)[i].fpr, is->fpr) == 0)
+				break;
+		}
+		if (i < *np || crypto_find(c->ctx, is->fpr, &key) != 0)
+			continue;
+		crypto_key_info(c->home, key, &(*kip)[(*np)++]);
+		gpgme_key_unref(key);
+	}
+	if (*np == 0)
+		key_info_free(kip, 0);
+	if (*np == 0 && ir->new_revocations == 0) {
+		is = ir->imports;
+		rv = errorf(errstr, EX_DATAERR, "gpg imported no key: %s",
+		    is != NULL && is->result != 0 ? gpgme_strerror(is->result) :
+		    "it holds no usable key");
+	}
+out:
+	if (ir != NULL)
+		gpgme_result_unref(ir);
+	gpgme_data_release(in);
+	return rv;
+}
+
+/* Run gpgconf --homedir home cmd [arg], quietly. */
+static void
+crypto_gpgconf(const char *home, const char *cmd, const char *arg)
+{
+	const char *gpgconf = gpgme_get_dirinfo("gpgconf-name");
+	char *argv[] = { "gpgconf", "--homedir", (char *)home, (char *)cmd,
+	    (char *)arg, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status;
+
+	if (gpgconf == NULL) {
+		log_warn("cannot run gpgconf %s for %s: gpgme does not know "
+		    "where it is", cmd, home);
+		return;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, gpgconf, &fa, NULL, argv, environ) != 0)
+		log_warn("cannot run %s %s for %s", gpgconf, cmd, home);
+	else {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+/*
+ * Stop the gpg-agent that gpg started for a throwaway home, so that no
+ * process outlives its directory, and remove the socket directory it may
+ * have had under /run/user.  gpgconf knows where those are.
+ */
+static void
+crypto_agent_stop(const char *home)
+{
+	crypto_gpgconf(home, "--kill", "gpg-agent");
+	crypto_gpgconf(home, "--remove-socketdir", NULL);
+}
+
+static int
+crypto_rm_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	if (remove(path) != 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Give the agent a copy of the workspace's primary secret key, which is
+ * all that certifying a new user ID needs. */
+static int
+crypto_copy_secret(const char *from, const char *to, const char *keygrip,
+    char **errstr)
+{
+	char *src, *dir, *dst, *data = NULL;
+	size_t len = 0, off = 0;
+	ssize_t w;
+	int fd = -1, rv = 0;
+
+	src = xprintf("%s/private-keys-v1.d/%s.key", from, keygrip);
+	dir = xprintf("%s/private-keys-v1.d", to);
+	dst = xprintf("%s/%s.key", dir, keygrip);
+	if (file_read(src, CRYPTO_MAX_KEYS, &data, &len, NULL) != 0) {
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot read the workspace's "
+		    "secret key in %s: %s", from, strerror(errno));
+		goto out;
+	}
+	if (mkdir(dir, 0700) != 0 || (fd = open(dst, O_WRONLY | O_CREAT |
+	    O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot write to %s: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rv = errorf(errstr, EX_TEMPFAIL, "cannot write to %s: "
+			    "%s", dir, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (data != NULL)
+		explicit_bzero(data, len);
+	free(data);
+	free(src);
+	free(dir);
+	free(dst);
+	return rv;
+}
+
+/*
+ * The length of the OpenPGP packet header at p and the whole packet's in
+ * *total (RFC 4880 4.2), or -1 when it is cut short or uses partial
+ * lengths, which no key packet does.
+ */
+static int
+crypto_packet(const uint8_t *p, size_t len, int *tag, size_t *total)
+{
+	size_t hlen, blen;
+
+	if (len < 2 || !(p[0] & 0x80))
+		return -1;
+	if (p[0] & 0x40) {
+		*tag = p[0] & 0x3f;
+		if (p[1] < 192) {
+			hlen = 2;
+			blen = p[1];
+		} else if (p[1] < 224 && len >= 3) {
+			hlen = 3;
+			blen = ((size_t)(p[1] - 192) << 8) + p[2] + 192;
+		} else if (p[1] == 255 && len >= 6) {
+			hlen = 6;
+			blen = (size_t)p[2] << 24 | (size_t)p[3] << 16 |
+			    (size_t)p[4] << 8 | p[5];
+		} else
+			return -1;
+	} else {
+		*tag = (p[0] >> 2) & 0x0f;
+		if ((p[0] & 3) == 0) {
+			hlen = 2;
+			blen = p[1];
+		} else if ((p[0] & 3) == 1 && len >= 3) {
+			hlen = 3;
+			blen = (size_t)p[1] << 8 | p[2];
+		} else if ((p[0] & 3) == 2 && len >= 5) {
+			hlen = 5;
+			blen = (size_t)p[1] << 24 | (size_t)p[2] << 16 |
+			    (size_t)p[3] << 8 | p[4];
+		} else
+			return -1;
+	}
+	if (blen > len - hlen)
+		return -1;
+	*total = hlen + blen;
+	return (int)hlen;
+}
+
+static bool
+crypto_has_uid(gpgme_key_t key, const uint8_t *p, size_t len)
+{
+	gpgme_user_id_t u;
+
+	for (u = key->uids; u != NULL; u = u->next) {
+		if (u->uid != NULL && strlen(u->uid) == len &&
+		    memcmp(u->uid, p, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Keep from a binary public key the primary key, the subkeys, the user ID
+ * that key (the workspace's) lacks and the signatures on each: Autocrypt
+ * wants one user ID, the address its header is for, and gpg cannot
+ * export just one.
+ */
+static int
+crypto_keep_new_uid(const char *data, size_t len, gpgme_key_t key,
+    struct buf *out)
+{
+	const uint8_t *p = (const uint8_t *)data;
+	size_t off = 0, total;
+	bool keep = false, found = false;
+	int tag, hlen;
+
+	while (off < len) {
+		hlen = crypto_packet(p + off, len - off, &tag, &total);
+		if (hlen < 0)
+			return -1;
+		switch (tag) {
+		case 6:		/* the primary key */
+		case 14:	/* a subkey */
+			keep = true;
+			break;
+		case 13:	/* a user ID */
+			keep = !crypto_has_uid(key, p + off + hlen,
+			    total - (size_t)hlen);
+			found = found || keep;
+			break;
+		case 2:		/* a signature, on what precedes it */
+			break;
+		default:	/* photos and what we do not know */
+			keep = false;
+			break;
+		}
+		if (keep)
+			buf_add(out, p + off, total);
+		off += total;
+	}
+	return found ? 0 : -1;
+}
+
+/*
+ * The user ID for a reply address holds the link's token, so it is added
+ * in a throwaway home under /tmp (short: gpg-agent's socket path must fit
+ * in 107 bytes) that is removed, agent and all, before returning.
+ */
+int
+crypto_export_with_uid(struct crypto *c, const char *fpr, const char *uid,
+    char **armored, size_t *alen, char **minimal, size_t *mlen,
+    char **errstr)
+{
+	char dir[] = "/tmp/slk.XXXXXX";
+	struct crypto_out pub, arm, min;
+	gpgme_ctx_t tctx = NULL;
+	gpgme_key_t key = NULL;
+	gpgme_data_t in = NULL;
+	gpgme_error_t err;
+	struct buf kept;
+	bool made = false;
+	int rv;
+
+	*armored = *minimal = NULL;
+	*alen = *mlen = 0;
+	memset(&pub, 0, sizeof pub);
+	memset(&arm, 0, sizeof arm);
+	memset(&min, 0, sizeof min);
+	buf_init(&kept);
+	if (uid == NULL || *uid == '\0' || str_has_ctl(uid))
+		return errorf(errstr, EX_DATAERR, "a key's user ID must be one "
+		    "line of text");
+	if ((rv = crypto_lookup(c, fpr, &key, errstr)) != 0)
+		return rv;
+	if (!crypto_have_secret(c->home, key->subkeys->keygrip)) {
+		rv = errorf(errstr, EX_DATAERR, "key %s is not the workspace "
+		    "key: its secret part is not in %s", fpr, c->home);
+		goto out;
+	}
+	if ((rv = crypto_export(c->ctx, fpr, 0, false, &pub, errstr)) != 0)
+		goto out;
+	if (mkdtemp(dir) == NULL) {
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot make a directory "
+		    "under /tmp: %s", strerror(errno));
+		goto out;
+	}
+	made = true;
+	if ((rv = crypto_copy_secret(c->home, dir, key->subkeys->keygrip,
+	    errstr)) != 0 || (rv = crypto_ctx_new(dir, &tctx, errstr)) != 0)
+		goto out;
+	if ((err = gpgme_data_new_from_mem(&in, pub.b.data, pub.b.len,
+	    0)) != 0 || (err = gpgme_op_import(tctx, in)) != 0) {
+		rv = errorf(errstr, EX_TEMPFAIL, "gpg could not copy the key "
+		    "to %s: %s", dir, gpgme_strerror(err));
+		goto out;
+	}
+	/* gpg names the key by fingerprint, which both keyrings share. */
+	if ((err = gpgme_op_adduid(tctx, key, uid, 0)) != 0) {
+		rv = gpg_err_code(err) == GPG_ERR_INV_VALUE ? errorf(errstr,
+		    EX_DATAERR, "gpg refused the user ID \"%s\": %s", uid,
+		    gpgme_strerror(err)) : errorf(errstr, EX_TEMPFAIL, "gpg "
+		    "could not add a user ID: %s", gpgme_strerror(err));
+		goto out;
+	}
+	if ((rv = crypto_export(tctx, fpr, 0, true, &arm, errstr)) != 0 ||
+	    (rv = crypto_export(tctx, fpr, GPGME_EXPORT_MODE_MINIMAL, false,
+	    &min, errstr)) != 0)
+		goto out;
+	if (crypto_keep_new_uid(min.b.data, min.b.len, key, &kept) != 0) {
+		rv = errorf(errstr, EX_SOFTWARE, "the key gpg exported lacks "
+		    "the user ID \"%s\"", uid);
+		goto out;
+	}
+	*alen = arm.b.len;
+	*armored = buf_take(&arm.b);
+	*mlen = kept.len;
+	*minimal = buf_take(&kept);
+out:
+	if (in != NULL)
+		gpgme_data_release(in);
+	gpgme_release(tctx);
+	if (made) {
+		crypto_agent_stop(dir);
+		nftw(dir, crypto_rm_one, 8, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	}
+	if (key != NULL)
+		gpgme_key_unref(key);
+	crypto_out_free(&pub);
+	crypto_out_free(&arm);
+	crypto_out_free(&min);
+	buf_free(&kept);
+	return rv;
+}
