@@ -6,39 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "util/util.h"
+#include "util/curl.h"
 #include "util/config.h"
 #include "mailer/send/private.h"
-
-/*
- * libcurl is loaded on the first SMTP send (util/lazy.c): with GnuTLS and
- * its dependencies it costs milliseconds at every start, and the intake
- * starts once per message.  The curl_* names below call through the
- * pointers it resolves.
- */
-static const char *smtp_syms[] = {
-	"curl_global_init", "curl_easy_init", "curl_easy_setopt",
-	"curl_easy_perform", "curl_easy_getinfo", "curl_easy_strerror",
-	"curl_easy_cleanup", "curl_slist_append", "curl_slist_free_all",
-};
-static void *smtp_fns[nitems(smtp_syms)];
-static struct lazy_lib smtp_lib = { "libcurl-gnutls.so.4", "libcurl3-gnutls",
-    smtp_syms, smtp_fns, nitems(smtp_syms), NULL, false };
-
-#undef curl_easy_setopt
-#undef curl_easy_getinfo
-#define curl_global_init	((CURLcode (*)(long))smtp_fns[0])
-#define curl_easy_init		((CURL *(*)(void))smtp_fns[1])
-#define curl_easy_setopt	((CURLcode (*)(CURL *, CURLoption, ...))smtp_fns[2])
-#define curl_easy_perform	((CURLcode (*)(CURL *))smtp_fns[3])
-#define curl_easy_getinfo	((CURLcode (*)(CURL *, CURLINFO, ...))smtp_fns[4])
-#define curl_easy_strerror	((const char *(*)(CURLcode))smtp_fns[5])
-#define curl_easy_cleanup	((void (*)(CURL *))smtp_fns[6])
-#define curl_slist_append	((struct curl_slist *(*)(struct curl_slist *, \
-				    const char *))smtp_fns[7])
-#define curl_slist_free_all	((void (*)(struct curl_slist *))smtp_fns[8])
 
 #define SMTP_CONNECT_TIMEOUT	15L	/* seconds */
 #define SMTP_TIMEOUT		60L	/* seconds, the whole message */
@@ -223,9 +194,6 @@ transport_smtp_crlf(const char *p, size_t len, size_t *outlen)
 	return buf_take(&b);
 }
 
-static bool
-transport_smtp_inited;
-
 static int
 transport_smtp_run(const struct config *cfg, const char *scheme,
     const char *arg, long dflt, const struct transport_msg *m, char **errstr)
@@ -246,16 +214,8 @@ transport_smtp_run(const struct config *cfg, const char *scheme,
 	    errstr)) != 0)
 		return EX_CONFIG;
 	where = xprintf("%s:%ld", host, port);
-	if (!transport_smtp_inited) {
-		if ((rv = lazy_load(&smtp_lib, errstr)) != 0)
-			goto out;
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			rv = errorf(errstr, EX_TEMPFAIL, "cannot start libcurl "
-			    "to reach the SMTP server %s", where);
-			goto out;
-		}
-		transport_smtp_inited = true;
-	}
+	if ((rv = curl_load(errstr)) != 0)
+		goto out;
 	if (cfg != NULL && cfg->smtp_user != NULL && *cfg->smtp_user) {
 		user = cfg->smtp_user;
 		if ((rv = transport_smtp_password(cfg, &pw, errstr)) != 0)

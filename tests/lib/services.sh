@@ -227,6 +227,55 @@ smtpd_stop() {
 	SMTPD_PID=
 }
 
+# ---------------------------------------------------------------- HTTP
+
+# httpd_start [--tls]: start tests/lib/httpd.py (Python's http.server) on
+# 127.0.0.1, HTTPS with a certificate of the test CA when --tls is given.
+# Exports HTTPD_PORT, HTTPD_URL (http(s)://127.0.0.1:PORT), HTTPD_SPOOL
+# (N.json per request, see httpd.py), HTTPD_CA, HTTPD_LOG and HTTPD_PID.
+# httpd_mode ok|down-500|slow-S changes what it answers from then on.
+httpd_start() {
+	_htls=''
+	[ "${1:-}" = --tls ] && _htls=1
+	httpd_stop
+	_tls_certs || return 1
+	_hd=$T/httpd
+	mkdir -p "$_hd/spool" && rm -f "$_hd/port"
+	set -- --spool "$_hd/spool" --port-file "$_hd/port" --mode-file "$_hd/mode"
+	[ -n "$_htls" ] && set -- "$@" --cert "$T/tls/chain.pem" --key "$T/tls/key.pem"
+	$PY "$TOP/tests/lib/httpd.py" "$@" </dev/null >>"$_hd/log" 2>&1 &
+	HTTPD_PID=$!
+	cleanup_add httpd_stop
+	_i=0
+	until [ -s "$_hd/port" ]; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 100 ] || ! _alive "$HTTPD_PID"; then
+			echo "httpd_start: the server did not start:" >&2
+			cat "$_hd/log" >&2
+			httpd_stop
+			return 1
+		fi
+		sleep 0.1
+	done
+	HTTPD_PORT=$(cat "$_hd/port")
+	if [ -n "$_htls" ]; then HTTPD_URL=https://127.0.0.1:$HTTPD_PORT
+	else HTTPD_URL=http://127.0.0.1:$HTTPD_PORT; fi
+	HTTPD_SPOOL=$_hd/spool HTTPD_CA=$T/tls/ca.pem HTTPD_LOG=$_hd/log
+	export HTTPD_PORT HTTPD_URL HTTPD_SPOOL HTTPD_CA HTTPD_LOG HTTPD_PID
+	_wait_port "$HTTPD_PORT" 10 || { cat "$_hd/log" >&2; return 1; }
+}
+
+httpd_mode() {
+	echo "$1" >"$T/httpd/mode"
+}
+
+httpd_stop() {
+	[ -n "${HTTPD_PID:-}" ] || return 0
+	kill "$HTTPD_PID" 2>/dev/null
+	_pid_gone "$HTTPD_PID"
+	HTTPD_PID=
+}
+
 # ---------------------------------------------------------------- dovecot
 
 # dovecot_start USER PASS: a private dovecot serving IMAP and POP3 without
