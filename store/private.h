@@ -14,6 +14,7 @@ struct store {
 	sqlite3		*db;
 	char		*path;
 	int		 depth;		/* open store_begin() transactions */
+	bool		 events;	/* queue webhook events */
 	struct {
 		const char	*sql;	/* static text: pointer compared */
 		sqlite3_stmt	*stmt;

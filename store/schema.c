@@ -90,7 +90,28 @@ static const char *migrations[] = {
 	"  draft INTEGER,"
 	"  link INTEGER,"
 	"  detail TEXT);",
+	/* 2: webhook events, delivered in id order. */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  uid TEXT NOT NULL UNIQUE,"
+	"  type TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  draft INTEGER,"
+	"  link INTEGER,"
+	"  fields TEXT,"
+	"  detail TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  delivered INTEGER,"
+	"  last_error TEXT);"
+	"CREATE INDEX events_pending ON events(delivered, id);",
 };
+
+int
+store_schema_latest(void)
+{
+	return (int)nitems(migrations);
+}
 
 int
 migrate(struct store *st, char **errstr)

@@ -27,6 +27,7 @@ int	 store_begin(struct store *, char **errstr);	/* BEGIN IMMEDIATE */
 int	 store_commit(struct store *, char **errstr);
 void	 store_rollback(struct store *);
 int	 store_schema_version(struct store *);
+int	 store_schema_latest(void);	/* what this setuplink migrates to */
 /* A number that changes when another connection commits (TUI refresh). */
 int64_t	 store_data_version(struct store *);
 
@@ -231,6 +232,43 @@ int	 outmail_queue(struct store *, const char *message_id, const char *env_from,
 int	 outmail_pending(struct store *, struct outmail **, size_t *n, char **errstr);
 int	 outmail_done(struct store *, int64_t id, char **errstr);
 void	 outmail_free(struct outmail **, size_t);
+
+/* ---- Webhook events, queued in the transaction that causes them
+ * (event.c) ---- */
+
+struct event {
+	int64_t		 id;		/* order of delivery */
+	char		*uid;		/* the event's "id" in JSON: unique
+					   across homes */
+	char		*type;		/* "merged", "link_created", ... */
+	int64_t		 at;
+	int64_t		 draft;		/* 0: none */
+	int64_t		 link;		/* 0: none */
+	char		*fields;	/* keys, comma separated, or NULL */
+	char		*detail;	/* a reason code or NULL; never a value */
+	int		 attempts;
+	int64_t		 next_at;	/* not before this time */
+	int64_t		 delivered;	/* 0: not yet */
+	char		*last_error;
+};
+
+/*
+ * Queue events only when a webhook wants them (the config's webhook_url):
+ * until this is called with true, event_add() does nothing.
+ */
+void	 store_events_enable(struct store *, bool);
+/* Inside the caller's transaction when one is open, else its own. */
+int	 event_add(struct store *, const char *type, int64_t draft, int64_t link,
+	     const char *const *keys, size_t nkeys, const char *detail,
+	     char **errstr);
+/* Undelivered events, oldest first (limit 0: all). */
+int	 event_pending(struct store *, int limit, struct event **, size_t *n,
+	     char **errstr);
+int	 event_delivered(struct store *, int64_t id, char **errstr);
+/* A failed attempt: count it, say why, try again at next_at. */
+int	 event_retry(struct store *, int64_t id, int64_t next_at,
+	     const char *error, char **errstr);
+void	 events_free(struct event **, size_t);
 
 /* ---- Audit log: never a secret value (audit.c) ---- */
 

@@ -82,10 +82,11 @@ test_migrations(void **state)
 	struct store *again = NULL;
 	char *err = NULL;
 
-	assert_int_equal(store_schema_version(fx->st), 1);
+	assert_true(store_schema_latest() >= 2);
+	assert_int_equal(store_schema_version(fx->st), store_schema_latest());
 	/* Opening again runs nothing and keeps the version. */
 	assert_int_equal(store_open(fx->path, 0, 1000, &again, &err), 0);
-	assert_int_equal(store_schema_version(again), 1);
+	assert_int_equal(store_schema_version(again), store_schema_latest());
 	store_close(&again);
 	/* No database and no CREATE: a sentence saying to run init. */
 	assert_int_equal(store_open("/tmp/slst-none/x.db", 0, 1000, &again,
@@ -351,6 +352,50 @@ test_transaction_rollback(void **state)
 	draft_free(&d);
 }
 
+/* Events are kept only when a webhook wants them, die with a rolled-back
+ * transaction, and come back oldest first until delivered. */
+static void
+test_events(void **state)
+{
+	struct fixture *fx = *state;
+	const char *keys[] = { "host", "password" };
+	struct event *v;
+	size_t n;
+	char *err = NULL;
+
+	assert_int_equal(event_add(fx->st, "merged", 1, 2, keys, 2, NULL,
+	    &err), 0);
+	assert_int_equal(event_pending(fx->st, 0, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	store_events_enable(fx->st, true);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(event_add(fx->st, "merged", 1, 2, keys, 2, NULL,
+	    &err), 0);
+	store_rollback(fx->st);
+	assert_int_equal(event_pending(fx->st, 0, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(event_add(fx->st, "merged", 1, 2, keys, 2, NULL,
+	    &err), 0);
+	assert_int_equal(event_add(fx->st, "rejected", 1, 2, NULL, 0,
+	    "invalid", &err), 0);
+	assert_int_equal(event_pending(fx->st, 0, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].type, "merged");
+	assert_string_equal(v[0].fields, "host,password");
+	assert_null(v[1].fields);
+	assert_string_equal(v[1].detail, "invalid");
+	assert_string_not_equal(v[0].uid, v[1].uid);
+	assert_int_equal(event_retry(fx->st, v[0].id, 99, "HTTP 500", &err), 0);
+	assert_int_equal(event_delivered(fx->st, v[1].id, &err), 0);
+	events_free(&v, n);
+	assert_int_equal(event_pending(fx->st, 0, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].attempts, 1);
+	assert_int_equal(v[0].next_at, 99);
+	assert_string_equal(v[0].last_error, "HTTP 500");
+	events_free(&v, n);
+}
+
 int
 main(void)
 {
@@ -365,6 +410,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_link_states, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback,
 		    setup, teardown),
 	};
