@@ -891,24 +891,19 @@ parse_dsn_field(struct mail *m, const char *line, size_t len)
 static void
 parse_dsn(struct mail *m, const char *p, size_t len)
 {
-	const char *nl, *end = p + len;
+	const char *next, *end = p + len;
 	struct buf line;
 	size_t n;
 
 	buf_init(&line);
-	while (p < end) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		n = (size_t)(nl - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
+	for (; p < end; p = next) {
+		next = line_next(p, end, &n);
 		if (n == 0 || (*p != ' ' && *p != '\t')) {
 			if (line.len > 0)
 				parse_dsn_field(m, line.data, line.len);
 			line.len = 0;
 		}
 		buf_add(&line, p, n);
-		p = nl < end ? nl + 1 : end;
 	}
 	if (line.len > 0)
 		parse_dsn_field(m, line.data, line.len);
