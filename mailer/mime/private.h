@@ -25,4 +25,21 @@ char	*charset_unflow(const char *, size_t, bool delsp, size_t *outlen);
 /* A body with its Content-Transfer-Encoding undone. */
 char	*charset_untransfer(enum transfer, const char *, size_t,
 	     size_t *outlen);
+
+/* White space as header and body syntax has it, line ends included. */
+static inline bool
+mime_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* ---- Bounds before libetpan reads a message (prescan.c) ---- */
+
+/* EX_DATAERR (with a reason) when a limit of lim is passed. */
+int	 prescan_check(const char *, size_t, const struct mail_limits *lim,
+	     char **errstr);
+/* The offset of the empty line that ends the header block, or len. */
+size_t	 prescan_header_end(const char *, size_t len);
+/* Whether no header field nests "(" comments deeper than libetpan copes. */
+bool	 prescan_comments_ok(const char *, size_t);
 #endif
