@@ -8,6 +8,12 @@
 
 #include "mailer/mime/mime.h"
 
+/* libetpan's structures, known here by name only: mime/ files that take
+ * them include libetpan themselves. */
+struct mailimf_fields;
+struct mailmime;
+struct mailmime_content;
+
 /* ---- Decoding mail text (charset.c) ---- */
 
 /* One MIME parameter as the parser found it, before any decoding. */
@@ -42,4 +48,21 @@ int	 prescan_check(const char *, size_t, const struct mail_limits *lim,
 size_t	 prescan_header_end(const char *, size_t len);
 /* Whether no header field nests "(" comments deeper than libetpan copes. */
 bool	 prescan_comments_ok(const char *, size_t);
+
+/* ---- Header fields (header.c) ---- */
+
+/* An address safe to use and to write into a header line, or NULL. */
+char	*header_addr(const char *, size_t, bool need_at);
+/* Add addr (owned, may be NULL) to a list of distinct recipients. */
+void	 header_rcpt(char ***, size_t *, char *addr);
+/* A leading mbox "From " line: its length, and its sender in *sender. */
+size_t	 header_mbox_line(const char *, size_t, char **sender);
+/* A Content-Type as "type/subtype", lowercase; text/plain when absent. */
+char	*header_content_type(const struct mailmime_content *);
+void	 header_read(struct mail *, const struct mailimf_fields *);
+
+/* ---- The message as a whole (parse.c) ---- */
+
+/* A copy of raw for libetpan, with zeros after it. */
+char	*parse_copy(const char *raw, size_t len);
 #endif
