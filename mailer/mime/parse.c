@@ -298,92 +298,6 @@ parse_attach(struct mail *m, char *filename, char *type, char *data, size_t len)
 	a->len = len;
 }
 
-/* ---- Delivery status notifications (RFC 3464) ---- */
-
-static void
-parse_dsn_field(struct mail *m, const char *line, size_t len)
-{
-	const char *colon, *v, *semi;
-	size_t nlen, vlen;
-
-	if ((colon = memchr(line, ':', len)) == NULL)
-		return;
-	nlen = (size_t)(colon - line);
-	v = colon + 1;
-	vlen = len - nlen - 1;
-	if (nlen == 6 && strncasecmp(line, "Action", 6) == 0 &&
-	    m->dsn_action == NULL) {
-		while (vlen > 0 && mime_is_space(*v)) {
-			v++;
-			vlen--;
-		}
-		for (nlen = 0; nlen < vlen && isalpha((unsigned char)v[nlen]);)
-			nlen++;
-		m->dsn_action = str_lower(xstrndup(v, nlen));
-	} else if ((nlen == 18 &&
-	    strncasecmp(line, "Original-Recipient", 18) == 0) ||
-	    (nlen == 15 && strncasecmp(line, "Final-Recipient", 15) == 0)) {
-		if ((semi = memchr(v, ';', vlen)) != NULL) {
-			vlen -= (size_t)(semi + 1 - v);
-			v = semi + 1;
-		}
-		header_rcpt(&m->dsn_rcpts, &m->ndsn_rcpts,
-		    header_addr(v, vlen, true));
-	}
-}
-
-/*
- * The status fields, folded lines joined.  The Action is the first one
- * found: the per-message block that comes first has none.
- */
-static void
-parse_dsn(struct mail *m, const char *p, size_t len)
-{
-	const char *next, *end = p + len;
-	struct buf line;
-	size_t n;
-
-	buf_init(&line);
-	for (; p < end; p = next) {
-		next = line_next(p, end, &n);
-		if (n == 0 || (*p != ' ' && *p != '\t')) {
-			if (line.len > 0)
-				parse_dsn_field(m, line.data, line.len);
-			line.len = 0;
-		}
-		buf_add(&line, p, n);
-	}
-	if (line.len > 0)
-		parse_dsn_field(m, line.data, line.len);
-	buf_free(&line);
-}
-
-/* In a multipart/report, the status and the returned message's Message-ID. */
-static bool
-parse_report_part(struct mail *m, const char *type, const char *data,
-    size_t len)
-{
-	struct mail *h;
-
-	if (strcmp(type, "message/delivery-status") == 0 ||
-	    strcmp(type, "message/global-delivery-status") == 0) {
-		parse_dsn(m, data, len);
-		return true;
-	}
-	if (strcmp(type, "message/rfc822") != 0 &&
-	    strcmp(type, "text/rfc822-headers") != 0 &&
-	    strcmp(type, "message/global") != 0 &&
-	    strcmp(type, "message/global-headers") != 0)
-		return false;
-	if (m->dsn_message_id == NULL &&
-	    mail_parse_headers(data, len, &h, NULL) == 0) {
-		m->dsn_message_id = h->message_id;
-		h->message_id = NULL;
-		mail_free(&h);
-	}
-	return true;
-}
-
 /* ---- Walking the parts ---- */
 
 /*
@@ -408,7 +322,7 @@ parse_part(struct walk *w, const struct mailmime *mm, bool att_only)
 	text = !attachment && filename == NULL &&
 	    mm->mm_type == MAILMIME_SINGLE &&
 	    (strcmp(type, "text/plain") == 0 || strcmp(type, "text/html") == 0);
-	if (w->m->is_report && parse_report_part(w->m, type, data, len))
+	if (w->m->is_report && dsn_report_part(w->m, type, data, len))
 		;
 	else if (str_has_prefix(type, "multipart/"))
 		;	/* no boundary to split it by: neither text nor a file */

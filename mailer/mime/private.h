@@ -61,6 +61,12 @@ size_t	 header_mbox_line(const char *, size_t, char **sender);
 char	*header_content_type(const struct mailmime_content *);
 void	 header_read(struct mail *, const struct mailimf_fields *);
 
+/* ---- Delivery status notifications (dsn.c) ---- */
+
+/* A part of a multipart/report: false when it is none of the report's. */
+bool	 dsn_report_part(struct mail *, const char *type, const char *data,
+	     size_t len);
+
 /* ---- The message as a whole (parse.c) ---- */
 
 /* A copy of raw for libetpan, with zeros after it. */
