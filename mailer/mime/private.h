@@ -61,6 +61,11 @@ size_t	 header_mbox_line(const char *, size_t, char **sender);
 char	*header_content_type(const struct mailmime_content *);
 void	 header_read(struct mail *, const struct mailimf_fields *);
 
+/* ---- The body (body.c) ---- */
+
+/* The body at mm into m: its protection, its text, its files. */
+int	 body_read(struct mail *, const struct mailmime *, char **errstr);
+
 /* ---- Delivery status notifications (dsn.c) ---- */
 
 /* A part of a multipart/report: false when it is none of the report's. */
