@@ -172,12 +172,6 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 	return buf_take(&b);
 }
 
-static bool
-charset_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static int
 charset_hex(int c)
 {
@@ -370,8 +364,8 @@ charset_decode_words(const char *s, size_t len)
 			p += n;
 			continue;
 		}
-		if (charset_is_space(*p)) {
-			for (q = p; q < end && charset_is_space(*q); q++)
+		if (mime_is_space(*p)) {
+			for (q = p; q < end && mime_is_space(*q); q++)
 				;
 			/* Space between two encoded words is not text. */
 			if (!prev_word || q == end ||
@@ -380,7 +374,7 @@ charset_decode_words(const char *s, size_t len)
 			p = q;
 			continue;
 		}
-		for (q = p + 1; q < end && !charset_is_space(*q); q++) {
+		for (q = p + 1; q < end && !mime_is_space(*q); q++) {
 			if (q[0] == '=' && q + 1 < end && q[1] == '?')
 				break;
 		}
