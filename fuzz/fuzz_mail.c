@@ -1,4 +1,4 @@
-/* fuzz_mail.c: reading a stranger's message (parse.c: the bounds checks,
+/* fuzz_mail.c: reading a stranger's message (mime/: the bounds checks,
  * libetpan's MIME parse, headers, transfer encodings, charsets, PGP/MIME
  * and inline PGP found, attachments) as a whole message, as an entity
  * (what decryption gives) and as a header block alone (oversize mail). */

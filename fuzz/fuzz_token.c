@@ -1,5 +1,5 @@
 /* fuzz_token.c: which link a reply is for: the recipient addresses of a
- * message (Delivered-To, X-Original-To, To, Cc, as parse.c reads them from
+ * message (Delivered-To, X-Original-To, To, Cc, as header.c reads them from
  * the header block) and the token in LOCAL+TOKEN@DOMAIN (token.c), with
  * the address helpers of util/config.c and the loop check on the sender.
  *

@@ -243,18 +243,15 @@ text_wrap(const char *s, int w, char ***linesp)
 {
 	char **v = NULL, *safe;
 	size_t n = 0;
-	const char *p = s;
+	const char *p = s, *end = s + strlen(s);
 
 	if (w < 8)
 		w = 8;
 	for (;;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = xstrndup(p, len);
-		size_t ll = len;
+		size_t ll;
+		const char *next = line_next(p, end, &ll);
+		char *line = xstrndup(p, ll);
 
-		if (ll > 0 && line[ll - 1] == '\r')
-			line[--ll] = '\0';
 		for (size_t k = 0; k < ll; k++) {
 			if (line[k] == '\t')
 				line[k] = ' ';
@@ -286,9 +283,10 @@ text_wrap(const char *s, int w, char ***linesp)
 			q += cut;
 		} while (*q != '\0');
 		free(safe);
-		if (nl == NULL)
+		/* A text that ends in LF ends in an empty line. */
+		if (next == p || next[-1] != '\n')
 			break;
-		p = nl + 1;
+		p = next;
 	}
 	*linesp = v;
 	return n;

@@ -101,6 +101,39 @@ str_split(const char *s, char sep, char ***vp, size_t *np)
 	return 0;
 }
 
+/*
+ * Mail and the files we are handed end lines in LF or in CR LF, and every
+ * reader of lines wants them without either.  The line at p runs to the
+ * next LF or to end; *len is its length without that LF and a CR before
+ * it (a CR at end without an LF is dropped too, as a cut-off CR LF).  The
+ * return is where the next line starts: end after the last line, so
+ *
+ *	for (p = text; p < end; p = next) {
+ *		next = line_next(p, end, &len);
+ *		... the line is p, len bytes ...
+ *	}
+ *
+ * visits every line.  A text that ends in LF has no empty line after it
+ * in that loop; a caller that wants one (a line count of 1 + the LFs)
+ * goes on while the line it read ended in LF: next > p && next[-1] == '\n'.
+ * At p == end the line is empty and the return is end.
+ */
+const char *
+line_next(const char *p, const char *end, size_t *len)
+{
+	const char *nl;
+
+	*len = 0;
+	if (p >= end)
+		return end;
+	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		nl = end;
+	*len = (size_t)(nl - p);
+	if (*len > 0 && p[*len - 1] == '\r')
+		(*len)--;
+	return nl < end ? nl + 1 : end;
+}
+
 /* One code point as UTF-8; returns how many bytes it took. */
 size_t
 utf8_encode(unsigned int c, char out[4])

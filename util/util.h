@@ -66,6 +66,8 @@ char	*str_lower(char *);		/* in place */
 bool	 str_has_ctl(const char *);	/* any C0 control or DEL (tab too) */
 char	*str_safe(const char *);	/* copy with controls as '?', for drawing/printing */
 int	 str_split(const char *, char, char ***, size_t *);
+/* The line at p: *len bytes without LF or CR LF; returns the next one's start. */
+const char *line_next(const char *p, const char *end, size_t *len);
 size_t	 utf8_encode(unsigned int cp, char out[4]);	/* bytes written */
 bool	 utf8_valid(const char *, size_t);	/* RFC 3629, no NUL */
 

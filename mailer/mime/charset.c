@@ -172,12 +172,6 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 	return buf_take(&b);
 }
 
-static bool
-charset_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static int
 charset_hex(int c)
 {
@@ -302,15 +296,11 @@ charset_word(struct buf *b, const char *p, const char *end)
 static void
 charset_qp(struct buf *b, const char *s, size_t len)
 {
-	const char *p = s, *end = s + len, *nl, *eol;
+	const char *p = s, *end = s + len, *next, *eol;
 	size_t n, c;
 
-	while (p < end) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		n = (size_t)(nl - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
+	for (; p < end; p = next) {
+		next = line_next(p, end, &n);
 		eol = p + n;
 		for (c = n; c > 0 && (p[c - 1] == ' ' || p[c - 1] == '\t'); c--)
 			;
@@ -318,9 +308,8 @@ charset_qp(struct buf *b, const char *s, size_t len)
 			charset_unescape(b, p, c - 1, '=', false);
 		else {
 			charset_unescape(b, p, c, '=', false);
-			buf_add(b, eol, (size_t)(nl - eol) + (nl < end));
+			buf_add(b, eol, (size_t)(next - eol));
 		}
-		p = nl < end ? nl + 1 : end;
 	}
 }
 
@@ -375,8 +364,8 @@ charset_decode_words(const char *s, size_t len)
 			p += n;
 			continue;
 		}
-		if (charset_is_space(*p)) {
-			for (q = p; q < end && charset_is_space(*q); q++)
+		if (mime_is_space(*p)) {
+			for (q = p; q < end && mime_is_space(*q); q++)
 				;
 			/* Space between two encoded words is not text. */
 			if (!prev_word || q == end ||
@@ -385,7 +374,7 @@ charset_decode_words(const char *s, size_t len)
 			p = q;
 			continue;
 		}
-		for (q = p + 1; q < end && !charset_is_space(*q); q++) {
+		for (q = p + 1; q < end && !mime_is_space(*q); q++) {
 			if (q[0] == '=' && q + 1 < end && q[1] == '?')
 				break;
 		}
@@ -504,19 +493,15 @@ charset_param(const struct mime_param *v, size_t n, const char *name)
 char *
 charset_unflow(const char *in, size_t len, bool delsp, size_t *outlen)
 {
-	const char *p = in, *end = in + len, *nl, *s;
+	const char *p = in, *end = in + len, *next, *s;
 	struct buf b;
 	size_t depth, n, prev_depth = 0;
 	bool open = false, flowed;
 
 	buf_init(&b);
 	buf_add(&b, "", 0);
-	while (p < end) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		n = (size_t)(nl - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
+	for (; p < end; p = next) {
+		next = line_next(p, end, &n);
 		for (depth = 0, s = p; s < p + n && *s == '>'; s++)
 			depth++;
 		if (s < p + n && *s == ' ')
@@ -537,7 +522,6 @@ charset_unflow(const char *in, size_t len, bool delsp, size_t *outlen)
 			buf_addc(&b, '\n');
 		open = flowed;
 		prev_depth = depth;
-		p = nl < end ? nl + 1 : end;
 	}
 	if (open)
 		buf_addc(&b, '\n');

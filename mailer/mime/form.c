@@ -174,19 +174,15 @@ static struct form_line *
 form_split(const char *text, size_t len, size_t *np)
 {
 	struct form_line *l;
-	const char *p = text, *end = text + len, *nl;
+	const char *p = text, *end = text + len;
 	size_t n = 1, i;
 
 	for (i = 0; i < len; i++)
 		n += text[i] == '\n';
 	l = xcalloc(n, sizeof *l);
 	for (i = 0; i < n; i++) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
 		l[i].s = p;
-		l[i].len = (size_t)(nl - p);
-		if (l[i].len > 0 && p[l[i].len - 1] == '\r')
-			l[i].len--;
+		p = line_next(p, end, &l[i].len);
 		while (l[i].len > 0 && *l[i].s == '>') {
 			l[i].depth++;
 			l[i].s++;
@@ -196,7 +192,6 @@ form_split(const char *text, size_t len, size_t *np)
 				l[i].len--;
 			}
 		}
-		p = nl < end ? nl + 1 : end;
 	}
 	for (i = n; i-- > 0;) {
 		l[i].run = i + 1 < n && l[i + 1].depth == l[i].depth ?

@@ -1,4 +1,4 @@
-/* mime.h: reading a stranger's mail (parse.c, charset.c, html.c) and the
+/* mime.h: reading a stranger's mail (parse.c and the files it calls) and the
  * reply form's text (form.c).  Hostile input: these return plain validated
  * structs.  mime/ calls catalog/ and util/ only and never the store: this
  * header must not include store/store.h, so that is a compile-time fact. */
@@ -13,7 +13,8 @@
 
 #define UTF8_REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
 
-/* ---- Reading a message (parse.c, charset.c, html.c) ----
+/* ---- Reading a message (parse.c, prescan.c, header.c, body.c, dsn.c,
+ * charset.c, html.c) ----
  * Hostile input: these return plain validated structs and never touch
  * the store.  Limits are checked before libetpan sees the message. */
 

@@ -1,4 +1,4 @@
-/* pgp.h: OpenPGP through gpgme (crypto.c, crypto-verify.c): the
+/* pgp.h: OpenPGP through gpgme (crypto.c, crypto-*.c): the
  * workspace key, signing, verifying, decrypting, imported keys.  May call
  * util/ only; send/ and intake/ call it. */
 #ifndef SETUPLINK_PGP_H
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- OpenPGP through gpgme (crypto.c, crypto-verify.c) ----
+/* ---- OpenPGP through gpgme (crypto.c, crypto-*.c) ----
  * Every function returns 0, EX_DATAERR when the input is at fault (bad
  * data, no key for it, a deadline passed), or EX_TEMPFAIL when gpg or its
  * agent cannot run.  gpgme is initialised on the first crypto_open(), so

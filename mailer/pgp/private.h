@@ -1,11 +1,13 @@
-/* private.h: what crypto.c and crypto-verify.c share and nothing
- * else may use: the gpgme context and buffer helpers. */
+/* private.h: what the crypto*.c files share and nothing else may use:
+ * the gpgme context, buffer helpers and key lookups. */
 #ifndef SETUPLINK_PGP_PRIVATE_H
 #define SETUPLINK_PGP_PRIVATE_H
 
 #include <gpgme.h>
 
 #include "util/util.h"
+
+#define CRYPTO_MAX_KEYS	(4u << 20)	/* an exported or copied key, bytes */
 
 struct crypto {
 	gpgme_ctx_t	 ctx;
@@ -20,12 +22,26 @@ struct crypto_out {
 	struct gpgme_data_cbs	 cbs;
 	gpgme_data_t		 d;
 };
+
+/* crypto.c: the context, errors, buffers. */
+int		 crypto_ctx_new(const char *home, gpgme_ctx_t *, char **errstr);
 bool		 crypto_transient(gpgme_error_t);
 int		 crypto_fail(char **errstr, gpgme_error_t, const char *what);
 int		 crypto_out_new(struct crypto_out *, size_t max, char **errstr);
 void		 crypto_out_free(struct crypto_out *);
 char		*crypto_upper(const char *);
+
+/* crypto-key.c: keys in the keyring. */
 gpgme_error_t	 crypto_find(gpgme_ctx_t, const char *pattern, gpgme_key_t *);
 bool		 crypto_have_secret(const char *home, const char *keygrip);
+/* Every key, each to be gpgme_key_unref()ed, in a free()able array. */
+int		 crypto_keys(struct crypto *, gpgme_key_t **, size_t *,
+		     char **errstr);
+/* The key with that full fingerprint; EX_NOINPUT when there is none. */
+int		 crypto_lookup(struct crypto *, const char *fpr, gpgme_key_t *,
+		     char **errstr);
+/* One public key into o (crypto_out_free() it whatever the result). */
+int		 crypto_export(gpgme_ctx_t, const char *fpr, gpgme_export_mode_t,
+		     bool armor, struct crypto_out *, char **errstr);
 
 #endif

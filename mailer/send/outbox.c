@@ -30,8 +30,9 @@ static bool
 outbox_field(const char **pp, const char *end, const char **name,
     size_t *namelen, char **value)
 {
-	const char *p = *pp, *colon, *nl;
+	const char *p = *pp, *colon, *next;
 	struct buf b;
+	size_t n;
 
 	if (p >= end || *p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
 		return false;
@@ -45,10 +46,9 @@ outbox_field(const char **pp, const char *end, const char **name,
 	buf_init(&b);
 	p = colon + 1;
 	for (;;) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		buf_add(&b, p, (size_t)(nl - p - (nl > p && nl[-1] == '\r')));
-		p = nl < end ? nl + 1 : end;
+		next = line_next(p, end, &n);
+		buf_add(&b, p, n);
+		p = next;
 		if (p >= end || (*p != ' ' && *p != '\t'))
 			break;
 	}

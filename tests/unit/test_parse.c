@@ -1,6 +1,6 @@
-/* test_parse.c: reading messages (parse.c, charset.c, html.c): header
- * fields, text in any charset and encoding, PGP/MIME, DSNs and the bounds
- * that keep hostile input away from libetpan. */
+/* test_parse.c: reading messages (mailer/mime/): header fields, text in
+ * any charset and encoding, PGP/MIME, DSNs and the bounds that keep
+ * hostile input away from libetpan. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

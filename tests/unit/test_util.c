@@ -1,0 +1,115 @@
+/* test_util.c: util/'s small helpers on their own, starting with
+ * line_next(), the one reader of LF and CR LF lines. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "util/util.h"
+
+/* The lines of s as line_next() gives them, joined by '|'. */
+static char *
+lines(const char *s, size_t slen)
+{
+	const char *p, *next, *end = s + slen;
+	struct buf b;
+	size_t len;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	for (p = s; p < end; p = next) {
+		next = line_next(p, end, &len);
+		assert_true(next > p && next <= end);
+		if (p != s)
+			buf_addc(&b, '|');
+		buf_add(&b, p, len);
+	}
+	return buf_take(&b);
+}
+
+static void
+check(const char *s, const char *want)
+{
+	char *got = lines(s, strlen(s));
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_line_ends(void **state)
+{
+	check("a\nbc\n", "a|bc");
+	check("a\r\nbc\r\n", "a|bc");
+	check("a\r\nb\nc", "a|b|c");	/* mixed, the last without LF */
+	check("x\r", "x");		/* a CR LF cut short */
+	check("a\rb\n", "a\rb");	/* a CR inside a line is the line's */
+	check("a\r\r\n", "a\r");	/* one CR goes with the LF, no more */
+	check("\n\r\n\n", "||");	/* empty lines are lines */
+	check("", "");
+}
+
+static void
+test_line_next_edges(void **state)
+{
+	const char *s = "ab\r\ncd", *end = s + strlen(s), *next;
+	size_t len = 99;
+
+	next = line_next(s, end, &len);
+	assert_int_equal(len, 2);
+	assert_ptr_equal(next, s + 4);
+	next = line_next(next, end, &len);
+	assert_int_equal(len, 2);
+	assert_ptr_equal(next, end);
+	len = 99;
+	assert_ptr_equal(line_next(end, end, &len), end);
+	assert_int_equal(len, 0);
+	len = 99;
+	assert_null(line_next(NULL, NULL, &len));
+	assert_int_equal(len, 0);
+	/* A length, not a NUL, ends the text. */
+	assert_ptr_equal(line_next("a\0b\nc", (const char *)"a\0b\nc" + 5,
+	    &len), (const char *)"a\0b\nc" + 4);
+	assert_int_equal(len, 3);
+}
+
+/* The loop that also visits the empty line after a final LF, as a count
+ * of 1 + the LFs has it (the reply form, the TUI's text). */
+static void
+test_line_trailing_empty(void **state)
+{
+	static const struct {
+		const char	*s;
+		size_t		 n;
+	} cases[] = {
+		{ "", 1 }, { "a", 1 }, { "a\n", 2 }, { "a\r\n", 2 },
+		{ "a\nb", 2 }, { "\n\n", 3 }, { "a\r", 1 },
+	};
+	const char *p, *next, *end;
+	size_t i, n, len;
+
+	for (i = 0; i < nitems(cases); i++) {
+		end = cases[i].s + strlen(cases[i].s);
+		for (p = cases[i].s, n = 1;; p = next, n++) {
+			next = line_next(p, end, &len);
+			if (next == p || next[-1] != '\n')
+				break;
+		}
+		assert_int_equal(n, cases[i].n);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_line_ends),
+		cmocka_unit_test(test_line_next_edges),
+		cmocka_unit_test(test_line_trailing_empty),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
