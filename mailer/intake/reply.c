@@ -129,8 +129,8 @@ reply_header_text(const char *s)
 static char *
 reply_encode(const char *s, size_t *outlen, bool *qp)
 {
-	*qp = compose_needs_qp(s);
-	return *qp ? compose_qp(s, outlen) : compose_crlf(s, strlen(s), outlen);
+	*qp = writer_needs_qp(s);
+	return *qp ? writer_qp(s, outlen) : writer_crlf(s, strlen(s), outlen);
 }
 
 /* A Message-ID that a repeat of the same answer to the same message keeps. */

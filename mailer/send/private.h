@@ -1,5 +1,5 @@
 /* private.h: what the files of mailer/send/ share and nothing outside it
- * may use (intake/ uses the text-body helpers for its answers). */
+ * may use (intake/ uses the writer for its answers, until they move here). */
 #ifndef SETUPLINK_SEND_PRIVATE_H
 #define SETUPLINK_SEND_PRIVATE_H
 
@@ -44,15 +44,6 @@ extern const struct transport_backend transport_maildir_backend;
 extern const struct transport_backend transport_sendmail_backend;
 extern const struct transport_backend transport_smtp_backend;
 extern const struct transport_backend transport_smtps_backend;
-/* ---- Text bodies (compose.c), shared by the setup email and replies ---- */
-
-/* 8-bit bytes, long lines, trailing blanks, "From " or "." at a start. */
-bool	 compose_needs_qp(const char *);
-/* Readable quoted-printable with CRLF line ends. */
-char	*compose_qp(const char *, size_t *outlen);
-/* LF or CRLF text with CRLF line ends. */
-char	*compose_crlf(const char *, size_t, size_t *outlen);
-
 /* ---- The MIME writer (writer.c, writer-text.c) ----
  * Every message we compose is built and written here: the setup email
  * and every answer of the intake.  One wrapper, one RFC 2047 encoder,
@@ -126,5 +117,12 @@ const char	*writer_boundary_of(const struct mailmime *);
 /* The whole message (part NULL), or a part with its header lines. */
 int		 writer_write(struct writer *, struct mailmime *part,
 		     char **out, size_t *len, char **errstr);
+
+/* ---- The setup email (compose.c, compose-text.c) ---- */
+
+/* Who asks: the admin's name, else address. */
+const char *compose_asker(const struct config *);
+/* The attached key's file name: the workspace in safe characters. */
+char	*compose_key_filename(const struct config *);
 
 #endif
