@@ -1,5 +1,5 @@
 /* private.h: what the files of mailer/send/ share and nothing outside it
- * may use (intake/ uses the writer for its answers, until they move here). */
+ * may use: the transports' backends, the MIME writer, the setup email's parts. */
 #ifndef SETUPLINK_SEND_PRIVATE_H
 #define SETUPLINK_SEND_PRIVATE_H
 
@@ -44,6 +44,7 @@ extern const struct transport_backend transport_maildir_backend;
 extern const struct transport_backend transport_sendmail_backend;
 extern const struct transport_backend transport_smtp_backend;
 extern const struct transport_backend transport_smtps_backend;
+
 /* ---- The MIME writer (writer.c, writer-text.c) ----
  * Every message we compose is built and written here: the setup email
  * and every answer of the intake.  One wrapper, one RFC 2047 encoder,
