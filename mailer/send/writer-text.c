@@ -199,6 +199,7 @@ writer_crlf(const char *s, size_t len, size_t *outlen)
 	return buf_take(&b);
 }
 
+/* What the "Q" encoding may carry as it is in any header (RFC 2047 5(3)). */
 static bool
 writer_q_safe(unsigned char c)
 {

@@ -44,7 +44,10 @@ writer_ok(int r)
 		fatalx("libetpan could not build a message (error %d)", r);
 }
 
-/* A boundary no text of ours holds: "=-" cannot start a QP line. */
+/*
+ * A boundary no body of ours can hold: quoted-printable never writes
+ * "=-", and the rest is random.
+ */
 static char *
 writer_boundary(void)
 {
@@ -72,6 +75,7 @@ writer_address(const char *name, const char *addr)
 	return l;
 }
 
+/* In-Reply-To and References each own their list of one id. */
 static clist *
 writer_msgid_list(const char *id)
 {
@@ -111,6 +115,10 @@ writer_head(const struct writer_head *h)
 	return f;
 }
 
+/*
+ * A message with its header block; parts are added into it and it is
+ * freed whole, so no part can be lost on an error path.
+ */
 struct writer *
 writer_new(const struct writer_head *h)
 {
@@ -214,6 +222,8 @@ writer_single(struct writer *w, struct mailmime *parent, const char *type,
 	return m;
 }
 
+/* Our own boundary, not libetpan's: a signed entity is written twice and
+ * must come out the same both times. */
 struct mailmime *
 writer_multipart(struct writer *w, struct mailmime *parent, const char *type)
 {
