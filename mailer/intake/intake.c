@@ -282,8 +282,7 @@ static int
 intake_answer_rejection(struct intake *in, struct intake_verdict *v,
     int64_t now, char **errstr)
 {
-	struct reply_ctx rc = { in->cfg, v, NULL, now };
-	struct reply_mail rm;
+	struct intake_answer a;
 	int64_t mine, all;
 	int rv;
 
@@ -297,11 +296,10 @@ intake_answer_rejection(struct intake *in, struct intake_verdict *v,
 		intake_append(&v->detail, "not answered: reply limit reached");
 		return 0;
 	}
-	reply_rejection(&rc, &rm);
-	if ((rv = outmail_queue(in->st, rm.message_id, "", rm.rcpt, rm.data,
-	    rm.len, errstr)) == 0)
+	intake_answer_init(&a, in, v, NULL, now, REPLY_REJECTION);
+	if ((rv = intake_answer_queue(in, &a.f, errstr)) == 0)
 		rv = reply_note(in->st, v->reply_rcpt, now, errstr);
-	reply_mail_free(&rm);
+	intake_answer_free(&a);
 	return rv;
 }
 
@@ -313,8 +311,7 @@ intake_merge(struct intake *in, struct intake_verdict *v, int64_t now,
 	struct field_write *w = xcalloc(v->nv, sizeof *w);
 	bool *replaced = xcalloc(v->nv, sizeof *replaced);
 	struct draft *after = NULL;
-	struct reply_ctx rc = { in->cfg, v, NULL, now };
-	struct reply_mail rm;
+	struct intake_answer a;
 	struct source src;
 	size_t i;
 	int rv;
@@ -340,21 +337,14 @@ intake_merge(struct intake *in, struct intake_verdict *v, int64_t now,
 		goto out;
 	for (i = 0; i < v->nv; i++)
 		v->v[i].replaced = replaced[i];
-	rc.draft = after;
-	if (v->reply_rcpt != NULL) {
-		reply_receipt(&rc, &rm);
-		rv = outmail_queue(in->st, rm.message_id, "", rm.rcpt, rm.data,
-		    rm.len, errstr);
-		reply_mail_free(&rm);
-		if (rv != 0)
-			goto out;
+	intake_answer_init(&a, in, v, after, now, REPLY_RECEIPT);
+	if (v->reply_rcpt != NULL)
+		rv = intake_answer_queue(in, &a.f, errstr);
+	if (rv == 0 && in->cfg->notify_admin && in->cfg->admin_email != NULL) {
+		a.f.kind = REPLY_NOTE;
+		rv = intake_answer_queue(in, &a.f, errstr);
 	}
-	if (in->cfg->notify_admin && in->cfg->admin_email != NULL) {
-		reply_admin_note(&rc, &rm);
-		rv = outmail_queue(in->st, rm.message_id, "", rm.rcpt, rm.data,
-		    rm.len, errstr);
-		reply_mail_free(&rm);
-	}
+	intake_answer_free(&a);
 out:
 	draft_free(&after);
 	free(w);

@@ -1,6 +1,7 @@
 /* intake.h: reading replies and merging them into drafts (intake*.c,
- * token.c, loop.c, reply.c).  intake/ calls send/, pgp/, mime/, store/,
- * catalog/ and util/; the commands and the TUI call it. */
+ * token.c, loop.c); its answers are composed by send/ (reply.c).  intake/
+ * calls send/, pgp/, mime/, store/, catalog/ and util/; the commands and
+ * the TUI call it. */
 #ifndef SETUPLINK_INTAKE_H
 #define SETUPLINK_INTAKE_H
 

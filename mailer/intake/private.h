@@ -9,10 +9,10 @@
 #include "mailer/intake/intake.h"
 #include "mailer/mime/mime.h"
 #include "mailer/pgp/pgp.h"
-#include "mailer/send/private.h"
+#include "mailer/send/send.h"
 #include "util/util.h"
 
-/* ---- The intake (intake*.c, token.c, loop.c, reply.c) ----
+/* ---- The intake (intake*.c, token.c, loop.c) ----
  * Judging a reply is kept apart from writing the outcome: token.c,
  * loop.c and intake-policy.c read mail and return plain values, and
  * never touch the store; intake.c alone writes the outcome. */
@@ -131,24 +131,25 @@ void	 intake_after(struct intake *, const struct intake_decision *);
 /* Age out quarantine/ (at most once an hour; intake-maildir.c). */
 void	 intake_sweep(struct intake *);
 
-/* Receipts, rejections and the admin's note (reply.c). */
-struct reply_ctx {
-	const struct config		*cfg;
-	const struct intake_verdict	*v;
-	const struct draft		*draft;	/* after the merge, or NULL */
-	int64_t				 now;
+/*
+ * What an answer says, from the verdict (intake-answer.c): send/ composes
+ * it without seeing the verdict.  A value travels only where the answer
+ * may show it, so no secret reaches the composing of mail.
+ */
+struct intake_answer {
+	struct reply_facts	  f;
+	struct reply_field	 *fields;
+	const struct reply_field **merged;
+	char			**missing;
+	size_t			  nmissing;
 };
 
-/* A composed message and its fixed Message-ID (without <>). */
-struct reply_mail {
-	char	*message_id;
-	char	*rcpt;
-	char	*data;
-	size_t	 len;
-};
-
-void	 reply_receipt(const struct reply_ctx *, struct reply_mail *);
-void	 reply_rejection(const struct reply_ctx *, struct reply_mail *);
-void	 reply_admin_note(const struct reply_ctx *, struct reply_mail *);
-void	 reply_mail_free(struct reply_mail *);
+/* The facts of an answer about v->link; after: the draft once merged. */
+void	 intake_answer_init(struct intake_answer *, const struct intake *,
+	     const struct intake_verdict *, const struct draft *after,
+	     int64_t now, enum reply_kind);
+void	 intake_answer_free(struct intake_answer *);
+/* Compose the answer and queue it, to go once the transaction commits. */
+int	 intake_answer_queue(struct intake *, const struct reply_facts *,
+	     char **errstr);
 #endif

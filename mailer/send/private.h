@@ -1,12 +1,15 @@
 /* private.h: what the files of mailer/send/ share and nothing outside it
- * may use (intake/ uses the text-body helpers for its answers). */
+ * may use: the transports' backends, the MIME writer, the setup email's parts. */
 #ifndef SETUPLINK_SEND_PRIVATE_H
 #define SETUPLINK_SEND_PRIVATE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mailer/send/send.h"
+#include "util/util.h"
 
 /* ---- Transports (transport.c picks one of transport-*.c by scheme) ---- */
 
@@ -41,13 +44,86 @@ extern const struct transport_backend transport_maildir_backend;
 extern const struct transport_backend transport_sendmail_backend;
 extern const struct transport_backend transport_smtp_backend;
 extern const struct transport_backend transport_smtps_backend;
-/* ---- Text bodies (compose.c), shared by the setup email and replies ---- */
+
+/* ---- The MIME writer (writer.c, writer-text.c) ----
+ * Every message we compose is built and written here: the setup email
+ * and every answer of the intake.  One wrapper, one RFC 2047 encoder,
+ * one quoted-printable; libetpan is seen by writer.c alone. */
+
+#define WRITER_WIDTH	72	/* columns of wrapped prose */
+
+/* Words as lines of at most WRITER_WIDTH columns, each begun with indent;
+ * a longer word overflows on a line of its own, never cut. */
+void	 writer_wrap(struct buf *, const char *text, const char *indent);
+/* A formatted paragraph, wrapped, ending in one line end. */
+void	 writer_para(struct buf *, const char *fmt, ...) PRINTFLIKE(2, 3);
+void	 writer_vpara(struct buf *, const char *fmt, va_list);
 
 /* 8-bit bytes, long lines, trailing blanks, "From " or "." at a start. */
-bool	 compose_needs_qp(const char *);
+bool	 writer_needs_qp(const char *);
 /* Readable quoted-printable with CRLF line ends. */
-char	*compose_qp(const char *, size_t *outlen);
+char	*writer_qp(const char *, size_t *outlen);
 /* LF or CRLF text with CRLF line ends. */
-char	*compose_crlf(const char *, size_t, size_t *outlen);
+char	*writer_crlf(const char *, size_t, size_t *outlen);
+/* UTF-8 header text as it is when it can be, else RFC 2047 words: an
+ * unstructured field (a Subject), a display name. */
+char	*writer_header_text(const char *);
+char	*writer_phrase(const char *);
+
+/* A message being built.  A part is libetpan's; only writer.c looks
+ * inside.  Parts are made inside a parent (NULL: the message itself),
+ * so freeing the message frees every one. */
+struct writer;
+struct mailmime;
+
+struct writer_head {
+	int64_t		 date;
+	const char	*from_name;	/* UTF-8 display name, or NULL */
+	const char	*from;
+	const char	*reply_to_name;	/* UTF-8 display name, or NULL */
+	const char	*reply_to;	/* NULL: no Reply-To */
+	const char	*to;
+	const char	*message_id;	/* without <> */
+	const char	*in_reply_to;	/* and References; NULL: none */
+	const char	*subject;	/* UTF-8 */
+};
+
+struct writer_leaf {
+	const char	*type;		/* "application/pgp-keys" */
+	const char	*name;		/* Content-Type name, or NULL */
+	const char	*filename;	/* an attachment's name, or NULL */
+	const char	*description;	/* Content-Description, or NULL */
+	const char	*data;		/* ASCII lines, LF or CRLF ... */
+	size_t		 len;
+	bool		 base64;	/* ... unless this says bytes */
+};
+
+struct writer	*writer_new(const struct writer_head *);
+void		 writer_free(struct writer **);
+/* A header field of ours (ASCII), after the standard ones, in call order. */
+void		 writer_field(struct writer *, const char *name, const char *value);
+/* A multipart with a fresh boundary; its parts follow. */
+struct mailmime	*writer_multipart(struct writer *, struct mailmime *parent,
+		     const char *type);
+/* text/plain; charset=utf-8 from UTF-8 text with LF line ends. */
+struct mailmime	*writer_text(struct writer *, struct mailmime *parent,
+		     const char *text);
+struct mailmime	*writer_leaf(struct writer *, struct mailmime *parent,
+		     const struct writer_leaf *);
+/* Set a Content-Type parameter, replacing one of the same name. */
+void		 writer_param(struct mailmime *, const char *name,
+		     const char *value);
+/* A multipart's boundary (borrowed), or NULL. */
+const char	*writer_boundary_of(const struct mailmime *);
+/* The whole message (part NULL), or a part with its header lines. */
+int		 writer_write(struct writer *, struct mailmime *part,
+		     char **out, size_t *len, char **errstr);
+
+/* ---- The setup email (compose.c, compose-text.c) ---- */
+
+/* Who asks: the admin's name, else address. */
+const char *compose_asker(const struct config *);
+/* The attached key's file name: the workspace in safe characters. */
+char	*compose_key_filename(const struct config *);
 
 #endif

@@ -1,7 +1,9 @@
-/* send.h: composing and sending mail (compose.c, mailto.c, transport*.c),
- * the outbox (outbox.c) and sharing a setup link (share.c).  send/ calls
- * pgp/, mime/ (the form's text, header decoding), store/, catalog/ and
- * util/; intake/, the commands and the TUI call it. */
+/* send.h: composing and sending mail: the setup email (compose*.c,
+ * mailto.c), the intake's answers (reply.c), the transports (transport*.c),
+ * the outbox (outbox.c) and sharing a setup link (share.c), all written
+ * by one MIME writer (writer*.c).  send/ calls pgp/, mime/ (the form's
+ * text, header decoding), store/, catalog/ and util/; intake/, the
+ * commands and the TUI call it. */
 #ifndef SETUPLINK_SEND_H
 #define SETUPLINK_SEND_H
 
@@ -14,7 +16,7 @@
 #include "store/store.h"
 #include "util/config.h"
 
-/* ---- Composing and sending (compose.c, transport*.c) ---- */
+/* ---- The setup email (compose*.c, mailto.c) and sending (transport*.c) ---- */
 
 /* What a setup email needs to say. */
 struct setup_mail {
@@ -38,6 +40,94 @@ char	*mailto_url(const struct setup_mail *);
 char	*compose_form(const struct setup_mail *);
 /* The text part as the recipient reads it: UTF-8, LF line ends. */
 char	*compose_text(const struct setup_mail *);
+
+/* ---- The intake's answers (reply.c): receipts, rejections and the
+ * admin's note, all RFC 3834 automatic replies.  The intake says what an
+ * answer must say in a reply_facts; reply.c says it in words. ---- */
+
+enum reply_kind { REPLY_RECEIPT, REPLY_REJECTION, REPLY_NOTE };
+
+enum reply_outcome {
+	REPLY_NOT_PROVIDED,	/* a field of the link the reply left out */
+	REPLY_RECEIVED,
+	REPLY_REPLACED,		/* received, replacing an earlier value */
+	REPLY_NOT_TAKEN		/* a field outside the link's */
+};
+
+/* How a received value shows: only plain, short, non-secret, unencrypted. */
+enum reply_show {
+	REPLY_SHOWN,		/* value holds it */
+	REPLY_HIDDEN_FILE,	/* a file: its size only */
+	REPLY_HIDDEN_SECRET,
+	REPLY_HIDDEN_ENCRYPTED,	/* it arrived encrypted */
+	REPLY_HIDDEN_LONG	/* several lines or long */
+};
+
+enum reply_draft {
+	REPLY_DRAFT_UNKNOWN,	/* nothing merged: not said */
+	REPLY_DRAFT_COMPLETE,
+	REPLY_DRAFT_INCOMPLETE	/* missing says what */
+};
+
+struct reply_field {
+	const char		*key;
+	const char		*label;		/* NULL: none */
+	enum reply_outcome	 outcome;
+	enum reply_show		 show;		/* received or replaced */
+	const char		*value;		/* REPLY_SHOWN: never a secret */
+	size_t			 size;		/* REPLY_HIDDEN_FILE: bytes */
+};
+
+/* What an answer says.  Strings are borrowed; NULL where not known. */
+struct reply_facts {
+	enum reply_kind		 kind;
+	const struct config	*cfg;
+	int64_t			 now;
+	const char		*answered;	/* the reply's Message-ID, else
+						   sha256:HEX: seeds ours */
+	const char		*in_reply_to;	/* its Message-ID header */
+	const char		*rcpt;		/* Return-Path, else From */
+	const char		*sender;	/* who replied (the note) */
+	int64_t			 link;
+	enum link_require	 require;
+	int64_t			 link_ended;	/* 0: the link has not ended */
+	int64_t			 link_expires;
+	int64_t			 draft;		/* 0: the draft is gone */
+	const char		*draft_name;
+	const char		*connector;	/* its name, else its key */
+	/* The link's fields in its order, then the keys not taken. */
+	const struct reply_field *fields;
+	size_t			 nfields;
+	/* The fields received, in the order the reply gave them. */
+	const struct reply_field *const *merged;
+	size_t			 nmerged;
+	const char		*const *invalid;	/* "key: rule" */
+	size_t			 ninvalid;
+	const char		*signer;	/* a signature that counts */
+	bool			 encrypted;	/* an encryption that counts */
+	const char		*reason;	/* a rejection's fixed code */
+	const char		*detail;	/* never a value */
+	enum reply_draft	 status;	/* after the merge */
+	const char		*const *missing;	/* keys still missing */
+	size_t			 nmissing;
+};
+
+/* A composed answer and its fixed Message-ID (without <>). */
+struct reply_mail {
+	char	*message_id;
+	char	*rcpt;
+	char	*data;
+	size_t	 len;
+};
+
+/*
+ * The answer of facts->kind: a receipt or a rejection to facts->rcpt, the
+ * note to the admin.  Its Message-ID is fixed by the kind and the reply
+ * answered, so a repeat after a crash reads as one message.  0 or 70.
+ */
+int	 reply_compose(const struct reply_facts *, struct reply_mail *,
+	     char **errstr);
+void	 reply_mail_free(struct reply_mail *);
 
 /*
  * Send through a transport spec (NULL: the config's).  Returns 0, 69
