@@ -28,7 +28,7 @@ json_flag(int argc, char **argv, const char *name, bool *json, char **errstr)
 }
 
 int
-cmd_connectors(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_connectors(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	bool json;
 	size_t i;
@@ -70,7 +70,7 @@ cmd_connectors(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 }
 
 int
-cmd_connector_show(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_connector_show(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	const struct connector *c;
 	bool json;

@@ -50,13 +50,13 @@ parse_opts(int argc, char **argv, const char *cmd, const char *allowed,
 }
 
 static const char *
-admin_from(struct cmd_ctx *ctx)
+admin_from(struct session *ctx)
 {
 	return ctx->cfg.admin_email;
 }
 
 int
-cmd_draft_new(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_draft_new(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	const struct connector *c;
 	struct opts o;
@@ -113,7 +113,7 @@ json_keys(char **v, size_t n)
 }
 
 int
-cmd_draft_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_draft_list(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct draft_summary *v;
 	struct opts o;
@@ -213,7 +213,7 @@ source_line(const struct source *s)
 }
 
 static void
-print_history(struct cmd_ctx *ctx, const struct connector *c,
+print_history(struct session *ctx, const struct connector *c,
     const struct draft *d, const char *key, bool reveal)
 {
 	struct field_history *h;
@@ -237,7 +237,7 @@ print_history(struct cmd_ctx *ctx, const struct connector *c,
 }
 
 int
-cmd_draft_show(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_draft_show(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	const struct connector *c;
 	struct draft *d = NULL;
@@ -359,7 +359,7 @@ prompt_value(const struct field_def *f, char **value, size_t *len,
 
 /* One KEY=VALUE, KEY=@FILE, KEY=@-, KEY=@@literal or bare KEY argument. */
 static int
-read_arg(struct cmd_ctx *ctx, const struct field_def *f, const char *eq,
+read_arg(struct session *ctx, const struct field_def *f, const char *eq,
     bool *stdin_used, char **value, size_t *len, char **errstr)
 {
 	size_t max = f->type == FT_FILE ? (size_t)(f->max_size > 0 ?
@@ -402,7 +402,7 @@ read_arg(struct cmd_ctx *ctx, const struct field_def *f, const char *eq,
 }
 
 int
-cmd_draft_set(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_draft_set(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	const struct connector *c;
 	struct draft *d = NULL;
@@ -495,7 +495,7 @@ out:
 }
 
 int
-cmd_draft_rm(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_draft_rm(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct message_record *q = NULL;
 	size_t nq = 0, i;
@@ -560,7 +560,7 @@ pgpass_field(const char *s)
 }
 
 int
-cmd_draft_export(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_draft_export(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	const struct connector *c;
 	const struct field_value *mv;

@@ -50,7 +50,7 @@ remove_home_parts(const struct home *h)
 }
 
 int
-cmd_init(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_init(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct config cfg;
 	struct crypto *cr = NULL;

@@ -49,7 +49,7 @@ cmd_intake_report(const struct intake_decision *d, void *arg)
  * and tried again is never lost.
  */
 int
-cmd_intake(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_intake(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct cmd_intake_out out = { false, false };
 	struct intake_decision d;

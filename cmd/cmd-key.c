@@ -33,7 +33,7 @@ key_parse(int argc, char **argv, const char *cmd, bool json_ok, bool *json,
 }
 
 static int
-key_open(struct cmd_ctx *ctx, struct crypto **c, char **errstr)
+key_open(struct session *ctx, struct crypto **c, char **errstr)
 {
 	return crypto_open(ctx->home.gnupg, (int)ctx->cfg.gpg_timeout, c,
 	    errstr);
@@ -72,7 +72,7 @@ key_print(const struct key_info *k, const char *mark)
 }
 
 int
-cmd_key_import(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_key_import(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct crypto *c = NULL;
 	struct key_info *k = NULL;
@@ -125,7 +125,7 @@ out:
 }
 
 int
-cmd_key_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_key_list(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct crypto *c = NULL;
 	struct key_info *k = NULL;
@@ -175,7 +175,7 @@ out:
 }
 
 int
-cmd_key_export(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_key_export(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct crypto *c = NULL;
 	char *fpr = NULL, *data = NULL;

@@ -66,7 +66,7 @@ link_parse(int argc, char **argv, const char *cmd, const char *allowed,
 }
 
 int
-cmd_link_create(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_link_create(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct share_request req;
 	struct share_result res;
@@ -181,7 +181,7 @@ link_row_print(const struct link *l)
 }
 
 int
-cmd_link_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_link_list(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct link_args a;
 	struct link **v = NULL;
@@ -214,7 +214,7 @@ cmd_link_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 }
 
 int
-cmd_link_revoke(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_link_revoke(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct link_args a;
 	int64_t id;

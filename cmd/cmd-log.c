@@ -32,7 +32,7 @@ cmd_log_fields(const char *fields)
 }
 
 int
-cmd_log(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_log(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct message_record *m = NULL;
 	bool json = false;

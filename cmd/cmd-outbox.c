@@ -31,7 +31,7 @@ cmd_outbox_to(const struct outbox_item *it)
 
 /* Refused mail set aside by earlier flushes, so that it is not forgotten. */
 static void
-cmd_outbox_failed(struct cmd_ctx *ctx)
+cmd_outbox_failed(struct session *ctx)
 {
 	char *dir = xprintf("%s/.failed", ctx->home.outbox), **names;
 	size_t n, m;
@@ -47,7 +47,7 @@ cmd_outbox_failed(struct cmd_ctx *ctx)
 }
 
 int
-cmd_outbox_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_outbox_list(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct outbox_item *v = NULL;
 	bool json = false;
@@ -136,7 +136,7 @@ cmd_outbox_progress(enum outbox_event ev, size_t i, size_t n,
 }
 
 int
-cmd_outbox_flush(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_outbox_flush(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	struct outbox_stats stats;
 	const char *spec = NULL;

@@ -35,7 +35,7 @@ cmd_quarantine_json(const struct message_record *m)
 }
 
 int
-cmd_quarantine_list(struct cmd_ctx *ctx, int argc, char **argv,
+cmd_quarantine_list(struct session *ctx, int argc, char **argv,
     char **errstr)
 {
 	struct message_record *q = NULL;
@@ -81,7 +81,7 @@ cmd_quarantine_list(struct cmd_ctx *ctx, int argc, char **argv,
 
 /* The kept file of a log entry, or 66 naming why there is none. */
 static int
-cmd_quarantine_file(struct cmd_ctx *ctx, const char *arg, const char *cmd,
+cmd_quarantine_file(struct session *ctx, const char *arg, const char *cmd,
     struct message_record **m, char **path, char **errstr)
 {
 	int64_t id;
@@ -104,7 +104,7 @@ cmd_quarantine_file(struct cmd_ctx *ctx, const char *arg, const char *cmd,
 }
 
 int
-cmd_quarantine_show(struct cmd_ctx *ctx, int argc, char **argv,
+cmd_quarantine_show(struct session *ctx, int argc, char **argv,
     char **errstr)
 {
 	struct message_record *m = NULL;
@@ -127,7 +127,7 @@ cmd_quarantine_show(struct cmd_ctx *ctx, int argc, char **argv,
 }
 
 int
-cmd_quarantine_retry(struct cmd_ctx *ctx, int argc, char **argv,
+cmd_quarantine_retry(struct session *ctx, int argc, char **argv,
     char **errstr)
 {
 	struct message_record *m = NULL;

@@ -46,7 +46,7 @@ connectors(const struct catalog *cat)
 }
 
 int
-cmd_skills(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_skills(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	if (argc != 1)
 		return cmd_bad_usage(errstr, "skills", "skills takes no "

@@ -10,7 +10,7 @@
 
 #include "cmd/cmd.h"
 
-#define S	(CMD_HOME | CMD_STORE | CMD_CATALOG)
+#define S	SESSION_ALL
 
 const struct cmd_entry cmd_table[] = {
 	{ "init", "--workspace NAME --admin \"NAME <EMAIL>\" --intake ADDRESS "
@@ -18,9 +18,9 @@ const struct cmd_entry cmd_table[] = {
 	  "create the home, its database and the workspace's OpenPGP key",
 	  0, cmd_init },
 	{ "connectors", "[--json]", "list the connectors",
-	  CMD_CATALOG, cmd_connectors },
+	  SESSION_CATALOG, cmd_connectors },
 	{ "connector show", "KEY [--json]", "show a connector's fields",
-	  CMD_CATALOG, cmd_connector_show },
+	  SESSION_CATALOG, cmd_connector_show },
 	{ "draft new", "CONNECTOR --name NAME [--json]",
 	  "start a draft source; prints its id", S, cmd_draft_new },
 	{ "draft list", "[--json]", "list drafts with what they still miss",
@@ -50,23 +50,23 @@ const struct cmd_entry cmd_table[] = {
 	  S, cmd_outbox_flush },
 	{ "intake", "[-v] [--recipient ADDRESS] [--dry-run] | --maildir DIR "
 	  "[--watch]", "read replies and merge them into drafts",
-	  S | CMD_INTAKE | CMD_DURABLE, cmd_intake },
+	  S | CMD_INTAKE | SESSION_DURABLE, cmd_intake },
 	{ "quarantine list", "[--json]", "list messages that were not merged",
 	  S, cmd_quarantine_list },
 	{ "quarantine show", "ID", "print a quarantined message",
 	  S, cmd_quarantine_show },
 	{ "quarantine retry", "ID", "run the intake on it again",
-	  S | CMD_DURABLE, cmd_quarantine_retry },
+	  S | SESSION_DURABLE, cmd_quarantine_retry },
 	{ "log", "[--json] [--limit N]", "what the intake did, newest first",
 	  S, cmd_log },
 	{ "key import", "FILE", "import a recipient's public key",
-	  CMD_HOME, cmd_key_import },
+	  SESSION_HOME, cmd_key_import },
 	{ "key list", "[--json]", "list imported keys and the workspace key",
-	  CMD_HOME, cmd_key_list },
+	  SESSION_HOME, cmd_key_list },
 	{ "key export", "", "print the workspace's public key, armored",
-	  CMD_HOME, cmd_key_export },
+	  SESSION_HOME, cmd_key_export },
 	{ "skills", "", "this workflow as Markdown for AI agents",
-	  CMD_CATALOG, cmd_skills },
+	  SESSION_CATALOG, cmd_skills },
 };
 const size_t cmd_table_size = nitems(cmd_table);
 
@@ -176,40 +176,6 @@ json_str_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-/* Open what a command's row asks for. */
-int
-cmd_open(struct cmd_ctx *ctx, int flags, char **errstr)
-{
-	int rv;
-
-	if (flags & (CMD_HOME | CMD_STORE)) {
-		if (!home_exists(&ctx->home))
-			return errorf(errstr, EX_CONFIG, "there is no setuplink "
-			    "home at %s: run setuplink init first (or give "
-			    "--home DIR)", ctx->home.dir);
-		if ((rv = config_load(ctx->home.config, &ctx->cfg, errstr)) != 0)
-			return rv;
-	}
-	if ((flags & CMD_CATALOG) && ctx->cat == NULL &&
-	    (rv = catalog_load(ctx->home.connectors, &ctx->cat, errstr)) != 0)
-		return rv;
-	if ((flags & CMD_STORE) && ctx->st == NULL &&
-	    (rv = store_open(ctx->home.db, (flags & CMD_DURABLE) ?
-	    STORE_DURABLE : 0, (int)ctx->cfg.db_timeout, &ctx->st,
-	    errstr)) != 0)
-		return rv;
-	return 0;
-}
-
-void
-cmd_close(struct cmd_ctx *ctx)
-{
-	store_close(&ctx->st);
-	catalog_free(&ctx->cat);
-	config_free(&ctx->cfg);
-	home_free(&ctx->home);
-}
-
 static const struct cmd_entry *
 cmd_find(int argc, char **argv, int *used)
 {
@@ -270,14 +236,15 @@ int
 cmd_run(int argc, char **argv)
 {
 	const struct cmd_entry *e;
-	struct cmd_ctx ctx;
+	struct session ctx;
+	const char *home_opt = NULL;
 	char *errstr = NULL;
 	int used = 0, rv, flags;
 
-	memset(&ctx, 0, sizeof ctx);
-	if ((rv = take_home(&argc, argv, &ctx.home_opt, &errstr)) != 0)
+	rv = take_home(&argc, argv, &home_opt, &errstr);
+	session_init(&ctx, home_opt);
+	if (rv != 0)
 		goto out;
-	home_resolve(ctx.home_opt, &ctx.home);
 	if (argc < 2) {
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 			cmd_usage(stderr);
@@ -314,7 +281,7 @@ cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((rv = cmd_open(&ctx, flags, &errstr)) != 0) {
+	if ((rv = session_open(&ctx, flags, &errstr)) != 0) {
 		if ((flags & CMD_INTAKE) && (rv == EX_CONFIG || rv == EX_SOFTWARE))
 			rv = EX_TEMPFAIL;	/* MTAs bounce on anything else */
 		goto out;
@@ -327,6 +294,6 @@ out:
 	else if (rv != 0)
 		fprintf(stderr, "setuplink: failed (%s)\n", status_name(rv));
 	free(errstr);
-	cmd_close(&ctx);
+	session_close(&ctx);
 	return rv;
 }

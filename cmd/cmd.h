@@ -8,32 +8,20 @@
 
 #include <jansson.h>
 
-#include "store/store.h"
+#include "mailer/mailer.h"
 #include "util/config.h"
 #include "util/util.h"
 #include "tui/tui.h"
 
-/* What a command needs opened before it runs. */
-#define CMD_HOME	0x01	/* an existing home and its configuration */
-#define CMD_STORE	0x02	/* the database (implies CMD_HOME) */
-#define CMD_CATALOG	0x04	/* the connector catalog */
-#define CMD_INTAKE	0x08	/* exit 75, not 78, for a missing home */
-#define CMD_DURABLE	0x10	/* synchronous=FULL */
-
-struct cmd_ctx {
-	struct home	 home;
-	struct config	 cfg;
-	struct store	*st;
-	struct catalog	*cat;
-	const char	*home_opt;
-};
+/* How a command runs, besides what its session opens (SESSION_*). */
+#define CMD_INTAKE	0x100	/* exit 75, not 78, for a missing home */
 
 struct cmd_entry {
 	const char	*name;		/* "draft new" */
 	const char	*args;		/* usage after the name */
 	const char	*help;		/* one line */
 	int		 flags;
-	int		(*exec)(struct cmd_ctx *, int argc, char **argv,
+	int		(*exec)(struct session *, int argc, char **argv,
 			    char **errstr);
 };
 
@@ -43,8 +31,6 @@ extern const size_t cmd_table_size;
 int	 cmd_run(int argc, char **argv);
 void	 cmd_usage(FILE *);
 void	 cmd_entry_usage(const struct cmd_entry *, FILE *);
-int	 cmd_open(struct cmd_ctx *, int flags, char **errstr);
-void	 cmd_close(struct cmd_ctx *);
 
 /*
  * Parse a command's options with getopt_long; -h/--help prints the
@@ -64,28 +50,28 @@ json_t	*json_time(int64_t);		/* RFC 3339 UTC, or null for 0 */
 json_t	*json_str_or_null(const char *);
 
 /* Commands, one file each. */
-int	cmd_init(struct cmd_ctx *, int, char **, char **);
-int	cmd_connectors(struct cmd_ctx *, int, char **, char **);
-int	cmd_connector_show(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_new(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_show(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_set(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_rm(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_export(struct cmd_ctx *, int, char **, char **);
-int	cmd_skills(struct cmd_ctx *, int, char **, char **);
-int	cmd_link_create(struct cmd_ctx *, int, char **, char **);
-int	cmd_link_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_link_revoke(struct cmd_ctx *, int, char **, char **);
-int	cmd_outbox_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_outbox_flush(struct cmd_ctx *, int, char **, char **);
-int	cmd_intake(struct cmd_ctx *, int, char **, char **);
-int	cmd_quarantine_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_quarantine_show(struct cmd_ctx *, int, char **, char **);
-int	cmd_quarantine_retry(struct cmd_ctx *, int, char **, char **);
-int	cmd_log(struct cmd_ctx *, int, char **, char **);
-int	cmd_key_import(struct cmd_ctx *, int, char **, char **);
-int	cmd_key_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_key_export(struct cmd_ctx *, int, char **, char **);
+int	cmd_init(struct session *, int, char **, char **);
+int	cmd_connectors(struct session *, int, char **, char **);
+int	cmd_connector_show(struct session *, int, char **, char **);
+int	cmd_draft_new(struct session *, int, char **, char **);
+int	cmd_draft_list(struct session *, int, char **, char **);
+int	cmd_draft_show(struct session *, int, char **, char **);
+int	cmd_draft_set(struct session *, int, char **, char **);
+int	cmd_draft_rm(struct session *, int, char **, char **);
+int	cmd_draft_export(struct session *, int, char **, char **);
+int	cmd_skills(struct session *, int, char **, char **);
+int	cmd_link_create(struct session *, int, char **, char **);
+int	cmd_link_list(struct session *, int, char **, char **);
+int	cmd_link_revoke(struct session *, int, char **, char **);
+int	cmd_outbox_list(struct session *, int, char **, char **);
+int	cmd_outbox_flush(struct session *, int, char **, char **);
+int	cmd_intake(struct session *, int, char **, char **);
+int	cmd_quarantine_list(struct session *, int, char **, char **);
+int	cmd_quarantine_show(struct session *, int, char **, char **);
+int	cmd_quarantine_retry(struct session *, int, char **, char **);
+int	cmd_log(struct session *, int, char **, char **);
+int	cmd_key_import(struct session *, int, char **, char **);
+int	cmd_key_list(struct session *, int, char **, char **);
+int	cmd_key_export(struct session *, int, char **, char **);
 
 #endif

@@ -1,9 +1,9 @@
-/* mailer.h: everything the commands and the TUI may call in mailer/, in
- * four rooms with their own headers.  The direction, which
- * tests/e2e/008-layout.sh checks:
+/* mailer.h: everything the commands and the TUI may call in mailer/: the
+ * session they work in (session.h), and four rooms with their own
+ * headers.  The direction, which tests/e2e/008-layout.sh checks:
  *
- *	cmd/, tui/ -> intake/ -> send/ -> pgp/
- *	              intake/ -> mime/ <- send/
+ *	cmd/, tui/ -> session -> intake/ -> send/ -> pgp/
+ *	                         intake/ -> mime/ <- send/
  *	all of them -> store/ -> catalog/ -> util/
  *
  * mime/ (a stranger's mail) never reaches store/. */
@@ -14,5 +14,6 @@
 #include "mailer/mime/mime.h"
 #include "mailer/pgp/pgp.h"
 #include "mailer/send/send.h"
+#include "mailer/session.h"
 
 #endif

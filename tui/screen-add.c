@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
+#include "mailer/mailer.h"
 #include "tui/private.h"
 
 /* ---- The connector picker. */
@@ -27,7 +27,7 @@ static void
 picker_recalc(struct tui *t, struct screen *sc, bool external)
 {
 	struct picker *p = sc->data;
-	const struct catalog *cat = t->ctx->cat;
+	const struct catalog *cat = t->sess->cat;
 	size_t i;
 
 	if (p->loaded)
@@ -49,7 +49,7 @@ static void
 picker_row(WINDOW *win, int y, int x, int w, size_t item, bool sel, void *arg)
 {
 	struct tui *t = arg;
-	const struct connector *c = &t->ctx->cat->v[item];
+	const struct connector *c = &t->sess->cat->v[item];
 	attr_t a = sel ? draw_attr(TC_SELECT) : A_NORMAL;
 
 	draw_text(win, y, x, w, "", a, true);
@@ -77,7 +77,7 @@ picker_key(struct tui *t, struct screen *sc, int key)
 
 	if (key_is_enter(key)) {
 		if ((i = list_selected(&p->list)) != (size_t)-1)
-			tui_push(t, add_form_new(t, &t->ctx->cat->v[
+			tui_push(t, add_form_new(t, &t->sess->cat->v[
 			    p->list.items[i].key]));
 		return true;
 	}
@@ -197,7 +197,7 @@ add_save(struct tui *t, struct addscr *s, bool share)
 			continue;
 		if (r->kind == FK_FILE && !r->from_editor) {
 			size_t max = (size_t)(fd->max_size > 0 ? fd->max_size :
-			    t->ctx->cfg.max_file_size) + 1;
+			    t->sess->cfg.max_file_size) + 1;
 			if (file_read(r->value, max, &raw, &rawlen, &err) != 0) {
 				buf_printf(&bad, "%s%s", bad.len ? "; " : "",
 				    err);
@@ -212,7 +212,7 @@ add_save(struct tui *t, struct addscr *s, bool share)
 			memcpy(raw, r->value, r->len + 1);
 			rawlen = r->len;
 		}
-		if (field_validate(fd, raw, rawlen, t->ctx->cfg.max_file_size,
+		if (field_validate(fd, raw, rawlen, t->sess->cfg.max_file_size,
 		    &canon, &err) != 0) {
 			buf_printf(&bad, "%s%s", bad.len ? "; " : "", err);
 			freep(&err);
@@ -240,7 +240,7 @@ add_save(struct tui *t, struct addscr *s, bool share)
 			f->focus = (size_t)firstbad;
 		goto out;
 	}
-	if ((rv = store_begin(t->ctx->st, &err)) != 0) {
+	if ((rv = store_begin(t->sess->st, &err)) != 0) {
 		tui_error(t, "Nothing was saved", &err);
 		goto out;
 	}
@@ -248,11 +248,11 @@ add_save(struct tui *t, struct addscr *s, bool share)
 	src.kind = SOURCE_ADMIN;
 	src.from = (char *)tui_admin(t);
 	src.at = time_now();
-	if ((rv = draft_create(t->ctx->st, s->c, name, tui_admin(t), &id,
-	    &err)) != 0 || (nw > 0 && (rv = draft_write(t->ctx->st, id, w, nw,
-	    &src, NULL, &err)) != 0) || (rv = store_commit(t->ctx->st,
+	if ((rv = draft_create(t->sess->st, s->c, name, tui_admin(t), &id,
+	    &err)) != 0 || (nw > 0 && (rv = draft_write(t->sess->st, id, w, nw,
+	    &src, NULL, &err)) != 0) || (rv = store_commit(t->sess->st,
 	    &err)) != 0) {
-		store_rollback(t->ctx->st);
+		store_rollback(t->sess->st);
 		tui_error(t, "Nothing was saved", &err);
 		goto out;
 	}

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
+#include "mailer/mailer.h"
 #include "tui/private.h"
 
 #define MASK "********"
@@ -105,7 +105,7 @@ draft_recalc(struct tui *t, struct screen *sc, bool external)
 	size_t i;
 	int rv;
 
-	if ((rv = draft_get(t->ctx->st, t->ctx->cat, s->id, &d, &err)) != 0) {
+	if ((rv = draft_get(t->sess->st, t->sess->cat, s->id, &d, &err)) != 0) {
 		tui_error(t, rv == EX_NOINPUT ? "The draft is gone" :
 		    "Cannot read the draft", &err);
 		if (rv == EX_NOINPUT)
@@ -116,7 +116,7 @@ draft_recalc(struct tui *t, struct screen *sc, bool external)
 		tui_status(t, TC_OK, "Updated just now: new values arrived.");
 	draft_free(&s->d);
 	s->d = d;
-	s->c = catalog_find(t->ctx->cat, d->connector);
+	s->c = catalog_find(t->sess->cat, d->connector);
 	strv_free(&s->missing, s->nmissing);
 	s->nmissing = 0;
 	s->complete = s->c != NULL && draft_complete(s->c, d, &s->missing,
@@ -137,7 +137,7 @@ draft_recalc(struct tui *t, struct screen *sc, bool external)
 
 	links_free(&s->links, s->nlinks);
 	s->nlinks = 0;
-	if (link_list(t->ctx->st, s->id, &s->links, &s->nlinks, &err) != 0)
+	if (link_list(t->sess->st, s->id, &s->links, &s->nlinks, &err) != 0)
 		tui_error(t, "Cannot list the links", &err);
 	list_clear(&s->links_l);
 	for (i = 0; i < s->nlinks; i++)
@@ -318,7 +318,7 @@ revoke_cb(struct tui *t, void *p)
 	struct edit_arg *a = p;
 	char *err = NULL;
 
-	if (link_revoke(t->ctx->st, a->link, tui_admin(t), &err) != 0) {
+	if (link_revoke(t->sess->st, a->link, tui_admin(t), &err) != 0) {
 		tui_error(t, "The link was not revoked", &err);
 		return;
 	}
@@ -332,7 +332,7 @@ delete_cb(struct tui *t, void *p)
 {
 	struct edit_arg *a = p;
 	struct message_record *q = NULL;
-	struct store *st = t->ctx->st;
+	struct store *st = t->sess->st;
 	char *err = NULL;
 	size_t nq = 0, i;
 	int rv;
@@ -362,7 +362,7 @@ delete_cb(struct tui *t, void *p)
 	for (i = 0; i < nq; i++) {
 		char *path;
 		if (q[i].draft != a->draft || q[i].quarantine == NULL ||
-		    (path = maildir_find(t->ctx->home.quarantine,
+		    (path = maildir_find(t->sess->home.quarantine,
 		    q[i].quarantine)) == NULL)
 			continue;
 		unlink(path);
@@ -419,7 +419,7 @@ edit_cb(struct tui *t, struct form_row *r, void *p)
 		return;
 	if (r->kind == FK_FILE && !r->from_editor && r->len > 0) {
 		size_t max = (size_t)(f->max_size > 0 ? f->max_size :
-		    t->ctx->cfg.max_file_size) + 1;
+		    t->sess->cfg.max_file_size) + 1;
 		if (file_read(r->value, max, &raw, &rawlen, &err) != 0) {
 			tui_error(t, "Nothing was changed", &err);
 			return;
@@ -440,7 +440,7 @@ edit_cb(struct tui *t, struct form_row *r, void *p)
 			goto out;
 		}
 	}
-	if (field_validate(f, raw, rawlen, t->ctx->cfg.max_file_size, &canon,
+	if (field_validate(f, raw, rawlen, t->sess->cfg.max_file_size, &canon,
 	    &err) != 0) {
 		tui_error(t, "Nothing was changed", &err);
 		goto out;
@@ -453,7 +453,7 @@ edit_cb(struct tui *t, struct form_row *r, void *p)
 	src.kind = SOURCE_ADMIN;
 	src.from = (char *)tui_admin(t);
 	src.at = time_now();
-	if (draft_write(t->ctx->st, a->draft, &w, 1, &src, NULL, &err) != 0) {
+	if (draft_write(t->sess->st, a->draft, &w, 1, &src, NULL, &err) != 0) {
 		tui_error(t, "Nothing was changed", &err);
 		goto out;
 	}
@@ -525,7 +525,7 @@ history(struct tui *t, struct draftscr *s, const struct field_value *fv)
 	size_t n = 0, i;
 	bool reveal = s->revealed && strcmp(s->revealed, fv->key) == 0;
 
-	if (draft_history(t->ctx->st, s->id, fv->key, &h, &n, &err) != 0) {
+	if (draft_history(t->sess->st, s->id, fv->key, &h, &n, &err) != 0) {
 		tui_error(t, "Cannot read the history", &err);
 		return;
 	}

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
+#include "mailer/mailer.h"
 #include "tui/private.h"
 
 struct initscr {
@@ -28,7 +28,7 @@ init_draw(struct tui *t, struct screen *sc, WINDOW *win, int y, int h)
 {
 	struct initscr *s = sc->data;
 	char *head = xprintf("There is no setuplink home at %s yet. Say who "
-	    "asks, and where replies arrive:", t->ctx->home.dir);
+	    "asks, and where replies arrive:", t->sess->home.dir);
 
 	draw_text(win, y, 0, COLS, head, draw_attr(TC_HEADER), true);
 	free(head);
@@ -48,7 +48,7 @@ run_init(struct tui *t, struct initscr *s, char **errstr)
 
 	argv[n++] = "setuplink";
 	argv[n++] = "--home";
-	argv[n++] = t->ctx->home.dir;
+	argv[n++] = t->sess->home.dir;
 	argv[n++] = "init";
 	argv[n++] = "--workspace";
 	argv[n++] = form_value(&s->form, "workspace");
@@ -109,12 +109,12 @@ init_key(struct tui *t, struct screen *sc, int key)
 	if (ev != FE_ACTIVATE || r == NULL || r->kind != FK_BUTTON)
 		return ev != FE_NONE;
 	tui_status(t, TC_NORMAL, "Creating the home and the workspace key...");
-	if (run_init(t, s, &err) != 0 || cmd_open(t->ctx, CMD_HOME | CMD_STORE |
-	    CMD_CATALOG, &err) != 0) {
+	if (run_init(t, s, &err) != 0 || session_open(t->sess, SESSION_ALL,
+	    &err) != 0) {
 		tui_error(t, "No home was made", &err);
 		return true;
 	}
-	t->data_version = store_data_version(t->ctx->st);
+	t->data_version = store_data_version(t->sess->st);
 	tui_replace(t, sources_new(t));
 	tui_status(t, TC_OK, "The home is ready. Press a to add a source.");
 	return true;
