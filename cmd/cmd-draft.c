@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "mailer/mailer.h"
 
 #define MASK "********"
 
@@ -49,12 +50,6 @@ parse_opts(int argc, char **argv, const char *cmd, const char *allowed,
 	return 0;
 }
 
-static const char *
-admin_from(struct session *ctx)
-{
-	return ctx->cfg.admin_email;
-}
-
 int
 cmd_draft_new(struct session *ctx, int argc, char **argv, char **errstr)
 {
@@ -83,14 +78,12 @@ cmd_draft_new(struct session *ctx, int argc, char **argv, char **errstr)
 	if (o.name == NULL || *str_trim((char *)o.name) == '\0')
 		return cmd_bad_usage(errstr, "draft new", "--name NAME is "
 		    "required");
-	if (str_has_ctl(o.name) || strlen(o.name) > 200)
-		return errorf(errstr, EX_DATAERR, "a draft name is one line of "
-		    "at most 200 characters without control characters");
+	if ((rv = draft_name_check(o.name, errstr)) != 0)
+		return rv;
 	if ((c = catalog_find(ctx->cat, argv[optind])) == NULL)
 		return errorf(errstr, EX_USAGE, "there is no connector '%s': "
 		    "see setuplink connectors", argv[optind]);
-	if ((rv = draft_create(ctx->st, c, o.name, admin_from(ctx), &id,
-	    errstr)) != 0)
+	if ((rv = draft_new(ctx, c, o.name, NULL, 0, &id, errstr)) != 0)
 		return rv;
 	if (o.json) {
 		json_t *j = json_object();
@@ -362,8 +355,7 @@ static int
 read_arg(struct session *ctx, const struct field_def *f, const char *eq,
     bool *stdin_used, char **value, size_t *len, char **errstr)
 {
-	size_t max = f->type == FT_FILE ? (size_t)(f->max_size > 0 ?
-	    f->max_size : ctx->cfg.max_file_size) + 1 : 65537;
+	size_t max = value_read_limit(ctx, f);
 	bool trunc;
 
 	if (eq == NULL)
@@ -401,22 +393,55 @@ read_arg(struct session *ctx, const struct field_def *f, const char *eq,
 	return 0;
 }
 
+/*
+ * The fields named by KEY=... arguments, before any value is read: an
+ * unknown key (or one given twice) is bad usage, and no file is read and
+ * no prompt shown for a command that is refused anyway.
+ */
+static int
+set_keys(const struct connector *c, char **args, size_t n,
+    struct value_input *in, char **errstr)
+{
+	const struct field_def *f;
+	struct buf unknown;
+	size_t i, j;
+	int rv = 0;
+
+	buf_init(&unknown);
+	for (i = 0; i < n; i++) {
+		char *key = xstrndup(args[i], strcspn(args[i], "="));
+		if ((f = connector_field(c, key)) == NULL)
+			buf_printf(&unknown, "%s%s", unknown.len ? ", " : "",
+			    key);
+		for (j = 0; f != NULL && j < i; j++) {
+			if (in[j].key != NULL && strcmp(in[j].key, f->key) == 0) {
+				buf_printf(&unknown, "%s%s (given twice)",
+				    unknown.len ? ", " : "", key);
+				f = NULL;
+			}
+		}
+		in[i].key = f != NULL ? f->key : NULL;
+		free(key);
+	}
+	if (unknown.len > 0)
+		rv = errorf(errstr, EX_USAGE, "%s: not a field of %s; see "
+		    "setuplink connector show %s", unknown.data, c->key, c->key);
+	buf_free(&unknown);
+	return rv;
+}
+
 int
 cmd_draft_set(struct session *ctx, int argc, char **argv, char **errstr)
 {
 	const struct connector *c;
 	struct draft *d = NULL;
-	struct field_write *w = NULL;
-	struct source src;
-	struct buf unknown, bad;
-	char **vals = NULL, *err = NULL;
-	size_t nw = 0, i, j;
+	struct value_input *in = NULL;
+	char *err = NULL;
+	size_t n = 0, i;
 	int64_t id;
-	bool stdin_used = false;
-	int rv, nargs;
+	bool stdin_used = false, bad = false;
+	int rv;
 
-	buf_init(&unknown);
-	buf_init(&bad);
 	if (argc < 3)
 		return cmd_bad_usage(errstr, "draft set", "name a draft id and "
 		    "at least one KEY=VALUE");
@@ -428,68 +453,33 @@ cmd_draft_set(struct session *ctx, int argc, char **argv, char **errstr)
 		    "no longer in the catalog", d->connector);
 		goto out;
 	}
-	nargs = argc - 2;
-	w = xcalloc((size_t)nargs, sizeof *w);
-	vals = xcalloc((size_t)nargs, sizeof *vals);
-	/* Unknown keys first, before reading any file or prompting. */
-	for (i = 0; i < (size_t)nargs; i++) {
-		const char *a = argv[2 + i];
-		size_t kl = strcspn(a, "=");
-		char *key = xstrndup(a, kl);
-		const struct field_def *f = connector_field(c, key);
-		if (f == NULL)
-			buf_printf(&unknown, "%s%s", unknown.len ? ", " : "",
-			    key);
-		for (j = 0; f != NULL && j < nw; j++) {
-			if (strcmp(w[j].key, f->key) == 0) {
-				buf_printf(&unknown, "%s%s (given twice)",
-				    unknown.len ? ", " : "", key);
-				f = NULL;
-			}
-		}
-		free(key);
-		if (f != NULL)
-			w[nw++].key = f->key;
-	}
-	if (unknown.len > 0) {
-		rv = errorf(errstr, EX_USAGE, "%s: not a field of %s; see "
-		    "setuplink connector show %s", unknown.data, c->key, c->key);
+	n = (size_t)argc - 2;
+	in = xcalloc(n, sizeof *in);
+	if ((rv = set_keys(c, argv + 2, n, in, errstr)) != 0)
 		goto out;
-	}
-	for (i = 0; i < nw; i++) {
-		const char *a = argv[2 + i], *eq = strchr(a, '=');
-		const struct field_def *f = connector_field(c, w[i].key);
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(argv[2 + i], '=');
 		char *raw = NULL;
-		size_t rawlen = 0;
-		if ((rv = read_arg(ctx, f, eq ? eq + 1 : NULL, &stdin_used,
-		    &raw, &rawlen, errstr)) != 0)
+		if ((rv = read_arg(ctx, connector_field(c, in[i].key),
+		    eq ? eq + 1 : NULL, &stdin_used, &raw, &in[i].len,
+		    errstr)) != 0)
 			goto out;
-		if (field_validate(f, raw, rawlen, ctx->cfg.max_file_size,
-		    &vals[i], &err) != 0) {
-			buf_printf(&bad, "%s%s", bad.len ? "; " : "", err);
-			freep(&err);
-		} else {
-			w[i].value = vals[i];
-			w[i].len = f->type == FT_FILE ? rawlen : strlen(vals[i]);
-		}
-		free(raw);
+		in[i].raw = raw;
 	}
-	if (bad.len > 0) {
-		rv = errorf(errstr, EX_DATAERR, "nothing was set: %s", bad.data);
-		goto out;
+	if ((rv = draft_set_values(ctx, id, c, in, n, &err)) != 0) {
+		for (i = 0; i < n; i++)
+			bad |= in[i].bad;
+		rv = errorf(errstr, rv, bad ? "nothing was set: %s" : "%s",
+		    err);
 	}
-	memset(&src, 0, sizeof src);
-	src.kind = SOURCE_ADMIN;
-	src.from = ctx->cfg.admin_email;
-	src.at = time_now();
-	rv = draft_write(ctx->st, id, w, nw, &src, NULL, errstr);
 out:
-	for (i = 0; vals != NULL && i < (size_t)nargs; i++)
-		free(vals[i]);
-	free(vals);
-	free(w);
-	buf_free(&unknown);
-	buf_free(&bad);
+	for (i = 0; in != NULL && i < n; i++) {
+		if (in[i].raw != NULL)
+			memset((char *)in[i].raw, 0, in[i].len);
+		free((char *)in[i].raw);
+	}
+	free(in);
+	free(err);
 	draft_free(&d);
 	return rv;
 }
@@ -497,8 +487,6 @@ out:
 int
 cmd_draft_rm(struct session *ctx, int argc, char **argv, char **errstr)
 {
-	struct message_record *q = NULL;
-	size_t nq = 0, i;
 	int64_t id;
 	int rv;
 
@@ -506,34 +494,7 @@ cmd_draft_rm(struct session *ctx, int argc, char **argv, char **errstr)
 		return cmd_bad_usage(errstr, "draft rm", "name one draft id");
 	if ((rv = cmd_parse_id(argv[1], "draft", &id, errstr)) != 0)
 		return rv;
-	if ((rv = store_begin(ctx->st, errstr)) != 0)
-		return rv;
-	if ((rv = draft_remove(ctx->st, id, ctx->cfg.admin_email,
-	    errstr)) != 0 ||
-	    (rv = quarantine_list(ctx->st, &q, &nq, errstr)) != 0) {
-		store_rollback(ctx->st);
-		return rv;
-	}
-	for (i = 0; i < nq && rv == 0; i++) {
-		if (q[i].draft == id)
-			rv = quarantine_forget(ctx->st, q[i].quarantine, errstr);
-	}
-	if (rv == 0)
-		rv = store_commit(ctx->st, errstr);
-	else
-		store_rollback(ctx->st);
-	/* After the commit: a file left behind is only mail, not a value. */
-	for (i = 0; i < nq && rv == 0; i++) {
-		char *p;
-		if (q[i].draft != id ||
-		    (p = maildir_find(ctx->home.quarantine, q[i].quarantine)) ==
-		    NULL)
-			continue;
-		unlink(p);
-		free(p);
-	}
-	message_records_free(&q, nq);
-	return rv;
+	return draft_delete(ctx, id, errstr);
 }
 
 static void

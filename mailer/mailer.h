@@ -1,15 +1,18 @@
 /* mailer.h: everything the commands and the TUI may call in mailer/: the
- * session they work in (session.h), and four rooms with their own
- * headers.  The direction, which tests/e2e/008-layout.sh checks:
+ * session they work in (session.h), what an admin does (admin.h), and
+ * four rooms with their own headers.  The direction, which
+ * tests/e2e/008-layout.sh checks:
  *
- *	cmd/, tui/ -> session -> intake/ -> send/ -> pgp/
- *	                         intake/ -> mime/ <- send/
+ *	cmd/, tui/ -> admin, session -> send/ -> pgp/
+ *	cmd/, tui/ -> intake/ -> send/
+ *	              intake/ -> mime/ <- send/
  *	all of them -> store/ -> catalog/ -> util/
  *
  * mime/ (a stranger's mail) never reaches store/. */
 #ifndef SETUPLINK_MAILER_H
 #define SETUPLINK_MAILER_H
 
+#include "mailer/admin.h"
 #include "mailer/intake/intake.h"
 #include "mailer/mime/mime.h"
 #include "mailer/pgp/pgp.h"
