@@ -1,76 +1,63 @@
 /* cmd-init.c: setuplink init: a private home with its configuration, the
  * database, the outbox and quarantine Maildirs, and the workspace's
- * OpenPGP key (no passphrase, so the intake can run unattended). */
-#include <sys/stat.h>
-
-#include <ftw.h>
-#include <getopt.h>
+ * OpenPGP key (no passphrase, so the intake can run unattended); made by
+ * home_create, which the interface's first run calls too. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "mailer/mailer.h"
 
-static const struct option init_opts[] = {
-	{ "workspace", required_argument, NULL, 'w' },
-	{ "admin", required_argument, NULL, 'a' },
-	{ "intake", required_argument, NULL, 'i' },
-	{ "transport", required_argument, NULL, 't' },
-	{ "force", no_argument, NULL, 'f' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static int	cmd_init(struct session *, const struct args *, char **);
+
+static const struct cmd_option cmd_init_options[] = {
+	{ "workspace", 0, "NAME", CMD_OPT_REQUIRED,
+	  "who asks, shown in every email" },
+	{ "admin", 0, "\"NAME <EMAIL>\"", CMD_OPT_REQUIRED,
+	  "the admin, whom replies to our answers reach" },
+	{ "intake", 0, "ADDRESS", CMD_OPT_REQUIRED,
+	  "where replies arrive, without '+'" },
+	{ "transport", 0, "T", 0, "how mail leaves (default maildir)" },
+	{ "force", 0, NULL, 0, "replace an existing home's database, key "
+	  "and mail" },
+	{ "json", 0, NULL, 0, "print {home, fingerprint}" },
+	CMD_OPTIONS_END
 };
 
-int
-cmd_init(struct session *ctx, int argc, char **argv, char **errstr)
+const struct cmd_entry cmd_init_entry = {
+	.name = "init",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_init_options,
+	.help = "create the home, its database and the workspace's OpenPGP key",
+	.session = 0,
+	.exec = cmd_init,
+};
+
+static int
+cmd_init(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct home_params p;
-	const char *workspace = NULL, *admin = NULL, *intake = NULL;
-	const char *transport = NULL;
 	char *fpr = NULL;
-	bool force = false, json = false;
-	int c, rv;
+	int rv;
 
-	while ((c = cmd_getopt(argc, argv, "h", init_opts)) != -1) {
-		switch (c) {
-		case 'w': workspace = optarg; break;
-		case 'a': admin = optarg; break;
-		case 'i': intake = optarg; break;
-		case 't': transport = optarg; break;
-		case 'f': force = true; break;
-		case 'j': json = true; break;
-		default:
-			rv = cmd_bad_usage(errstr, "init", "unknown option");
-			goto out;
-		}
-	}
-	if (optind != argc || workspace == NULL || admin == NULL ||
-	    intake == NULL) {
-		rv = cmd_bad_usage(errstr, "init", "--workspace, --admin and "
-		    "--intake are required");
-		goto out;
-	}
-	p.workspace = workspace;
-	p.admin = admin;
-	p.intake = intake;
-	p.transport = transport;
-	p.force = force;
+	memset(&p, 0, sizeof p);
+	p.workspace = args_get(args, "workspace");
+	p.admin = args_get(args, "admin");
+	p.intake = args_get(args, "intake");
+	p.transport = args_get(args, "transport");
+	p.force = args_has(args, "force");
 	if ((rv = home_create(ctx, &p, &fpr, errstr)) != 0)
-		goto out;
-	if (json) {
+		return rv;
+	if (args_has(args, "json")) {
 		json_t *j = json_object();
 		json_object_set_new(j, "home", json_string(ctx->home.dir));
 		json_object_set_new(j, "fingerprint", json_string(fpr));
 		json_out(j);
 	} else {
 		printf("Created the setuplink home %s\n", ctx->home.dir);
-		printf("Workspace key for %s: %s\n", intake, fpr);
+		printf("Workspace key for %s: %s\n", p.intake, fpr);
 		printf("Tell recipients this fingerprint by another channel "
 		    "than email.\n");
 	}
-out:
 	free(fpr);
-	return rv;
+	return 0;
 }
