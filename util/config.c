@@ -344,6 +344,10 @@ config_set(struct config *c, const char *key, const char *value,
 			free(err);
 			return rv;
 		}
+		/* Whatever the check: empty would read back as maildir. */
+		if (*value == '\0')
+			return errorf(errstr, EX_CONFIG, "'%s' needs a "
+			    "transport, such as maildir", key);
 		break;
 	case CONFIG_BOOL:
 		if (parse_bool(value, field) != 0)

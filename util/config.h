@@ -82,7 +82,7 @@ int	 config_set(struct config *, const char *key, const char *value, char **errs
 /*
  * How config_set checks a transport spec.  The transports live in
  * mailer/send, above util/, so the session hands its transport_check in;
- * until then (fuzzers, unit tests) a spec is taken as it is.
+ * until then (fuzzers, unit tests) any spec but "" is taken as it is.
  */
 void	 config_check_transport(int (*)(const char *spec, char **errstr));
 int	 config_write(const char *path, const struct config *, char **errstr);
