@@ -26,9 +26,9 @@ session_open(struct session *s, int flags, char **errstr)
 	if ((flags & (SESSION_HOME | SESSION_STORE)) &&
 	    s->cfg.workspace == NULL) {
 		if (!home_exists(&s->home))
-			return errorf(errstr, EX_CONFIG, "there is no setuplink "
-			    "home at %s: run setuplink init first (or give "
-			    "--home DIR)", s->home.dir);
+			return errorf(errstr, EX_CONFIG, "there is no "
+			    "setuplink home at %s: run setuplink init first "
+			    "(or give --home DIR)", s->home.dir);
 		config_free(&s->cfg);
 		if ((rv = config_load(s->home.config, &s->cfg, errstr)) != 0)
 			return rv;
