@@ -256,6 +256,25 @@ config_check_transport(int (*check)(const char *spec, char **errstr))
 	transport_check_fn = check;
 }
 
+static int
+check_transport(const char *key, const char *value, char **errstr)
+{
+	char *err = NULL;
+	int rv;
+
+	if (transport_check_fn != NULL &&
+	    transport_check_fn(value, &err) != 0) {
+		rv = errorf(errstr, EX_CONFIG, "%s", err);
+		free(err);
+		return rv;
+	}
+	/* Whatever the check: empty would read back as maildir. */
+	if (*value == '\0')
+		return errorf(errstr, EX_CONFIG, "'%s' needs a transport, "
+		    "such as maildir", key);
+	return 0;
+}
+
 const struct config_entry *
 config_find(const char *key)
 {
@@ -338,16 +357,8 @@ config_set(struct config *c, const char *key, const char *value,
 		c->admin_email = addr;
 		break;
 	case CONFIG_TRANSPORT:
-		if (transport_check_fn != NULL &&
-		    transport_check_fn(value, &err) != 0) {
-			rv = errorf(errstr, EX_CONFIG, "%s", err);
-			free(err);
+		if ((rv = check_transport(key, value, errstr)) != 0)
 			return rv;
-		}
-		/* Whatever the check: empty would read back as maildir. */
-		if (*value == '\0')
-			return errorf(errstr, EX_CONFIG, "'%s' needs a "
-			    "transport, such as maildir", key);
 		break;
 	case CONFIG_BOOL:
 		if (parse_bool(value, field) != 0)
