@@ -42,7 +42,8 @@ PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) \
 	     $(shell $(PKG_CONFIG) --variable=libdir libetpan 2>/dev/null)/libetpan.a \
 	     -ldl
 
-LIB_SRCS = $(wildcard util/*.c catalog/*.c store/*.c mailer/*/*.c tui/*.c)
+LIB_SRCS = $(wildcard util/*.c catalog/*.c store/*.c mailer/*.c mailer/*/*.c \
+	   tui/*.c)
 CMD_SRCS = $(wildcard cmd/*.c)
 CONNECTORS = $(sort $(wildcard contrib/connectors/*.json))
 

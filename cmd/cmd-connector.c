@@ -1,44 +1,49 @@
 /* cmd-connector.c: setuplink connectors and connector show: the catalog,
  * shipped and the admin's own, as a table or as JSON. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 
-static const struct option json_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static int	cmd_connectors(struct session *, const struct args *, char **);
+static int	cmd_connector_show(struct session *, const struct args *,
+		    char **);
+
+static const struct cmd_option cmd_connectors_options[] = {
+	{ "json", 0, NULL, 0, "print a JSON array" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_connectors_entry = {
+	.name = "connectors",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_connectors_options,
+	.help = "list the connectors",
+	.session = SESSION_CATALOG,
+	.exec = cmd_connectors,
+};
+
+static const struct cmd_option cmd_connector_show_options[] = {
+	{ "json", 0, NULL, 0, "print the definition, the format of a "
+	  "connector file" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_connector_show_entry = {
+	.name = "connector show",
+	.args = { "KEY", 1, 1, "name one connector" },
+	.options = cmd_connector_show_options,
+	.help = "show a connector's fields",
+	.session = SESSION_CATALOG,
+	.exec = cmd_connector_show,
 };
 
 static int
-json_flag(int argc, char **argv, const char *name, bool *json, char **errstr)
+cmd_connectors(struct session *ctx, const struct args *args, char **errstr)
 {
-	int c;
-
-	*json = false;
-	while ((c = cmd_getopt(argc, argv, "h", json_opts)) != -1) {
-		if (c == 'j')
-			*json = true;
-		else
-			return cmd_bad_usage(errstr, name, "unknown option");
-	}
-	return 0;
-}
-
-int
-cmd_connectors(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
-{
-	bool json;
 	size_t i;
-	int rv;
 
-	if ((rv = json_flag(argc, argv, "connectors", &json, errstr)) != 0)
-		return rv;
-	if (optind != argc)
-		return cmd_bad_usage(errstr, "connectors", "too many arguments");
-	if (json) {
+	if (args_has(args, "json")) {
 		json_t *a = json_array();
 		for (i = 0; i < ctx->cat->n; i++) {
 			const struct connector *c = &ctx->cat->v[i];
@@ -69,23 +74,16 @@ cmd_connectors(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 	return 0;
 }
 
-int
-cmd_connector_show(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_connector_show(struct session *ctx, const struct args *args, char **errstr)
 {
 	const struct connector *c;
-	bool json;
 	size_t i, j;
-	int rv;
 
-	if ((rv = json_flag(argc, argv, "connector show", &json, errstr)) != 0)
-		return rv;
-	if (optind != argc - 1)
-		return cmd_bad_usage(errstr, "connector show", "name one "
-		    "connector");
-	if ((c = catalog_find(ctx->cat, argv[optind])) == NULL)
+	if ((c = catalog_find(ctx->cat, args->argv[0])) == NULL)
 		return errorf(errstr, EX_NOINPUT, "there is no connector '%s': "
-		    "see setuplink connectors", argv[optind]);
-	if (json) {
+		    "see setuplink connectors", args->argv[0]);
+	if (args_has(args, "json")) {
 		char *s = connector_to_json(c);
 		puts(s);
 		free(s);

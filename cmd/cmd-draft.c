@@ -1,104 +1,115 @@
-/* cmd-draft.c: setuplink draft new, list, show, set, rm and export: the
- * admin's side of a draft source. */
-#include <getopt.h>
+/* cmd-draft.c: setuplink draft new, list, show, set and rm: the admin's
+ * side of a draft source (export is cmd-draft-export.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "mailer/mailer.h"
 
 #define MASK "********"
 
-static const struct option show_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "reveal", no_argument, NULL, 'r' },
-	{ "history", no_argument, NULL, 'H' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static int	cmd_draft_new(struct session *, const struct args *, char **);
+static int	cmd_draft_list(struct session *, const struct args *, char **);
+static int	cmd_draft_show(struct session *, const struct args *, char **);
+static int	cmd_draft_set(struct session *, const struct args *, char **);
+static int	cmd_draft_rm(struct session *, const struct args *, char **);
+
+static const struct cmd_option cmd_draft_new_options[] = {
+	{ "name", 0, "NAME", CMD_OPT_REQUIRED, "what you will know it by" },
+	{ "json", 0, NULL, 0, "print {\"id\": ID}" },
+	CMD_OPTIONS_END
 };
 
-struct opts {
-	bool		 json;
-	bool		 reveal;
-	bool		 history;
-	const char	*name;
-	const char	*format;
+const struct cmd_entry cmd_draft_new_entry = {
+	.name = "draft new",
+	.args = { "CONNECTOR", 1, 1, "name one connector" },
+	.options = cmd_draft_new_options,
+	.help = "start a draft source; prints its id",
+	.session = SESSION_ALL,
+	.exec = cmd_draft_new,
+};
+
+static const struct cmd_option cmd_draft_list_options[] = {
+	{ "json", 0, NULL, 0, "print a JSON array" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_draft_list_entry = {
+	.name = "draft list",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_draft_list_options,
+	.help = "list drafts with what they still miss",
+	.session = SESSION_ALL,
+	.exec = cmd_draft_list,
+};
+
+static const struct cmd_option cmd_draft_show_options[] = {
+	{ "json", 0, NULL, 0, "print a JSON object" },
+	{ "reveal", 0, NULL, 0, "show secret values, not ********" },
+	{ "history", 0, NULL, 0, "every earlier value, under each field" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_draft_show_entry = {
+	.name = "draft show",
+	.args = { "ID", 1, 1, "name one draft id" },
+	.options = cmd_draft_show_options,
+	.help = "show a draft's fields and where each came from",
+	.session = SESSION_ALL,
+	.exec = cmd_draft_show,
+};
+
+const struct cmd_entry cmd_draft_set_entry = {
+	.name = "draft set",
+	.args = { "ID KEY=VALUE... | KEY=@FILE | KEY=@- | KEY", 2, -1,
+	    "name a draft id and at least one KEY=VALUE" },
+	.help = "set fields, all or none",
+	.session = SESSION_ALL,
+	.exec = cmd_draft_set,
+};
+
+const struct cmd_entry cmd_draft_rm_entry = {
+	.name = "draft rm",
+	.args = { "ID", 1, 1, "name one draft id" },
+	.help = "remove a draft, revoke its links, wipe its values",
+	.session = SESSION_ALL,
+	.exec = cmd_draft_rm,
 };
 
 static int
-parse_opts(int argc, char **argv, const char *cmd, const char *allowed,
-    struct opts *o, char **errstr)
-{
-	int c;
-
-	memset(o, 0, sizeof *o);
-	while ((c = cmd_getopt(argc, argv, "h", show_opts)) != -1) {
-		if (c == '?' || strchr(allowed, c) == NULL)
-			return cmd_bad_usage(errstr, cmd, "unknown option");
-		switch (c) {
-		case 'j': o->json = true; break;
-		case 'r': o->reveal = true; break;
-		case 'H': o->history = true; break;
-		case 'n': o->name = optarg; break;
-		case 'f': o->format = optarg; break;
-		}
-	}
-	return 0;
-}
-
-static const char *
-admin_from(struct cmd_ctx *ctx)
-{
-	return ctx->cfg.admin_email;
-}
-
-int
-cmd_draft_new(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_draft_new(struct session *ctx, const struct args *args, char **errstr)
 {
 	const struct connector *c;
-	struct opts o;
+	char *name;
 	int64_t id;
 	int rv;
 
-	/* Options may follow the connector: let getopt permute. */
-	optind = 1;
-	{
-		int ch;
-		memset(&o, 0, sizeof o);
-		while ((ch = cmd_getopt(argc, argv, "h", show_opts)) != -1) {
-			if (ch == 'n')
-				o.name = optarg;
-			else if (ch == 'j')
-				o.json = true;
-			else
-				return cmd_bad_usage(errstr, "draft new",
-				    "unknown option");
-		}
+	/* Blanks after the name go; a blank name is no name. */
+	name = xstrdup(args_get(args, "name"));
+	if (*str_trim(name) == '\0') {
+		rv = cmd_bad_usage(args, errstr, "--name NAME is required");
+		goto out;
 	}
-	if (optind != argc - 1)
-		return cmd_bad_usage(errstr, "draft new", "name one connector");
-	if (o.name == NULL || *str_trim((char *)o.name) == '\0')
-		return cmd_bad_usage(errstr, "draft new", "--name NAME is "
-		    "required");
-	if (str_has_ctl(o.name) || strlen(o.name) > 200)
-		return errorf(errstr, EX_DATAERR, "a draft name is one line of "
-		    "at most 200 characters without control characters");
-	if ((c = catalog_find(ctx->cat, argv[optind])) == NULL)
-		return errorf(errstr, EX_USAGE, "there is no connector '%s': "
-		    "see setuplink connectors", argv[optind]);
-	if ((rv = draft_create(ctx->st, c, o.name, admin_from(ctx), &id,
-	    errstr)) != 0)
-		return rv;
-	if (o.json) {
+	if ((rv = draft_name_check(name, errstr)) != 0)
+		goto out;
+	if ((c = catalog_find(ctx->cat, args->argv[0])) == NULL) {
+		rv = errorf(errstr, EX_USAGE, "there is no connector '%s': "
+		    "see setuplink connectors", args->argv[0]);
+		goto out;
+	}
+	if ((rv = draft_new(ctx, c, name, NULL, 0, &id, errstr)) != 0)
+		goto out;
+	if (args_has(args, "json")) {
 		json_t *j = json_object();
 		json_object_set_new(j, "id", json_integer(id));
 		json_out(j);
 	} else
 		printf("%lld\n", (long long)id);
-	return 0;
+out:
+	free(name);
+	return rv;
 }
 
 static json_t *
@@ -112,21 +123,16 @@ json_keys(char **v, size_t n)
 	return a;
 }
 
-int
-cmd_draft_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_draft_list(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct draft_summary *v;
-	struct opts o;
 	size_t n, i;
 	int rv;
 
-	if ((rv = parse_opts(argc, argv, "draft list", "j", &o, errstr)) != 0)
-		return rv;
-	if (optind != argc)
-		return cmd_bad_usage(errstr, "draft list", "too many arguments");
 	if ((rv = draft_list(ctx->st, ctx->cat, &v, &n, errstr)) != 0)
 		return rv;
-	if (o.json) {
+	if (args_has(args, "json")) {
 		json_t *a = json_array();
 		for (i = 0; i < n; i++) {
 			json_t *j = json_object();
@@ -213,7 +219,7 @@ source_line(const struct source *s)
 }
 
 static void
-print_history(struct cmd_ctx *ctx, const struct connector *c,
+print_history(struct session *ctx, const struct connector *c,
     const struct draft *d, const char *key, bool reveal)
 {
 	struct field_history *h;
@@ -236,28 +242,23 @@ print_history(struct cmd_ctx *ctx, const struct connector *c,
 	draft_history_free(&h, n);
 }
 
-int
-cmd_draft_show(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 {
 	const struct connector *c;
 	struct draft *d = NULL;
-	struct opts o;
 	char **missing = NULL;
 	size_t nmissing = 0, i;
 	int64_t id;
-	bool complete = false;
+	bool complete = false, reveal = args_has(args, "reveal");
 	int rv;
 
-	if ((rv = parse_opts(argc, argv, "draft show", "jrH", &o, errstr)) != 0)
-		return rv;
-	if (optind != argc - 1)
-		return cmd_bad_usage(errstr, "draft show", "name one draft id");
-	if ((rv = cmd_parse_id(argv[optind], "draft", &id, errstr)) != 0 ||
+	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0 ||
 	    (rv = draft_get(ctx->st, ctx->cat, id, &d, errstr)) != 0)
 		return rv;
 	if ((c = catalog_find(ctx->cat, d->connector)) != NULL)
 		complete = draft_complete(c, d, &missing, &nmissing);
-	if (o.json) {
+	if (args_has(args, "json")) {
 		json_t *j = json_object(), *fields = json_array();
 		json_object_set_new(j, "id", json_integer(d->id));
 		json_object_set_new(j, "name", json_string(d->name));
@@ -273,7 +274,7 @@ cmd_draft_show(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 			    fv->key) : NULL;
 			json_t *fj = json_object();
 			char *v = fv->len > 0 ? shown_value(f, fv->value,
-			    fv->len, o.reveal) : NULL;
+			    fv->len, reveal) : NULL;
 			json_object_set_new(fj, "key", json_string(fv->key));
 			json_object_set_new(fj, "value", json_str_or_null(v));
 			json_object_set_new(fj, "secret",
@@ -298,7 +299,7 @@ cmd_draft_show(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 			const struct field_def *f = c ? connector_field(c,
 			    fv->key) : NULL;
 			char *v = fv->len > 0 ? shown_value(f, fv->value,
-			    fv->len, o.reveal) : NULL;
+			    fv->len, reveal) : NULL;
 			char *safe = str_safe(v ? v : "-");
 			char *s = fv->set ? source_line(&fv->src) : NULL;
 			if (strchr(safe, '?') && v && strchr(v, '\n')) {
@@ -307,8 +308,8 @@ cmd_draft_show(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 				    (size_t)(strchr(v, '\n') != NULL));
 			}
 			printf("  %-22s %-30s %s\n", fv->key, safe, s ? s : "");
-			if (o.history)
-				print_history(ctx, c, d, fv->key, o.reveal);
+			if (args_has(args, "history"))
+				print_history(ctx, c, d, fv->key, reveal);
 			free(v);
 			free(safe);
 			free(s);
@@ -359,11 +360,10 @@ prompt_value(const struct field_def *f, char **value, size_t *len,
 
 /* One KEY=VALUE, KEY=@FILE, KEY=@-, KEY=@@literal or bare KEY argument. */
 static int
-read_arg(struct cmd_ctx *ctx, const struct field_def *f, const char *eq,
+read_arg(struct session *ctx, const struct field_def *f, const char *eq,
     bool *stdin_used, char **value, size_t *len, char **errstr)
 {
-	size_t max = f->type == FT_FILE ? (size_t)(f->max_size > 0 ?
-	    f->max_size : ctx->cfg.max_file_size) + 1 : 65537;
+	size_t max = value_read_limit(ctx, f);
 	bool trunc;
 
 	if (eq == NULL)
@@ -401,26 +401,57 @@ read_arg(struct cmd_ctx *ctx, const struct field_def *f, const char *eq,
 	return 0;
 }
 
-int
-cmd_draft_set(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+/*
+ * The fields named by KEY=... arguments, before any value is read: an
+ * unknown key (or one given twice) is bad usage, and no file is read and
+ * no prompt shown for a command that is refused anyway.
+ */
+static int
+set_keys(const struct connector *c, char **args, size_t n,
+    struct value_input *in, char **errstr)
+{
+	const struct field_def *f;
+	struct buf unknown;
+	size_t i, j;
+	int rv = 0;
+
+	buf_init(&unknown);
+	for (i = 0; i < n; i++) {
+		char *key = xstrndup(args[i], strcspn(args[i], "="));
+		if ((f = connector_field(c, key)) == NULL)
+			buf_printf(&unknown, "%s%s", unknown.len ? ", " : "",
+			    key);
+		for (j = 0; f != NULL && j < i; j++) {
+			if (in[j].key != NULL &&
+			    strcmp(in[j].key, f->key) == 0) {
+				buf_printf(&unknown, "%s%s (given twice)",
+				    unknown.len ? ", " : "", key);
+				f = NULL;
+			}
+		}
+		in[i].key = f != NULL ? f->key : NULL;
+		free(key);
+	}
+	if (unknown.len > 0)
+		rv = errorf(errstr, EX_USAGE, "%s: not a field of %s; see "
+		    "setuplink connector show %s", unknown.data, c->key, c->key);
+	buf_free(&unknown);
+	return rv;
+}
+
+static int
+cmd_draft_set(struct session *ctx, const struct args *args, char **errstr)
 {
 	const struct connector *c;
 	struct draft *d = NULL;
-	struct field_write *w = NULL;
-	struct source src;
-	struct buf unknown, bad;
-	char **vals = NULL, *err = NULL;
-	size_t nw = 0, i, j;
+	struct value_input *in = NULL;
+	char *err = NULL;
+	size_t n = 0, i;
 	int64_t id;
-	bool stdin_used = false;
-	int rv, nargs;
+	bool stdin_used = false, bad = false;
+	int rv;
 
-	buf_init(&unknown);
-	buf_init(&bad);
-	if (argc < 3)
-		return cmd_bad_usage(errstr, "draft set", "name a draft id and "
-		    "at least one KEY=VALUE");
-	if ((rv = cmd_parse_id(argv[1], "draft", &id, errstr)) != 0 ||
+	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0 ||
 	    (rv = draft_get(ctx->st, ctx->cat, id, &d, errstr)) != 0)
 		return rv;
 	if ((c = catalog_find(ctx->cat, d->connector)) == NULL) {
@@ -428,213 +459,44 @@ cmd_draft_set(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 		    "no longer in the catalog", d->connector);
 		goto out;
 	}
-	nargs = argc - 2;
-	w = xcalloc((size_t)nargs, sizeof *w);
-	vals = xcalloc((size_t)nargs, sizeof *vals);
-	/* Unknown keys first, before reading any file or prompting. */
-	for (i = 0; i < (size_t)nargs; i++) {
-		const char *a = argv[2 + i];
-		size_t kl = strcspn(a, "=");
-		char *key = xstrndup(a, kl);
-		const struct field_def *f = connector_field(c, key);
-		if (f == NULL)
-			buf_printf(&unknown, "%s%s", unknown.len ? ", " : "",
-			    key);
-		for (j = 0; f != NULL && j < nw; j++) {
-			if (strcmp(w[j].key, f->key) == 0) {
-				buf_printf(&unknown, "%s%s (given twice)",
-				    unknown.len ? ", " : "", key);
-				f = NULL;
-			}
-		}
-		free(key);
-		if (f != NULL)
-			w[nw++].key = f->key;
-	}
-	if (unknown.len > 0) {
-		rv = errorf(errstr, EX_USAGE, "%s: not a field of %s; see "
-		    "setuplink connector show %s", unknown.data, c->key, c->key);
+	n = (size_t)args->argc - 1;
+	in = xcalloc(n, sizeof *in);
+	if ((rv = set_keys(c, args->argv + 1, n, in, errstr)) != 0)
 		goto out;
-	}
-	for (i = 0; i < nw; i++) {
-		const char *a = argv[2 + i], *eq = strchr(a, '=');
-		const struct field_def *f = connector_field(c, w[i].key);
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(args->argv[1 + i], '=');
 		char *raw = NULL;
-		size_t rawlen = 0;
-		if ((rv = read_arg(ctx, f, eq ? eq + 1 : NULL, &stdin_used,
-		    &raw, &rawlen, errstr)) != 0)
+		if ((rv = read_arg(ctx, connector_field(c, in[i].key),
+		    eq ? eq + 1 : NULL, &stdin_used, &raw, &in[i].len,
+		    errstr)) != 0)
 			goto out;
-		if (field_validate(f, raw, rawlen, ctx->cfg.max_file_size,
-		    &vals[i], &err) != 0) {
-			buf_printf(&bad, "%s%s", bad.len ? "; " : "", err);
-			freep(&err);
-		} else {
-			w[i].value = vals[i];
-			w[i].len = f->type == FT_FILE ? rawlen : strlen(vals[i]);
-		}
-		free(raw);
+		in[i].raw = raw;
 	}
-	if (bad.len > 0) {
-		rv = errorf(errstr, EX_DATAERR, "nothing was set: %s", bad.data);
-		goto out;
+	if ((rv = draft_set_values(ctx, id, c, in, n, &err)) != 0) {
+		for (i = 0; i < n; i++)
+			bad |= in[i].bad;
+		rv = errorf(errstr, rv, bad ? "nothing was set: %s" : "%s",
+		    err);
 	}
-	memset(&src, 0, sizeof src);
-	src.kind = SOURCE_ADMIN;
-	src.from = ctx->cfg.admin_email;
-	src.at = time_now();
-	rv = draft_write(ctx->st, id, w, nw, &src, NULL, errstr);
 out:
-	for (i = 0; vals != NULL && i < (size_t)nargs; i++)
-		free(vals[i]);
-	free(vals);
-	free(w);
-	buf_free(&unknown);
-	buf_free(&bad);
+	for (i = 0; in != NULL && i < n; i++) {
+		if (in[i].raw != NULL)
+			memset((char *)in[i].raw, 0, in[i].len);
+		free((char *)in[i].raw);
+	}
+	free(in);
+	free(err);
 	draft_free(&d);
 	return rv;
 }
 
-int
-cmd_draft_rm(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_draft_rm(struct session *ctx, const struct args *args, char **errstr)
 {
-	struct message_record *q = NULL;
-	size_t nq = 0, i;
 	int64_t id;
 	int rv;
 
-	if (argc != 2)
-		return cmd_bad_usage(errstr, "draft rm", "name one draft id");
-	if ((rv = cmd_parse_id(argv[1], "draft", &id, errstr)) != 0)
+	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0)
 		return rv;
-	if ((rv = store_begin(ctx->st, errstr)) != 0)
-		return rv;
-	if ((rv = draft_remove(ctx->st, id, ctx->cfg.admin_email,
-	    errstr)) != 0 ||
-	    (rv = quarantine_list(ctx->st, &q, &nq, errstr)) != 0) {
-		store_rollback(ctx->st);
-		return rv;
-	}
-	for (i = 0; i < nq && rv == 0; i++) {
-		if (q[i].draft == id)
-			rv = quarantine_forget(ctx->st, q[i].quarantine, errstr);
-	}
-	if (rv == 0)
-		rv = store_commit(ctx->st, errstr);
-	else
-		store_rollback(ctx->st);
-	/* After the commit: a file left behind is only mail, not a value. */
-	for (i = 0; i < nq && rv == 0; i++) {
-		char *p;
-		if (q[i].draft != id ||
-		    (p = maildir_find(ctx->home.quarantine, q[i].quarantine)) ==
-		    NULL)
-			continue;
-		unlink(p);
-		free(p);
-	}
-	message_records_free(&q, nq);
-	return rv;
-}
-
-static void
-shell_quote(const char *s)
-{
-	putchar('\'');
-	for (; *s != '\0'; s++) {
-		if (*s == '\'')
-			fputs("'\\''", stdout);
-		else
-			putchar(*s);
-	}
-	putchar('\'');
-}
-
-static void
-pgpass_field(const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++) {
-		if (*s == ':' || *s == '\\')
-			putchar('\\');
-		putchar(*s);
-	}
-}
-
-int
-cmd_draft_export(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
-{
-	const struct connector *c;
-	const struct field_value *mv;
-	struct draft *d = NULL;
-	struct opts o;
-	const char *method = NULL, *fmt;
-	json_t *j = NULL;
-	size_t i;
-	int64_t id;
-	int rv;
-
-	if ((rv = parse_opts(argc, argv, "draft export", "f", &o, errstr)) != 0)
-		return rv;
-	fmt = o.format ? o.format : "env";
-	if (strcmp(fmt, "env") != 0 && strcmp(fmt, "json") != 0 &&
-	    strcmp(fmt, "pgpass") != 0)
-		return cmd_bad_usage(errstr, "draft export", "--format takes "
-		    "env, json or pgpass");
-	if (optind != argc - 1)
-		return cmd_bad_usage(errstr, "draft export", "name one draft id");
-	if ((rv = cmd_parse_id(argv[optind], "draft", &id, errstr)) != 0 ||
-	    (rv = draft_get(ctx->st, ctx->cat, id, &d, errstr)) != 0)
-		return rv;
-	if ((c = catalog_find(ctx->cat, d->connector)) == NULL) {
-		rv = errorf(errstr, EX_CONFIG, "the connector '%s' is no longer "
-		    "in the catalog", d->connector);
-		goto out;
-	}
-	if (c->method_field != NULL &&
-	    (mv = draft_value(d, c->method_field)) != NULL && mv->len > 0)
-		method = mv->value;
-	if (strcmp(fmt, "pgpass") == 0) {
-		static const char *keys[] = { "host", "port", "dbname", "user",
-		    "password" };
-		for (i = 0; i < nitems(keys); i++) {
-			const struct field_value *fv = draft_value(d, keys[i]);
-			if (connector_field(c, keys[i]) == NULL) {
-				rv = errorf(errstr, EX_USAGE, "the %s connector "
-				    "has no '%s' field, so it has no pgpass "
-				    "form: use --format env or json", c->key,
-				    keys[i]);
-				goto out;
-			}
-			if (i > 0)
-				putchar(':');
-			pgpass_field(fv && fv->len ? fv->value : "*");
-		}
-		putchar('\n');
-		goto out;
-	}
-	if (strcmp(fmt, "json") == 0)
-		j = json_object();
-	for (i = 0; i < c->nfields; i++) {
-		const struct field_def *f = &c->fields[i];
-		const struct field_value *fv = draft_value(d, f->key);
-		if (fv == NULL || fv->len == 0 || !field_applies(c, f, method))
-			continue;
-		if (j != NULL) {
-			json_object_set_new(j, f->key, utf8_valid(fv->value,
-			    fv->len) ? json_stringn(fv->value, fv->len) :
-			    json_null());
-			continue;
-		}
-		char *up = str_lower(xstrdup(f->key));
-		for (char *p = up; *p; p++)
-			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-		printf("%s=", up);
-		shell_quote(fv->value);
-		putchar('\n');
-		free(up);
-	}
-	if (j != NULL)
-		json_out(j);
-out:
-	draft_free(&d);
-	return rv;
+	return draft_delete(ctx, id, errstr);
 }

@@ -1,7 +1,6 @@
 /* cmd-intake.c: setuplink intake, the mail delivery agent: one message on
  * standard input (procmail, fetchmail, an MTA's pipe), or a Maildir read
  * once or watched.  Quiet on success, as an MDA should be. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,14 +8,28 @@
 #include "cmd/cmd.h"
 #include "mailer/mailer.h"
 
-static const struct option intake_opts[] = {
-	{ "recipient", required_argument, NULL, 'r' },
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "maildir", required_argument, NULL, 'm' },
-	{ "watch", no_argument, NULL, 'w' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static int	cmd_intake(struct session *, const struct args *, char **);
+
+static const struct cmd_option cmd_intake_options[] = {
+	{ "verbose", 'v', NULL, CMD_OPT_SHORT, "say what was decided, on "
+	  "standard error" },
+	{ "recipient", 0, "ADDRESS", 0, "the address the MTA delivered it to" },
+	{ "dry-run", 'n', NULL, 0, "print the decision, change nothing" },
+	{ "maildir", 0, "DIR", 0, "every message in DIR/new, not standard "
+	  "input" },
+	{ "watch", 0, NULL, 0, "with --maildir: keep waiting for more" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_intake_entry = {
+	.name = "intake",
+	.args = { "", 0, 0, "intake takes no arguments (the message comes on "
+	    "standard input)" },
+	.options = cmd_intake_options,
+	.help = "read replies and merge them into drafts",
+	.session = SESSION_ALL | SESSION_DURABLE,
+	.flags = CMD_INTAKE,
+	.exec = cmd_intake,
 };
 
 struct cmd_intake_out {
@@ -48,40 +61,26 @@ cmd_intake_report(const struct intake_decision *d, void *arg)
  * input: an MTA bounces a message on any other code, and a message kept
  * and tried again is never lost.
  */
-int
-cmd_intake(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_intake(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct cmd_intake_out out = { false, false };
 	struct intake_decision d;
 	struct intake_opts o;
 	struct intake *in = NULL;
-	const char *maildir = NULL;
-	int c, rv;
+	const char *maildir = args_get(args, "maildir");
+	int rv;
 
 	memset(&o, 0, sizeof o);
 	memset(&d, 0, sizeof d);
-	while ((c = cmd_getopt(argc, argv, "+hvn", intake_opts)) != -1) {
-		switch (c) {
-		case 'r': o.recipient = optarg; break;
-		case 'n': o.dry_run = out.dry_run = true; break;
-		case 'm': maildir = optarg; break;
-		case 'w': o.watch = true; break;
-		case 'v': out.verbose = true; break;
-		default:
-			rv = cmd_bad_usage(errstr, "intake", "unknown option");
-			goto usage;
-		}
-	}
-	if (optind != argc) {
-		rv = cmd_bad_usage(errstr, "intake", "intake takes no arguments "
-		    "(the message comes on standard input)");
-		goto usage;
-	}
-	if (o.watch && maildir == NULL) {
-		rv = cmd_bad_usage(errstr, "intake", "--watch needs --maildir "
+	o.recipient = args_get(args, "recipient");
+	o.dry_run = out.dry_run = args_has(args, "dry-run");
+	o.watch = args_has(args, "watch");
+	out.verbose = args_has(args, "verbose");
+	/* Bad usage keeps a message queued (75): see CMD_INTAKE. */
+	if (o.watch && maildir == NULL)
+		return cmd_bad_usage(args, errstr, "--watch needs --maildir "
 		    "DIR");
-		goto usage;
-	}
 	if (out.verbose)
 		log_set_level(LOG_INFO);
 	o.batch = maildir != NULL;
@@ -95,7 +94,4 @@ cmd_intake(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 	intake_decision_free(&d);
 	intake_close(&in);
 	return rv;
-usage:
-	/* A mistyped procmailrc must not bounce mail: keep it queued. */
-	return maildir == NULL && !isatty(STDIN_FILENO) ? EX_TEMPFAIL : rv;
 }

@@ -1,6 +1,5 @@
 /* cmd-key.c: setuplink key import, list and export: the recipients' public
  * keys that signed replies are checked against, and the workspace key. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,30 +9,48 @@
 
 #define KEY_FILE_MAX	(1024 * 1024)	/* a public key is kilobytes */
 
-static const struct option key_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static int	cmd_key_import(struct session *, const struct args *, char **);
+static int	cmd_key_list(struct session *, const struct args *, char **);
+static int	cmd_key_export(struct session *, const struct args *, char **);
+
+static const struct cmd_option cmd_key_import_options[] = {
+	{ "json", 0, NULL, 0, "print the imported keys as a JSON array" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_key_import_entry = {
+	.name = "key import",
+	.args = { "FILE", 1, 1, "name one key file (- for standard input)" },
+	.options = cmd_key_import_options,
+	.help = "import a recipient's public key",
+	.session = SESSION_HOME,
+	.exec = cmd_key_import,
+};
+
+static const struct cmd_option cmd_key_list_options[] = {
+	{ "json", 0, NULL, 0, "print a JSON array" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_key_list_entry = {
+	.name = "key list",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_key_list_options,
+	.help = "list imported keys and the workspace key",
+	.session = SESSION_HOME,
+	.exec = cmd_key_list,
+};
+
+const struct cmd_entry cmd_key_export_entry = {
+	.name = "key export",
+	.args = { "", 0, 0, NULL },
+	.help = "print the workspace's public key, armored",
+	.session = SESSION_HOME,
+	.exec = cmd_key_export,
 };
 
 static int
-key_parse(int argc, char **argv, const char *cmd, bool json_ok, bool *json,
-    char **errstr)
-{
-	int c;
-
-	*json = false;
-	optind = 1;
-	while ((c = cmd_getopt(argc, argv, "h", key_opts)) != -1) {
-		if (c != 'j' || !json_ok)
-			return cmd_bad_usage(errstr, cmd, "unknown option");
-		*json = true;
-	}
-	return 0;
-}
-
-static int
-key_open(struct cmd_ctx *ctx, struct crypto **c, char **errstr)
+key_open(struct session *ctx, struct crypto **c, char **errstr)
 {
 	return crypto_open(ctx->home.gnupg, (int)ctx->cfg.gpg_timeout, c,
 	    errstr);
@@ -71,43 +88,37 @@ key_print(const struct key_info *k, const char *mark)
 	}
 }
 
-int
-cmd_key_import(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_key_import(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct crypto *c = NULL;
 	struct key_info *k = NULL;
+	const char *file = args->argv[0];
 	char *data = NULL, *err = NULL;
 	size_t len = 0, n = 0, i;
-	bool json, trunc;
+	bool trunc;
 	int rv;
 
-	if ((rv = key_parse(argc, argv, "key import", true, &json,
-	    errstr)) != 0)
-		return rv;
-	if (optind != argc - 1)
-		return cmd_bad_usage(errstr, "key import", "name one key file "
-		    "(- for standard input)");
-	if (strcmp(argv[optind], "-") == 0)
+	if (strcmp(file, "-") == 0)
 		rv = fd_read_all(STDIN_FILENO, KEY_FILE_MAX + 1, &data, &len,
 		    &trunc, errstr);
 	else
-		rv = file_read(argv[optind], KEY_FILE_MAX + 1, &data, &len,
-		    errstr);
+		rv = file_read(file, KEY_FILE_MAX + 1, &data, &len, errstr);
 	if (rv != 0)
 		goto out;
 	if (len > KEY_FILE_MAX || len == 0) {
 		rv = errorf(errstr, EX_DATAERR, "%s is %s: a public key file "
 		    "holds a few kilobytes (gpg --export --armor KEY)",
-		    argv[optind], len == 0 ? "empty" : "too large");
+		    file, len == 0 ? "empty" : "too large");
 		goto out;
 	}
 	if ((rv = key_open(ctx, &c, errstr)) != 0)
 		goto out;
 	if ((rv = crypto_import(c, data, len, &k, &n, &err)) != 0) {
-		rv = errorf(errstr, rv, "%s: %s", argv[optind], err);
+		rv = errorf(errstr, rv, "%s: %s", file, err);
 		goto out;
 	}
-	if (json) {
+	if (args_has(args, "json")) {
 		json_t *a = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(a, key_json(&k[i], false));
@@ -124,25 +135,20 @@ out:
 	return rv;
 }
 
-int
-cmd_key_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_key_list(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct crypto *c = NULL;
 	struct key_info *k = NULL;
 	char *ws = NULL;
 	size_t n = 0, i;
-	bool json;
 	int rv;
 
-	if ((rv = key_parse(argc, argv, "key list", true, &json, errstr)) != 0)
-		return rv;
-	if (optind != argc)
-		return cmd_bad_usage(errstr, "key list", "too many arguments");
 	if ((rv = key_open(ctx, &c, errstr)) != 0 ||
 	    (rv = crypto_workspace_key(c, &ws, errstr)) != 0 ||
 	    (rv = crypto_list(c, &k, &n, errstr)) != 0)
 		goto out;
-	if (json) {
+	if (args_has(args, "json")) {
 		json_t *a = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(a, key_json(&k[i],
@@ -174,20 +180,14 @@ out:
 	return rv;
 }
 
-int
-cmd_key_export(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_key_export(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct crypto *c = NULL;
 	char *fpr = NULL, *data = NULL;
 	size_t len = 0;
-	bool json;
 	int rv;
 
-	if ((rv = key_parse(argc, argv, "key export", false, &json,
-	    errstr)) != 0)
-		return rv;
-	if (optind != argc)
-		return cmd_bad_usage(errstr, "key export", "too many arguments");
 	if ((rv = key_open(ctx, &c, errstr)) != 0 ||
 	    (rv = crypto_workspace_key(c, &fpr, errstr)) != 0 ||
 	    (rv = crypto_export_armored(c, fpr, &data, &len, errstr)) != 0)

@@ -1,131 +1,113 @@
 /* cmd-link.c: setuplink link create, list and revoke: sharing a draft with
  * someone who holds its settings, and keeping track of what was shared. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 #include "mailer/mailer.h"
 
-static const struct option link_opts[] = {
-	{ "to", required_argument, NULL, 't' },
-	{ "expires", required_argument, NULL, 'e' },
-	{ "fields", required_argument, NULL, 'f' },
-	{ "missing", no_argument, NULL, 'm' },
-	{ "require", required_argument, NULL, 'r' },
-	{ "signer", required_argument, NULL, 's' },
-	{ "note", required_argument, NULL, 'n' },
-	{ "transport", required_argument, NULL, 'T' },
-	{ "draft", required_argument, NULL, 'd' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static int	cmd_link_create(struct session *, const struct args *, char **);
+static int	cmd_link_list(struct session *, const struct args *, char **);
+static int	cmd_link_revoke(struct session *, const struct args *, char **);
+
+static const struct cmd_option cmd_link_create_options[] = {
+	{ "to", 0, "ADDRESS", CMD_OPT_REQUIRED, "whom the setup email asks" },
+	{ "expires", 0, "DURATION", 0, "how long it works: 7d unless given, "
+	  "90d at most" },
+	{ "fields", 0, "KEY,...", 0, "the fields the reply may write" },
+	{ "missing", 0, NULL, CMD_OPT_OR, "the required fields still empty" },
+	{ "require", 0, "any|signed|encrypted|signed+encrypted", CMD_OPT_CHOICE,
+	  "what the reply must be (any unless given)" },
+	{ "signer", 0, "FINGERPRINT", 0, "the imported key that must sign it" },
+	{ "note", 0, "TEXT", 0, "a line for the recipient" },
+	{ "transport", 0, "T", 0, "send through T, not the configured one" },
+	{ "json", 0, NULL, 0, "print {id, mailto}" },
+	CMD_OPTIONS_END
 };
 
-struct link_args {
-	const char	*to;
-	const char	*expires;
-	const char	*fields;
-	bool		 missing;
-	const char	*require;
-	const char	*signer;
-	const char	*note;
-	const char	*transport;
-	const char	*draft;
-	bool		 json;
+const struct cmd_entry cmd_link_create_entry = {
+	.name = "link create",
+	.args = { "DRAFT_ID", 1, 1, "name one draft id" },
+	.options = cmd_link_create_options,
+	.help = "share a setup link: send the email, print the id and "
+	    "mailto URL",
+	.session = SESSION_ALL,
+	.exec = cmd_link_create,
 };
 
-/* Options may come before or after the ids: getopt permutes. */
+static const struct cmd_option cmd_link_list_options[] = {
+	{ "draft", 0, "ID", 0, "only the links of this draft" },
+	{ "json", 0, NULL, 0, "print a JSON array" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_link_list_entry = {
+	.name = "link list",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_link_list_options,
+	.help = "list links and their states",
+	.session = SESSION_ALL,
+	.exec = cmd_link_list,
+};
+
+const struct cmd_entry cmd_link_revoke_entry = {
+	.name = "link revoke",
+	.args = { "LINK_ID", 1, 1, "name one link id" },
+	.help = "end a pending link now",
+	.session = SESSION_ALL,
+	.exec = cmd_link_revoke,
+};
+
 static int
-link_parse(int argc, char **argv, const char *cmd, const char *allowed,
-    struct link_args *a, char **errstr)
-{
-	int c;
-
-	memset(a, 0, sizeof *a);
-	optind = 1;
-	while ((c = cmd_getopt(argc, argv, "h", link_opts)) != -1) {
-		if (c == '?' || c == ':' || strchr(allowed, c) == NULL)
-			return cmd_bad_usage(errstr, cmd, optopt != 0 &&
-			    strchr("tefrsnTd", optopt) != NULL ?
-			    "an option lacks its value" : "unknown option");
-		switch (c) {
-		case 't': a->to = optarg; break;
-		case 'e': a->expires = optarg; break;
-		case 'f': a->fields = optarg; break;
-		case 'm': a->missing = true; break;
-		case 'r': a->require = optarg; break;
-		case 's': a->signer = optarg; break;
-		case 'n': a->note = optarg; break;
-		case 'T': a->transport = optarg; break;
-		case 'd': a->draft = optarg; break;
-		case 'j': a->json = true; break;
-		}
-	}
-	return 0;
-}
-
-int
-cmd_link_create(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+cmd_link_create(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct share_request req;
 	struct share_result res;
-	struct link_args a;
+	const char *expires = args_get(args, "expires");
+	const char *require = args_get(args, "require");
+	const char *fields = args_get(args, "fields");
 	char **keys = NULL;
 	size_t nkeys = 0;
 	int rv;
 
 	memset(&req, 0, sizeof req);
 	memset(&res, 0, sizeof res);
-	if ((rv = link_parse(argc, argv, "link create", "tefmrsnTj", &a,
+	if ((rv = cmd_parse_id(args->argv[0], "draft", &req.draft,
 	    errstr)) != 0)
 		return rv;
-	if (optind != argc - 1)
-		return cmd_bad_usage(errstr, "link create", "name one draft id");
-	if ((rv = cmd_parse_id(argv[optind], "draft", &req.draft,
-	    errstr)) != 0)
+	if (expires != NULL &&
+	    (rv = duration_parse(expires, &req.expires_in, errstr)) != 0)
 		return rv;
-	if (a.to == NULL)
-		return cmd_bad_usage(errstr, "link create", "--to ADDRESS is "
-		    "required");
-	if (a.fields != NULL && a.missing)
-		return cmd_bad_usage(errstr, "link create", "give --fields or "
-		    "--missing, not both");
-	if (a.expires != NULL &&
-	    (rv = duration_parse(a.expires, &req.expires_in, errstr)) != 0)
+	if (require != NULL && link_require_parse(require, &req.require) != 0)
+		fatalx("--require %s is in the table, not in store/", require);
+	req.transport = args_get(args, "transport");
+	if (req.transport != NULL &&
+	    (rv = transport_check(req.transport, errstr)) != 0)
 		return rv;
-	if (a.require != NULL &&
-	    link_require_parse(a.require, &req.require) != 0)
-		return cmd_bad_usage(errstr, "link create", "--require takes "
-		    "any, signed, encrypted or signed+encrypted");
-	if (a.transport != NULL &&
-	    (rv = transport_check(a.transport, errstr)) != 0)
-		return rv;
-	if (a.fields != NULL) {
-		str_split(a.fields, ',', &keys, &nkeys);
+	if (fields != NULL) {
+		str_split(fields, ',', &keys, &nkeys);
 		/* str_split() trims only the end: "host, port" must work. */
 		for (size_t i = 0; i < nkeys; i++) {
 			char *k = str_trim(keys[i]);
 			memmove(keys[i], k, strlen(k) + 1);
 		}
 		if (nkeys == 0) {
-			rv = cmd_bad_usage(errstr, "link create", "--fields "
-			    "needs at least one KEY");
+			rv = cmd_bad_usage(args, errstr, "--fields needs at "
+			    "least one KEY");
 			goto out;
 		}
 		req.fields = (const char *const *)keys;
 		req.nfields = nkeys;
 	}
-	req.to = a.to;
-	req.missing = a.missing;
-	req.signer = a.signer;
-	req.note = a.note;
-	req.transport = a.transport;
+	req.to = args_get(args, "to");
+	req.missing = args_has(args, "missing");
+	req.signer = args_get(args, "signer");
+	req.note = args_get(args, "note");
 	req.admin = ctx->cfg.admin_email;
 	if ((rv = share_link(&ctx->cfg, &ctx->home, ctx->st, ctx->cat, &req,
 	    &res, errstr)) != 0)
 		goto out;
-	if (a.json) {
+	if (args_has(args, "json")) {
 		json_t *j = json_object();
 		json_object_set_new(j, "id", json_integer(res.link));
 		json_object_set_new(j, "mailto", json_string(res.mailto));
@@ -180,25 +162,20 @@ link_row_print(const struct link *l)
 	free(t);
 }
 
-int
-cmd_link_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_link_list(struct session *ctx, const struct args *args, char **errstr)
 {
-	struct link_args a;
+	const char *d = args_get(args, "draft");
 	struct link **v = NULL;
 	size_t n = 0, i;
 	int64_t draft = 0;
 	int rv;
 
-	if ((rv = link_parse(argc, argv, "link list", "dj", &a, errstr)) != 0)
-		return rv;
-	if (optind != argc)
-		return cmd_bad_usage(errstr, "link list", "too many arguments");
-	if (a.draft != NULL &&
-	    (rv = cmd_parse_id(a.draft, "draft", &draft, errstr)) != 0)
+	if (d != NULL && (rv = cmd_parse_id(d, "draft", &draft, errstr)) != 0)
 		return rv;
 	if ((rv = link_list(ctx->st, draft, &v, &n, errstr)) != 0)
 		return rv;
-	if (a.json) {
+	if (args_has(args, "json")) {
 		json_t *arr = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(arr, link_json(v[i]));
@@ -213,18 +190,13 @@ cmd_link_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
 	return 0;
 }
 
-int
-cmd_link_revoke(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_link_revoke(struct session *ctx, const struct args *args, char **errstr)
 {
-	struct link_args a;
 	int64_t id;
 	int rv;
 
-	if ((rv = link_parse(argc, argv, "link revoke", "", &a, errstr)) != 0)
-		return rv;
-	if (optind != argc - 1)
-		return cmd_bad_usage(errstr, "link revoke", "name one link id");
-	if ((rv = cmd_parse_id(argv[optind], "link", &id, errstr)) != 0)
+	if ((rv = cmd_parse_id(args->argv[0], "link", &id, errstr)) != 0)
 		return rv;
 	return link_revoke(ctx->st, id, ctx->cfg.admin_email, errstr);
 }

@@ -1,18 +1,27 @@
 /* cmd-log.c: setuplink log: what the intake decided about each message,
  * newest first, with the fixed reason codes of the SPEC (keys, never
  * values). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 #include "mailer/mailer.h"
 
-static const struct option log_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "limit", required_argument, NULL, 'l' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static int	cmd_log(struct session *, const struct args *, char **);
+
+static const struct cmd_option cmd_log_options[] = {
+	{ "json", 0, NULL, 0, "print a JSON array" },
+	{ "limit", 0, "N", 0, "the newest N entries only" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_log_entry = {
+	.name = "log",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_log_options,
+	.help = "what the intake did, newest first",
+	.session = SESSION_ALL,
+	.exec = cmd_log,
 };
 
 static json_t *
@@ -31,35 +40,22 @@ cmd_log_fields(const char *fields)
 	return a;
 }
 
-int
-cmd_log(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_log(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct message_record *m = NULL;
-	bool json = false;
+	const char *l = args_get(args, "limit");
 	int64_t limit = 0;
 	size_t n = 0, i;
-	int c, rv;
+	int rv;
 
-	while ((c = cmd_getopt(argc, argv, "+h", log_opts)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'l':
-			if ((rv = cmd_parse_id(optarg, "limit", &limit,
-			    errstr)) != 0 || limit > 1000000)
-				return cmd_bad_usage(errstr, "log", "--limit "
-				    "takes a positive number");
-			break;
-		default:
-			return cmd_bad_usage(errstr, "log", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cmd_bad_usage(errstr, "log", "too many arguments");
+	if (l != NULL && (cmd_parse_id(l, "limit", &limit, NULL) != 0 ||
+	    limit > 1000000))
+		return cmd_bad_usage(args, errstr, "--limit takes a positive "
+		    "number");
 	if ((rv = message_list(ctx->st, (int)limit, &m, &n, errstr)) != 0)
 		return rv;
-	if (json) {
+	if (args_has(args, "json")) {
 		json_t *a = json_array();
 		for (i = 0; i < n; i++) {
 			json_t *j = json_object();

@@ -1,17 +1,42 @@
 /* cmd-outbox.c: setuplink outbox list and flush: what the maildir
  * transport queued in outbox/, and sending it through a real transport. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 #include "mailer/mailer.h"
 
-static const struct option outbox_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "transport", required_argument, NULL, 't' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static int	cmd_outbox_list(struct session *, const struct args *, char **);
+static int	cmd_outbox_flush(struct session *, const struct args *,
+		    char **);
+
+static const struct cmd_option cmd_outbox_list_options[] = {
+	{ "json", 0, NULL, 0, "print a JSON array" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_outbox_list_entry = {
+	.name = "outbox list",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_outbox_list_options,
+	.help = "list the mail waiting in outbox/",
+	.session = SESSION_ALL,
+	.exec = cmd_outbox_list,
+};
+
+static const struct cmd_option cmd_outbox_flush_options[] = {
+	{ "transport", 0, "T", 0, "send through T, else the configured one "
+	  "(not maildir)" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_outbox_flush_entry = {
+	.name = "outbox flush",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_outbox_flush_options,
+	.help = "send what waits in outbox/",
+	.session = SESSION_ALL,
+	.exec = cmd_outbox_flush,
 };
 
 /* Where a message goes: its recorded envelope, else its To: header. */
@@ -31,7 +56,7 @@ cmd_outbox_to(const struct outbox_item *it)
 
 /* Refused mail set aside by earlier flushes, so that it is not forgotten. */
 static void
-cmd_outbox_failed(struct cmd_ctx *ctx)
+cmd_outbox_failed(struct session *ctx)
 {
 	char *dir = xprintf("%s/.failed", ctx->home.outbox), **names;
 	size_t n, m;
@@ -46,25 +71,16 @@ cmd_outbox_failed(struct cmd_ctx *ctx)
 	free(dir);
 }
 
-int
-cmd_outbox_list(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_outbox_list(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct outbox_item *v = NULL;
-	bool json = false;
 	size_t n = 0, i;
-	int c, rv;
+	int rv;
 
-	while ((c = cmd_getopt(argc, argv, "+h", outbox_opts)) != -1) {
-		if (c != 'j')
-			return cmd_bad_usage(errstr, "outbox list",
-			    "unknown option");
-		json = true;
-	}
-	if (optind != argc)
-		return cmd_bad_usage(errstr, "outbox list", "too many arguments");
 	if ((rv = outbox_list(&ctx->home, &v, &n, errstr)) != 0)
 		return rv;
-	if (json) {
+	if (args_has(args, "json")) {
 		json_t *a = json_array();
 		for (i = 0; i < n; i++) {
 			json_t *j = json_object();
@@ -135,28 +151,20 @@ cmd_outbox_progress(enum outbox_event ev, size_t i, size_t n,
 	free(to);
 }
 
-int
-cmd_outbox_flush(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_outbox_flush(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct outbox_stats stats;
-	const char *spec = NULL;
-	int c, rv;
+	const char *spec = args_get(args, "transport");
+	int rv;
 
-	while ((c = cmd_getopt(argc, argv, "+h", outbox_opts)) != -1) {
-		if (c != 't')
-			return cmd_bad_usage(errstr, "outbox flush",
-			    "unknown option");
-		spec = optarg;
-	}
-	if (optind != argc)
-		return cmd_bad_usage(errstr, "outbox flush", "too many arguments");
 	/* Without --transport, the configured one, unless it is maildir. */
 	if (spec == NULL && !transport_is_maildir(ctx->cfg.transport))
 		spec = ctx->cfg.transport;
 	if (spec == NULL)
-		return cmd_bad_usage(errstr, "outbox flush", "the configured "
-		    "transport is maildir, which only queues into outbox/: "
-		    "name one that sends with --transport T");
+		return cmd_bad_usage(args, errstr, "the configured transport is "
+		    "maildir, which only queues into outbox/: name one that "
+		    "sends with --transport T");
 	rv = outbox_flush(&ctx->cfg, &ctx->home, spec, cmd_outbox_progress,
 	    NULL, &stats, errstr);
 	if (rv != 0)

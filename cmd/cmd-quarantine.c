@@ -1,7 +1,6 @@
 /* cmd-quarantine.c: setuplink quarantine list, show and retry: the mail
  * the intake kept because it did not merge it, and a second look at it
  * once something changed (a key imported, say). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,10 +8,41 @@
 #include "cmd/cmd.h"
 #include "mailer/mailer.h"
 
-static const struct option quarantine_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static int	cmd_quarantine_list(struct session *, const struct args *,
+		    char **);
+static int	cmd_quarantine_show(struct session *, const struct args *,
+		    char **);
+static int	cmd_quarantine_retry(struct session *, const struct args *,
+		    char **);
+
+static const struct cmd_option cmd_quarantine_list_options[] = {
+	{ "json", 0, NULL, 0, "print a JSON array" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_quarantine_list_entry = {
+	.name = "quarantine list",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_quarantine_list_options,
+	.help = "list messages that were not merged",
+	.session = SESSION_ALL,
+	.exec = cmd_quarantine_list,
+};
+
+const struct cmd_entry cmd_quarantine_show_entry = {
+	.name = "quarantine show",
+	.args = { "ID", 1, 1, "name one id" },
+	.help = "print a quarantined message",
+	.session = SESSION_ALL,
+	.exec = cmd_quarantine_show,
+};
+
+const struct cmd_entry cmd_quarantine_retry_entry = {
+	.name = "quarantine retry",
+	.args = { "ID", 1, 1, "name one id" },
+	.help = "run the intake on it again",
+	.session = SESSION_ALL | SESSION_DURABLE,
+	.exec = cmd_quarantine_retry,
 };
 
 static json_t *
@@ -34,27 +64,17 @@ cmd_quarantine_json(const struct message_record *m)
 	return j;
 }
 
-int
-cmd_quarantine_list(struct cmd_ctx *ctx, int argc, char **argv,
+static int
+cmd_quarantine_list(struct session *ctx, const struct args *args,
     char **errstr)
 {
 	struct message_record *q = NULL;
-	bool json = false;
 	size_t n = 0, i;
-	int c, rv;
+	int rv;
 
-	while ((c = cmd_getopt(argc, argv, "+h", quarantine_opts)) != -1) {
-		if (c != 'j')
-			return cmd_bad_usage(errstr, "quarantine list",
-			    "unknown option");
-		json = true;
-	}
-	if (optind != argc)
-		return cmd_bad_usage(errstr, "quarantine list",
-		    "too many arguments");
 	if ((rv = quarantine_list(ctx->st, &q, &n, errstr)) != 0)
 		return rv;
-	if (json) {
+	if (args_has(args, "json")) {
 		json_t *a = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(a, cmd_quarantine_json(&q[i]));
@@ -81,7 +101,7 @@ cmd_quarantine_list(struct cmd_ctx *ctx, int argc, char **argv,
 
 /* The kept file of a log entry, or 66 naming why there is none. */
 static int
-cmd_quarantine_file(struct cmd_ctx *ctx, const char *arg, const char *cmd,
+cmd_quarantine_file(struct session *ctx, const char *arg,
     struct message_record **m, char **path, char **errstr)
 {
 	int64_t id;
@@ -103,8 +123,8 @@ cmd_quarantine_file(struct cmd_ctx *ctx, const char *arg, const char *cmd,
 	return 0;
 }
 
-int
-cmd_quarantine_show(struct cmd_ctx *ctx, int argc, char **argv,
+static int
+cmd_quarantine_show(struct session *ctx, const struct args *args,
     char **errstr)
 {
 	struct message_record *m = NULL;
@@ -112,9 +132,7 @@ cmd_quarantine_show(struct cmd_ctx *ctx, int argc, char **argv,
 	size_t len = 0;
 	int rv;
 
-	if (argc != 2)
-		return cmd_bad_usage(errstr, "quarantine show", "name one id");
-	if ((rv = cmd_quarantine_file(ctx, argv[1], "show", &m, &path,
+	if ((rv = cmd_quarantine_file(ctx, args->argv[0], &m, &path,
 	    errstr)) != 0)
 		return rv;
 	if ((rv = file_read(path, SIZE_MAX, &data, &len, errstr)) == 0 &&
@@ -126,8 +144,8 @@ cmd_quarantine_show(struct cmd_ctx *ctx, int argc, char **argv,
 	return rv;
 }
 
-int
-cmd_quarantine_retry(struct cmd_ctx *ctx, int argc, char **argv,
+static int
+cmd_quarantine_retry(struct session *ctx, const struct args *args,
     char **errstr)
 {
 	struct message_record *m = NULL;
@@ -137,9 +155,7 @@ cmd_quarantine_retry(struct cmd_ctx *ctx, int argc, char **argv,
 	char *path = NULL, *line;
 	int rv;
 
-	if (argc != 2)
-		return cmd_bad_usage(errstr, "quarantine retry", "name one id");
-	if ((rv = cmd_quarantine_file(ctx, argv[1], "retry", &m, &path,
+	if ((rv = cmd_quarantine_file(ctx, args->argv[0], &m, &path,
 	    errstr)) != 0)
 		return rv;
 	memset(&o, 0, sizeof o);

@@ -2,9 +2,20 @@
  * generated from the command table and the catalog so it cannot drift
  * from what the program does. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+
+static int	cmd_skills(struct session *, const struct args *, char **);
+
+const struct cmd_entry cmd_skills_entry = {
+	.name = "skills",
+	.args = { "", 0, 0, "skills takes no arguments" },
+	.help = "this workflow as Markdown for AI agents",
+	.session = SESSION_CATALOG,
+	.exec = cmd_skills,
+};
 
 static void
 commands(void)
@@ -16,9 +27,11 @@ commands(void)
 	    "setuplink`). Errors are one sentence on\nstderr; on an error "
 	    "stdout stays empty.\n\n");
 	for (i = 0; i < cmd_table_size; i++) {
-		const struct cmd_entry *e = &cmd_table[i];
+		const struct cmd_entry *e = cmd_table[i];
+		char *syn = cmd_synopsis(e);
 		printf("- `setuplink %s%s%s`: %s.\n", e->name,
-		    *e->args ? " " : "", e->args, e->help);
+		    *syn != '\0' ? " " : "", syn, e->help);
+		free(syn);
 	}
 	printf("\n");
 }
@@ -45,12 +58,9 @@ connectors(const struct catalog *cat)
 	printf("\n");
 }
 
-int
-cmd_skills(struct cmd_ctx *ctx, int argc, char **argv, char **errstr)
+static int
+cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 {
-	if (argc != 1)
-		return cmd_bad_usage(errstr, "skills", "skills takes no "
-		    "arguments");
 	printf("# setuplink: collecting data-source credentials by email\n\n"
 	    "Use setuplink to get connection settings (hosts, users, "
 	    "passwords, API\ntokens, key files) for a data source from a "

@@ -10,71 +10,94 @@
 
 #include "cmd/cmd.h"
 
-#define S	(CMD_HOME | CMD_STORE | CMD_CATALOG)
+/* cmd.c: the command table (an entry per subcommand, declared with its
+ * options in its cmd-*.c file), the one option parser every command's
+ * line goes through, usage and -h made from the entries, the dispatcher,
+ * and helpers every command shares.  A new subcommand is a new entry in
+ * cmd_table and a new function, not another getopt loop. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-const struct cmd_entry cmd_table[] = {
-	{ "init", "--workspace NAME --admin \"NAME <EMAIL>\" --intake ADDRESS "
-	  "[--transport T] [--force]",
-	  "create the home, its database and the workspace's OpenPGP key",
-	  0, cmd_init },
-	{ "connectors", "[--json]", "list the connectors",
-	  CMD_CATALOG, cmd_connectors },
-	{ "connector show", "KEY [--json]", "show a connector's fields",
-	  CMD_CATALOG, cmd_connector_show },
-	{ "draft new", "CONNECTOR --name NAME [--json]",
-	  "start a draft source; prints its id", S, cmd_draft_new },
-	{ "draft list", "[--json]", "list drafts with what they still miss",
-	  S, cmd_draft_list },
-	{ "draft show", "ID [--json] [--reveal] [--history]",
-	  "show a draft's fields and where each came from", S, cmd_draft_show },
-	{ "draft set", "ID KEY=VALUE... | KEY=@FILE | KEY=@- | KEY",
-	  "set fields, all or none", S, cmd_draft_set },
-	{ "draft rm", "ID", "remove a draft, revoke its links, wipe its values",
-	  S, cmd_draft_rm },
-	{ "draft export", "ID [--format env|json|pgpass]",
-	  "print the values for the connector (secrets revealed)",
-	  S, cmd_draft_export },
-	{ "link create", "DRAFT_ID --to ADDRESS [--expires DURATION] "
-	  "[--fields KEY,... | --missing] [--require any|signed|encrypted|"
-	  "signed+encrypted] [--signer FINGERPRINT] [--note TEXT] "
-	  "[--transport T] [--json]",
-	  "share a setup link: send the email, print the id and mailto URL",
-	  S, cmd_link_create },
-	{ "link list", "[--draft ID] [--json]", "list links and their states",
-	  S, cmd_link_list },
-	{ "link revoke", "LINK_ID", "end a pending link now",
-	  S, cmd_link_revoke },
-	{ "outbox list", "[--json]", "list the mail waiting in outbox/",
-	  S, cmd_outbox_list },
-	{ "outbox flush", "--transport T", "send what waits in outbox/",
-	  S, cmd_outbox_flush },
-	{ "intake", "[-v] [--recipient ADDRESS] [--dry-run] | --maildir DIR "
-	  "[--watch]", "read replies and merge them into drafts",
-	  S | CMD_INTAKE | CMD_DURABLE, cmd_intake },
-	{ "quarantine list", "[--json]", "list messages that were not merged",
-	  S, cmd_quarantine_list },
-	{ "quarantine show", "ID", "print a quarantined message",
-	  S, cmd_quarantine_show },
-	{ "quarantine retry", "ID", "run the intake on it again",
-	  S | CMD_DURABLE, cmd_quarantine_retry },
-	{ "log", "[--json] [--limit N]", "what the intake did, newest first",
-	  S, cmd_log },
-	{ "key import", "FILE", "import a recipient's public key",
-	  CMD_HOME, cmd_key_import },
-	{ "key list", "[--json]", "list imported keys and the workspace key",
-	  CMD_HOME, cmd_key_list },
-	{ "key export", "", "print the workspace's public key, armored",
-	  CMD_HOME, cmd_key_export },
-	{ "skills", "", "this workflow as Markdown for AI agents",
-	  CMD_CATALOG, cmd_skills },
+#include "cmd/cmd.h"
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_init_entry,
+	&cmd_connectors_entry,
+	&cmd_connector_show_entry,
+	&cmd_draft_new_entry,
+	&cmd_draft_list_entry,
+	&cmd_draft_show_entry,
+	&cmd_draft_set_entry,
+	&cmd_draft_rm_entry,
+	&cmd_draft_export_entry,
+	&cmd_link_create_entry,
+	&cmd_link_list_entry,
+	&cmd_link_revoke_entry,
+	&cmd_outbox_list_entry,
+	&cmd_outbox_flush_entry,
+	&cmd_intake_entry,
+	&cmd_quarantine_list_entry,
+	&cmd_quarantine_show_entry,
+	&cmd_quarantine_retry_entry,
+	&cmd_log_entry,
+	&cmd_key_import_entry,
+	&cmd_key_list_entry,
+	&cmd_key_export_entry,
+	&cmd_skills_entry,
 };
 const size_t cmd_table_size = nitems(cmd_table);
 
-void
+/* ---- Usage, made from the entries. */
+
+/* "--to ADDRESS", or "-v" for an option shown by its letter. */
+static void
+cmd_option_text(const struct cmd_option *o, struct buf *b)
+{
+	if (o->flags & CMD_OPT_SHORT)
+		buf_printf(b, "-%c", o->letter);
+	else
+		buf_printf(b, "--%s", o->name);
+	if (o->arg != NULL)
+		buf_printf(b, " %s", o->arg);
+}
+
+char *
+cmd_synopsis(const struct cmd_entry *e)
+{
+	const struct cmd_option *o;
+	struct buf b;
+
+	buf_init(&b);
+	buf_adds(&b, e->args.usage);
+	/* Optional options in brackets, and a group of choices always. */
+	for (o = e->options; o != NULL && o->name != NULL; o++) {
+		bool optional = !(o->flags & CMD_OPT_REQUIRED) ||
+		    (o[1].name != NULL && (o[1].flags & CMD_OPT_OR));
+		if (b.len > 0)
+			buf_addc(&b, ' ');
+		if (optional)
+			buf_addc(&b, '[');
+		cmd_option_text(o, &b);
+		while (o[1].name != NULL && (o[1].flags & CMD_OPT_OR)) {
+			buf_adds(&b, " | ");
+			cmd_option_text(++o, &b);
+		}
+		if (optional)
+			buf_addc(&b, ']');
+	}
+	return buf_take(&b);
+}
+
+static void
 cmd_entry_usage(const struct cmd_entry *e, FILE *f)
 {
+	char *syn = cmd_synopsis(e);
+
 	fprintf(f, "usage: setuplink %s%s%s [--home DIR]\n", e->name,
-	    *e->args ? " " : "", e->args);
+	    *syn != '\0' ? " " : "", syn);
+	free(syn);
 }
 
 void
@@ -86,47 +109,257 @@ cmd_usage(FILE *f)
 	    "Collect data-source credentials over plain email.  With no "
 	    "command on a\nterminal, opens the interface.\n\nCommands:\n");
 	for (i = 0; i < cmd_table_size; i++)
-		fprintf(f, "  %-18s %s\n", cmd_table[i].name, cmd_table[i].help);
+		fprintf(f, "  %-18s %s\n", cmd_table[i]->name,
+		    cmd_table[i]->help);
 	fprintf(f, "\nsetuplink COMMAND -h shows a command's usage; see "
 	    "setuplink(1).\n");
 }
 
-int
-cmd_help(const char *name)
+/* One option of -h: its forms, then its help in a column. */
+static void
+cmd_help_option(const char *forms, const char *help)
 {
-	size_t i;
+	if (strlen(forms) <= 22)
+		printf("  %-22s %s\n", forms, help);
+	else
+		printf("  %s\n  %-22s %s\n", forms, "", help);
+}
 
-	for (i = 0; i < cmd_table_size; i++) {
-		if (strcmp(cmd_table[i].name, name) == 0) {
-			cmd_entry_usage(&cmd_table[i], stdout);
-			printf("%s\n", cmd_table[i].help);
+/* setuplink COMMAND -h: the usage line, what it does, every option. */
+static int
+cmd_help(const struct cmd_entry *e)
+{
+	const struct cmd_option *o;
+	char *forms;
+
+	cmd_entry_usage(e, stdout);
+	printf("%s\n", e->help);
+	for (o = e->options; o != NULL && o->name != NULL; o++) {
+		forms = xprintf("--%s%s%s", o->name, o->arg ? " " : "",
+		    o->arg ? o->arg : "");
+		if (o->letter != 0) {
+			char *both = xprintf("-%c, %s", o->letter, forms);
+			free(forms);
+			forms = both;
+		}
+		cmd_help_option(forms, o->help);
+		free(forms);
+	}
+	cmd_help_option("--home DIR", "the home, else $SETUPLINK_HOME");
+	return 0;
+}
+
+int
+cmd_bad_usage(const struct args *a, char **errstr, const char *what)
+{
+	char *syn = cmd_synopsis(a->entry);
+	int rv;
+
+	rv = errorf(errstr, EX_USAGE, "%s; usage: setuplink %s%s%s", what,
+	    a->entry->name, *syn != '\0' ? " " : "", syn);
+	free(syn);
+	return rv;
+}
+
+/* ---- Parsing: one parser for every command. */
+
+static ssize_t
+args_index(const struct cmd_entry *e, const char *name)
+{
+	const struct cmd_option *o;
+
+	for (o = e->options; o != NULL && o->name != NULL; o++) {
+		if (strcmp(o->name, name) == 0)
+			return o - e->options;
+	}
+	return -1;
+}
+
+/* The option -LETTER stands for, or -1. */
+static ssize_t
+args_letter(const struct cmd_entry *e, int letter)
+{
+	const struct cmd_option *o;
+
+	for (o = e->options; letter > 0 && o != NULL && o->name != NULL; o++) {
+		if (o->letter == letter)
+			return o - e->options;
+	}
+	return -1;
+}
+
+const char *
+args_get(const struct args *a, const char *name)
+{
+	ssize_t i = args_index(a->entry, name);
+
+	if (i < 0)
+		fatalx("%s has no option --%s", a->entry->name, name);
+	return a->values[i];
+}
+
+bool
+args_has(const struct args *a, const char *name)
+{
+	return args_get(a, name) != NULL;
+}
+
+/* "--format takes env, json or pgpass", from the option's arg. */
+static int
+cmd_check_choice(const struct args *a, const struct cmd_option *o,
+    const char *v, char **errstr)
+{
+	char **c = NULL;
+	size_t n = 0, i;
+	struct buf b;
+	int rv = 0;
+
+	str_split(o->arg, '|', &c, &n);
+	for (i = 0; i < n && strcmp(c[i], v) != 0; i++)
+		;
+	if (i == n) {
+		buf_init(&b);
+		buf_printf(&b, "--%s takes ", o->name);
+		for (i = 0; i < n; i++)
+			buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 < n ? ", " :
+			    " or ", c[i]);
+		rv = cmd_bad_usage(a, errstr, b.data);
+		buf_free(&b);
+	}
+	strv_free(&c, n);
+	return rv;
+}
+
+/*
+ * Required options, all named when one lacks: "--name NAME is required",
+ * "--workspace, --admin and --intake are required".
+ */
+static int
+cmd_check_required(const struct args *a, char **errstr)
+{
+	const struct cmd_option *o, *last = NULL;
+	struct buf b;
+	size_t i, n = 0, k = 0;
+	bool missing = false;
+	int rv;
+
+	for (o = a->entry->options, i = 0; o != NULL && o->name != NULL;
+	    o++, i++) {
+		if (o->flags & CMD_OPT_REQUIRED) {
+			missing |= a->values[i] == NULL;
+			last = o;
+			n++;
+		}
+	}
+	if (!missing)
+		return 0;
+	buf_init(&b);
+	for (o = a->entry->options; o->name != NULL; o++) {
+		if (!(o->flags & CMD_OPT_REQUIRED))
+			continue;
+		buf_printf(&b, "%s--%s", k == 0 ? "" : k + 1 < n ? ", " :
+		    " and ", o->name);
+		k++;
+	}
+	if (n == 1)
+		buf_printf(&b, " %s is required", last->arg);
+	else
+		buf_adds(&b, " are required");
+	rv = cmd_bad_usage(a, errstr, b.data);
+	buf_free(&b);
+	return rv;
+}
+
+/* What the entry asks of the options and arguments given. */
+static int
+cmd_check(const struct args *a, char **errstr)
+{
+	const struct cmd_entry *e = a->entry;
+	const struct cmd_option *o;
+	size_t i;
+	int rv;
+
+	for (o = e->options, i = 0; o != NULL && o->name != NULL; o++, i++) {
+		if ((o->flags & CMD_OPT_CHOICE) && a->values[i] != NULL &&
+		    (rv = cmd_check_choice(a, o, a->values[i], errstr)) != 0)
+			return rv;
+	}
+	if (a->argc < e->args.lower ||
+	    (e->args.upper >= 0 && a->argc > e->args.upper))
+		return cmd_bad_usage(a, errstr, e->args.error != NULL ?
+		    e->args.error : a->argc < e->args.lower ?
+		    "too few arguments" : "too many arguments");
+	if ((rv = cmd_check_required(a, errstr)) != 0)
+		return rv;
+	for (o = e->options, i = 0; o != NULL && o->name != NULL; o++, i++) {
+		if ((o->flags & CMD_OPT_OR) && a->values[i] != NULL &&
+		    a->values[i - 1] != NULL) {
+			char *what = xprintf("give --%s or --%s, not both",
+			    o[-1].name, o->name);
+			rv = cmd_bad_usage(a, errstr, what);
+			free(what);
+			return rv;
 		}
 	}
 	return 0;
 }
 
-int
-cmd_bad_usage(char **errstr, const char *name, const char *what)
+/*
+ * Parse argv (argv[0] is the command's last word) against the entry with
+ * getopt_long, options anywhere before "--".  Every option in the entry
+ * and nothing else is taken; a value for a switch, an ambiguous prefix or
+ * an option the entry lacks is "unknown option".
+ */
+static int
+cmd_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a,
+    char **errstr)
 {
-	size_t i;
-
-	for (i = 0; i < cmd_table_size; i++) {
-		if (strcmp(cmd_table[i].name, name) == 0)
-			return errorf(errstr, EX_USAGE, "%s; usage: setuplink "
-			    "%s %s", what, name, cmd_table[i].args);
-	}
-	return errorf(errstr, EX_USAGE, "%s", what);
-}
-
-int
-cmd_getopt(int argc, char **argv, const char *shortopts,
-    const struct option *longopts)
-{
+	struct option lo[CMD_OPTIONS_MAX + 2];
+	char so[3 * CMD_OPTIONS_MAX + 3];
+	const struct cmd_option *o;
+	size_t n = 0, k = 0;
+	ssize_t i;
 	int c;
 
+	memset(a, 0, sizeof *a);
+	a->entry = e;
+	so[k++] = ':';		/* a missing value is ':', not '?' */
+	for (o = e->options; o != NULL && o->name != NULL; o++, n++) {
+		if (n == CMD_OPTIONS_MAX)
+			fatalx("%s: more than %d options", e->name,
+			    CMD_OPTIONS_MAX);
+		lo[n].name = o->name;
+		lo[n].has_arg = o->arg != NULL ? required_argument :
+		    no_argument;
+		lo[n].flag = NULL;
+		lo[n].val = 256 + (int)n;
+		if (o->letter != 0) {
+			so[k++] = (char)o->letter;
+			if (o->arg != NULL)
+				so[k++] = ':';
+		}
+	}
+	so[k] = '\0';
+	/*
+	 * cmd_exec took -h and --help already; help stays in the table so
+	 * that --h is as ambiguous with --history as it was.
+	 */
+	lo[n] = (struct option){ "help", no_argument, NULL, 0 };
+	lo[n + 1] = (struct option){ NULL, 0, NULL, 0 };
 	opterr = 0;
-	c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	return c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (c == ':')
+			return cmd_bad_usage(a, errstr, "an option lacks its "
+			    "value");
+		i = c >= 256 ? c - 256 : args_letter(e, c);
+		if (i < 0)
+			return cmd_bad_usage(a, errstr, "unknown option");
+		a->values[i] = optarg != NULL ? optarg : "";
+	}
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	return cmd_check(a, errstr);
 }
 
 int
@@ -176,40 +409,6 @@ json_str_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-/* Open what a command's row asks for. */
-int
-cmd_open(struct cmd_ctx *ctx, int flags, char **errstr)
-{
-	int rv;
-
-	if (flags & (CMD_HOME | CMD_STORE)) {
-		if (!home_exists(&ctx->home))
-			return errorf(errstr, EX_CONFIG, "there is no setuplink "
-			    "home at %s: run setuplink init first (or give "
-			    "--home DIR)", ctx->home.dir);
-		if ((rv = config_load(ctx->home.config, &ctx->cfg, errstr)) != 0)
-			return rv;
-	}
-	if ((flags & CMD_CATALOG) && ctx->cat == NULL &&
-	    (rv = catalog_load(ctx->home.connectors, &ctx->cat, errstr)) != 0)
-		return rv;
-	if ((flags & CMD_STORE) && ctx->st == NULL &&
-	    (rv = store_open(ctx->home.db, (flags & CMD_DURABLE) ?
-	    STORE_DURABLE : 0, (int)ctx->cfg.db_timeout, &ctx->st,
-	    errstr)) != 0)
-		return rv;
-	return 0;
-}
-
-void
-cmd_close(struct cmd_ctx *ctx)
-{
-	store_close(&ctx->st);
-	catalog_free(&ctx->cat);
-	config_free(&ctx->cfg);
-	home_free(&ctx->home);
-}
-
 static const struct cmd_entry *
 cmd_find(int argc, char **argv, int *used)
 {
@@ -217,17 +416,17 @@ cmd_find(int argc, char **argv, int *used)
 
 	for (i = 0; argc >= 2 && i < cmd_table_size; i++) {
 		l = strlen(argv[0]);
-		if (strncmp(cmd_table[i].name, argv[0], l) == 0 &&
-		    cmd_table[i].name[l] == ' ' &&
-		    strcmp(cmd_table[i].name + l + 1, argv[1]) == 0) {
+		if (strncmp(cmd_table[i]->name, argv[0], l) == 0 &&
+		    cmd_table[i]->name[l] == ' ' &&
+		    strcmp(cmd_table[i]->name + l + 1, argv[1]) == 0) {
 			*used = 2;
-			return &cmd_table[i];
+			return cmd_table[i];
 		}
 	}
 	for (i = 0; argc >= 1 && i < cmd_table_size; i++) {
-		if (strcmp(cmd_table[i].name, argv[0]) == 0) {
+		if (strcmp(cmd_table[i]->name, argv[0]) == 0) {
 			*used = 1;
-			return &cmd_table[i];
+			return cmd_table[i];
 		}
 	}
 	return NULL;
@@ -266,18 +465,54 @@ take_home(int *argcp, char **argv, const char **home, char **errstr)
 	return 0;
 }
 
+/*
+ * Run one command: -h (nothing opened), then the session its entry asks
+ * for, its options and arguments, and its function.  The session is
+ * opened before the line is parsed, so a missing home is 78 whatever
+ * else is wrong.
+ */
+static int
+cmd_exec(const struct cmd_entry *e, struct session *ctx, int argc,
+    char **argv, char **errstr)
+{
+	struct args a;
+	int i, rv;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			return cmd_help(e);
+	}
+	if ((rv = session_open(ctx, e->session, errstr)) != 0) {
+		if ((e->flags & CMD_INTAKE) &&
+		    (rv == EX_CONFIG || rv == EX_SOFTWARE))
+			rv = EX_TEMPFAIL;
+		return rv;
+	}
+	if ((rv = cmd_parse(e, argc, argv, &a, errstr)) == 0)
+		rv = e->exec(ctx, &a, errstr);
+	/* A mistyped procmailrc must not bounce mail: keep it queued. */
+	if (rv == EX_USAGE && (e->flags & CMD_INTAKE) &&
+	    !args_has(&a, "maildir") && !isatty(STDIN_FILENO))
+		rv = EX_TEMPFAIL;
+	return rv;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
 	const struct cmd_entry *e;
-	struct cmd_ctx ctx;
+	struct session ctx;
+	const char *home_opt = NULL;
 	char *errstr = NULL;
-	int used = 0, rv, flags;
+	int used = 0, rv;
 
-	memset(&ctx, 0, sizeof ctx);
-	if ((rv = take_home(&argc, argv, &ctx.home_opt, &errstr)) != 0)
+	rv = take_home(&argc, argv, &home_opt, &errstr);
+	session_init(&ctx, home_opt);
+	if (rv != 0)
 		goto out;
-	home_resolve(ctx.home_opt, &ctx.home);
 	if (argc < 2) {
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 			cmd_usage(stderr);
@@ -304,29 +539,13 @@ cmd_run(int argc, char **argv)
 		    " see setuplink -h", argv[1]);
 		goto out;
 	}
-	flags = e->flags;
-	/* -h needs nothing opened. */
-	for (int i = 1 + used; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			rv = cmd_help(e->name);
-			goto out;
-		}
-	}
-	if ((rv = cmd_open(&ctx, flags, &errstr)) != 0) {
-		if ((flags & CMD_INTAKE) && (rv == EX_CONFIG || rv == EX_SOFTWARE))
-			rv = EX_TEMPFAIL;	/* MTAs bounce on anything else */
-		goto out;
-	}
-	optind = 1;
-	rv = e->exec(&ctx, argc - used, argv + used, &errstr);
+	rv = cmd_exec(e, &ctx, argc - used, argv + used, &errstr);
 out:
 	if (rv != 0 && errstr != NULL)
 		fprintf(stderr, "setuplink: %s\n", errstr);
 	else if (rv != 0)
 		fprintf(stderr, "setuplink: failed (%s)\n", status_name(rv));
 	free(errstr);
-	cmd_close(&ctx);
+	session_close(&ctx);
 	return rv;
 }

@@ -1,5 +1,6 @@
-/* cmd.h: the command table and what every command gets: the home, its
- * configuration, the store and the catalog, opened as its row asks. */
+/* cmd.h: the command table.  Each command is one entry, declared in its
+ * cmd-*.c file: its arguments, its options and what its session opens;
+ * one parser (cmd.c) reads the entries for every command. */
 #ifndef SETUPLINK_CMD_H
 #define SETUPLINK_CMD_H
 
@@ -8,84 +9,114 @@
 
 #include <jansson.h>
 
-#include "store/store.h"
+#include "mailer/mailer.h"
 #include "util/config.h"
 #include "util/util.h"
 #include "tui/tui.h"
 
-/* What a command needs opened before it runs. */
-#define CMD_HOME	0x01	/* an existing home and its configuration */
-#define CMD_STORE	0x02	/* the database (implies CMD_HOME) */
-#define CMD_CATALOG	0x04	/* the connector catalog */
-#define CMD_INTAKE	0x08	/* exit 75, not 78, for a missing home */
-#define CMD_DURABLE	0x10	/* synchronous=FULL */
-
-struct cmd_ctx {
-	struct home	 home;
-	struct config	 cfg;
-	struct store	*st;
-	struct catalog	*cat;
-	const char	*home_opt;
+/*
+ * One option of a command, declared once: parsing, the usage line, the
+ * help of -h and the check of setuplink(1) (tests/e2e/011-docs.sh) all
+ * read it.  A switch has no arg; given twice, the last value counts.
+ */
+struct cmd_option {
+	const char	*name;		/* "to" for --to */
+	int		 letter;	/* also -LETTER, or 0 */
+	const char	*arg;		/* its value in usage ("ADDRESS"), or
+					   NULL for a switch */
+	int		 flags;		/* CMD_OPT_* */
+	const char	*help;		/* one short line */
 };
+
+#define CMD_OPT_REQUIRED 0x01	/* must be given */
+#define CMD_OPT_OR	 0x02	/* the other choice to the option before it:
+				   [--fields KEY,... | --missing], not both */
+#define CMD_OPT_CHOICE	 0x04	/* arg lists every value: "env|json|pgpass" */
+#define CMD_OPT_SHORT	 0x08	/* usage shows -LETTER, not --name */
+
+#define CMD_OPTIONS_MAX	 16
+#define CMD_OPTIONS_END	 { NULL, 0, NULL, 0, NULL }
+
+struct args;
 
 struct cmd_entry {
 	const char	*name;		/* "draft new" */
-	const char	*args;		/* usage after the name */
+	struct {
+		const char *usage;	/* as usage shows them: "ID", or "" */
+		int	 lower;		/* how many, at least */
+		int	 upper;		/* at most; -1: any number */
+		const char *error;	/* when not that many; NULL: "too many
+					   arguments" */
+	} args;
+	const struct cmd_option *options;	/* ends with CMD_OPTIONS_END */
 	const char	*help;		/* one line */
-	int		 flags;
-	int		(*exec)(struct cmd_ctx *, int argc, char **argv,
+	int		 session;	/* SESSION_*: opened before exec */
+	int		 flags;		/* CMD_* */
+	int		(*exec)(struct session *, const struct args *,
 			    char **errstr);
 };
 
-extern const struct cmd_entry cmd_table[];
+/*
+ * The intake, an MDA: exit 75, which makes an MTA keep the message and
+ * try again, where another command exits 78 for a missing home or a bad
+ * configuration, and where it exits 64 for bad usage with a message on
+ * standard input (no --maildir).  An MTA bounces mail on anything else.
+ */
+#define CMD_INTAKE	0x01
+
+/* A command line parsed against its entry: what exec reads. */
+struct args {
+	const struct cmd_entry *entry;
+	const char	*values[CMD_OPTIONS_MAX];	/* per option: NULL when
+					   not given, "" for a switch given */
+	int		 argc;		/* the arguments, options taken out */
+	char		**argv;
+};
+
+/* Was the option (by its long name) given?  Its value, or NULL. */
+bool	 args_has(const struct args *, const char *name);
+const char *args_get(const struct args *, const char *name);
+
+extern const struct cmd_entry *const cmd_table[];
 extern const size_t cmd_table_size;
 
 int	 cmd_run(int argc, char **argv);
 void	 cmd_usage(FILE *);
-void	 cmd_entry_usage(const struct cmd_entry *, FILE *);
-int	 cmd_open(struct cmd_ctx *, int flags, char **errstr);
-void	 cmd_close(struct cmd_ctx *);
-
-/*
- * Parse a command's options with getopt_long; -h/--help prints the
- * entry's usage.  Returns -1 when parsing is over (optind set), 'h' for
- * help, '?' for a bad option, else the option character.
- */
-struct option;
-int	 cmd_getopt(int argc, char **argv, const char *shortopts,
-	     const struct option *longopts);
-int	 cmd_help(const char *name);	/* prints usage, returns 0 */
-int	 cmd_bad_usage(char **errstr, const char *name, const char *what);
-int	 cmd_parse_id(const char *s, const char *what, int64_t *id, char **errstr);
+/* What follows the name in the usage line ("ID [--json]"): a new string. */
+char	*cmd_synopsis(const struct cmd_entry *);
+/* Bad usage (64): "what; usage: setuplink NAME SYNOPSIS". */
+int	 cmd_bad_usage(const struct args *, char **errstr, const char *what);
+int	 cmd_parse_id(const char *s, const char *what, int64_t *id,
+	     char **errstr);
 
 /* JSON out: one document on stdout. */
 void	 json_out(json_t *);		/* prints and frees */
 json_t	*json_time(int64_t);		/* RFC 3339 UTC, or null for 0 */
 json_t	*json_str_or_null(const char *);
 
-/* Commands, one file each. */
-int	cmd_init(struct cmd_ctx *, int, char **, char **);
-int	cmd_connectors(struct cmd_ctx *, int, char **, char **);
-int	cmd_connector_show(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_new(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_show(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_set(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_rm(struct cmd_ctx *, int, char **, char **);
-int	cmd_draft_export(struct cmd_ctx *, int, char **, char **);
-int	cmd_skills(struct cmd_ctx *, int, char **, char **);
-int	cmd_link_create(struct cmd_ctx *, int, char **, char **);
-int	cmd_link_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_link_revoke(struct cmd_ctx *, int, char **, char **);
-int	cmd_outbox_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_outbox_flush(struct cmd_ctx *, int, char **, char **);
-int	cmd_intake(struct cmd_ctx *, int, char **, char **);
-int	cmd_quarantine_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_quarantine_show(struct cmd_ctx *, int, char **, char **);
-int	cmd_quarantine_retry(struct cmd_ctx *, int, char **, char **);
-int	cmd_log(struct cmd_ctx *, int, char **, char **);
-int	cmd_key_import(struct cmd_ctx *, int, char **, char **);
-int	cmd_key_list(struct cmd_ctx *, int, char **, char **);
-int	cmd_key_export(struct cmd_ctx *, int, char **, char **);
+/* The commands, one entry each, in the files named. */
+extern const struct cmd_entry cmd_init_entry;		/* cmd-init.c */
+extern const struct cmd_entry cmd_connectors_entry;	/* cmd-connector.c */
+extern const struct cmd_entry cmd_connector_show_entry;
+extern const struct cmd_entry cmd_draft_new_entry;	/* cmd-draft.c */
+extern const struct cmd_entry cmd_draft_list_entry;
+extern const struct cmd_entry cmd_draft_show_entry;
+extern const struct cmd_entry cmd_draft_set_entry;
+extern const struct cmd_entry cmd_draft_rm_entry;
+extern const struct cmd_entry cmd_draft_export_entry;	/* cmd-draft-export.c */
+extern const struct cmd_entry cmd_link_create_entry;	/* cmd-link.c */
+extern const struct cmd_entry cmd_link_list_entry;
+extern const struct cmd_entry cmd_link_revoke_entry;
+extern const struct cmd_entry cmd_outbox_list_entry;	/* cmd-outbox.c */
+extern const struct cmd_entry cmd_outbox_flush_entry;
+extern const struct cmd_entry cmd_intake_entry;		/* cmd-intake.c */
+extern const struct cmd_entry cmd_quarantine_list_entry; /* cmd-quarantine.c */
+extern const struct cmd_entry cmd_quarantine_show_entry;
+extern const struct cmd_entry cmd_quarantine_retry_entry;
+extern const struct cmd_entry cmd_log_entry;		/* cmd-log.c */
+extern const struct cmd_entry cmd_key_import_entry;	/* cmd-key.c */
+extern const struct cmd_entry cmd_key_list_entry;
+extern const struct cmd_entry cmd_key_export_entry;
+extern const struct cmd_entry cmd_skills_entry;		/* cmd-skills.c */
 
 #endif

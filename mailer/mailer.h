@@ -1,8 +1,10 @@
-/* mailer.h: everything the commands and the TUI may call in mailer/, in
+/* mailer.h: everything the commands and the TUI may call in mailer/: the
+ * session they work in (session.h), what an admin does (admin.h), and
  * four rooms with their own headers.  The direction, which
  * tests/e2e/008-layout.sh checks:
  *
- *	cmd/, tui/ -> intake/ -> send/ -> pgp/
+ *	cmd/, tui/ -> admin, session -> send/ -> pgp/
+ *	cmd/, tui/ -> intake/ -> send/
  *	              intake/ -> mime/ <- send/
  *	all of them -> store/ -> catalog/ -> util/
  *
@@ -10,9 +12,11 @@
 #ifndef SETUPLINK_MAILER_H
 #define SETUPLINK_MAILER_H
 
+#include "mailer/admin.h"
 #include "mailer/intake/intake.h"
 #include "mailer/mime/mime.h"
 #include "mailer/pgp/pgp.h"
 #include "mailer/send/send.h"
+#include "mailer/session.h"
 
 #endif

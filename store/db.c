@@ -158,6 +158,29 @@ store_close(struct store **stp)
 }
 
 /*
+ * SQLite's file names are store/'s business: the database is the file
+ * and, in WAL mode, its -wal and -shm beside it.  A file that is not
+ * there is fine; one that stays would bring its data back.
+ */
+int
+store_destroy(const char *path, char **errstr)
+{
+	const char *suffix[] = { "", "-wal", "-shm" };
+	char *p;
+	size_t i;
+	int rv = 0;
+
+	for (i = 0; i < nitems(suffix) && rv == 0; i++) {
+		p = xprintf("%s%s", path, suffix[i]);
+		if (unlink(p) == -1 && errno != ENOENT)
+			rv = errorf(errstr, EX_CONFIG, "cannot remove %s: %s",
+			    p, strerror(errno));
+		free(p);
+	}
+	return rv;
+}
+
+/*
  * BEGIN IMMEDIATE takes the write lock now, so two writers never both
  * read and then fail to upgrade; waiting past the busy timeout is a
  * temporary failure.

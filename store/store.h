@@ -23,6 +23,9 @@ struct store;
 int	 store_open(const char *path, int flags, int timeout_ms,
 	     struct store **, char **errstr);
 void	 store_close(struct store **);
+/* Remove the database and SQLite's files beside it; no one may have it
+ * open.  A database that is not there is no error. */
+int	 store_destroy(const char *path, char **errstr);
 int	 store_begin(struct store *, char **errstr);	/* BEGIN IMMEDIATE */
 int	 store_commit(struct store *, char **errstr);
 void	 store_rollback(struct store *);

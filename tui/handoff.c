@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
 #include "mailer/mailer.h"
 #include "tui/private.h"
 
@@ -25,10 +24,10 @@ tui_editor(struct tui *t, const char *value, size_t len, char **out,
 	int fd, status, rv;
 
 	/* In the home, private: the value may be a key or a password. */
-	path = xprintf("%s/.edit-XXXXXX", t->ctx->home.dir);
+	path = xprintf("%s/.edit-XXXXXX", t->sess->home.dir);
 	if ((fd = mkstemp(path)) == -1) {
 		rv = errorf(errstr, EX_CANTCREAT, "cannot make a file for the "
-		    "editor in %s: %s", t->ctx->home.dir, strerror(errno));
+		    "editor in %s: %s", t->sess->home.dir, strerror(errno));
 		free(path);
 		return rv;
 	}
@@ -117,8 +116,8 @@ tui_crypto(struct tui *t, struct crypto **cr, char **errstr)
 {
 	int rv;
 
-	if (t->crypto == NULL && (rv = crypto_open(t->ctx->home.gnupg,
-	    (int)t->ctx->cfg.gpg_timeout, &t->crypto, errstr)) != 0)
+	if (t->crypto == NULL && (rv = crypto_open(t->sess->home.gnupg,
+	    (int)t->sess->cfg.gpg_timeout, &t->crypto, errstr)) != 0)
 		return rv;
 	*cr = t->crypto;
 	return 0;

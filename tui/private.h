@@ -12,7 +12,7 @@
 
 #include "util/util.h"
 
-struct cmd_ctx;
+struct session;
 struct tui;
 
 /*
@@ -204,7 +204,7 @@ struct screen {
 };
 
 struct tui {
-	struct cmd_ctx	*ctx;
+	struct session	*sess;
 	struct screen	*stack[16];
 	size_t		 depth;
 	bool		 quit;

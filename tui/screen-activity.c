@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
 #include "mailer/mailer.h"
 #include "tui/private.h"
 
@@ -69,9 +68,9 @@ activity_recalc(struct tui *t, struct screen *sc, bool external)
 	message_records_free(&a->log, a->nlog);
 	message_records_free(&a->q, a->nq);
 	a->nlog = a->nq = 0;
-	if (message_list(t->ctx->st, LOG_LIMIT, &a->log, &a->nlog, &err) != 0)
+	if (message_list(t->sess->st, LOG_LIMIT, &a->log, &a->nlog, &err) != 0)
 		tui_error(t, "Cannot read the intake's log", &err);
-	if (quarantine_list(t->ctx->st, &a->q, &a->nq, &err) != 0)
+	if (quarantine_list(t->sess->st, &a->q, &a->nq, &err) != 0)
 		tui_error(t, "Cannot list the quarantine", &err);
 	fill(&a->log_l, a->log, a->nlog);
 	fill(&a->q_l, a->q, a->nq);
@@ -165,7 +164,7 @@ view_quarantined(struct tui *t, const struct message_record *m)
 	int fd = -1;
 
 	if (m->quarantine == NULL || (path = maildir_find(
-	    t->ctx->home.quarantine, m->quarantine)) == NULL) {
+	    t->sess->home.quarantine, m->quarantine)) == NULL) {
 		tui_status(t, TC_ERROR, "The message's file is no longer in "
 		    "quarantine/ (its days there are over, or it was removed).");
 		return;
@@ -203,7 +202,7 @@ retry(struct tui *t, const struct message_record *m)
 	struct intake_opts o;
 	struct intake_decision d;
 	char *err = NULL, *line;
-	struct cmd_ctx *ctx = t->ctx;
+	struct session *ss = t->sess;
 
 	if (m->quarantine == NULL) {
 		tui_status(t, TC_ERROR, "This entry has no quarantined file.");
@@ -211,7 +210,7 @@ retry(struct tui *t, const struct message_record *m)
 	}
 	memset(&o, 0, sizeof o);
 	memset(&d, 0, sizeof d);
-	intake_open(&ctx->cfg, &ctx->home, ctx->st, ctx->cat, &o, &in);
+	intake_open(&ss->cfg, &ss->home, ss->st, ss->cat, &o, &in);
 	if (intake_retry(in, m->quarantine, &d, &err) != 0) {
 		tui_error(t, "The intake did not judge it again (run setuplink "
 		    "quarantine retry in a shell to see more)", &err);

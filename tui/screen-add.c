@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
+#include "mailer/mailer.h"
 #include "tui/private.h"
 
 /* ---- The connector picker. */
@@ -27,7 +27,7 @@ static void
 picker_recalc(struct tui *t, struct screen *sc, bool external)
 {
 	struct picker *p = sc->data;
-	const struct catalog *cat = t->ctx->cat;
+	const struct catalog *cat = t->sess->cat;
 	size_t i;
 
 	if (p->loaded)
@@ -49,7 +49,7 @@ static void
 picker_row(WINDOW *win, int y, int x, int w, size_t item, bool sel, void *arg)
 {
 	struct tui *t = arg;
-	const struct connector *c = &t->ctx->cat->v[item];
+	const struct connector *c = &t->sess->cat->v[item];
 	attr_t a = sel ? draw_attr(TC_SELECT) : A_NORMAL;
 
 	draw_text(win, y, x, w, "", a, true);
@@ -77,7 +77,7 @@ picker_key(struct tui *t, struct screen *sc, int key)
 
 	if (key_is_enter(key)) {
 		if ((i = list_selected(&p->list)) != (size_t)-1)
-			tui_push(t, add_form_new(t, &t->ctx->cat->v[
+			tui_push(t, add_form_new(t, &t->sess->cat->v[
 			    p->list.items[i].key]));
 		return true;
 	}
@@ -158,102 +158,83 @@ add_draw(struct tui *t, struct screen *sc, WINDOW *win, int y, int h)
 	form_draw(&s->form, win, y + 1, 0, h - 1, COLS);
 }
 
-/* Validate everything typed, name every bad row at once, then save. */
+/*
+ * The typed values as draft_new takes them: a file row's path read here
+ * into read[i] (a file that cannot be read is a problem draft_new lists
+ * with the others), rows that are hidden, empty or not fields left out.
+ * rows[i] is the form row of in[i].
+ */
+static size_t
+add_inputs(struct tui *t, struct addscr *s, struct value_input *in,
+    size_t *rows, char **read, char **errs)
+{
+	struct form *f = &s->form;
+	size_t i, n = 0;
+
+	for (i = 0; i < f->nrows; i++) {
+		struct form_row *r = &f->rows[i];
+		const struct field_def *fd = connector_field(s->c, r->key);
+		char *raw = NULL;
+		size_t rawlen = 0;
+
+		r->bad = false;
+		if (fd == NULL || r->hidden || r->len == 0 ||
+		    r->kind == FK_BUTTON || strcmp(r->key, ".name") == 0)
+			continue;
+		in[n].key = fd->key;
+		rows[n] = i;
+		if (r->kind == FK_FILE && !r->from_editor) {
+			if (file_read(r->value, value_read_limit(t->sess, fd),
+			    &raw, &rawlen, &errs[n]) != 0)
+				in[n].error = errs[n];
+			in[n].raw = read[n] = raw;
+			in[n].len = rawlen;
+		} else {
+			in[n].raw = r->value;
+			in[n].len = r->len;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Save through draft_new, as draft new does; name every bad row at once. */
 static void
 add_save(struct tui *t, struct addscr *s, bool share)
 {
 	struct form *f = &s->form;
-	struct field_write *w;
-	struct buf bad;
-	struct source src;
-	char **vals, *err = NULL, *name, *namebuf;
-	size_t *lens, nw = 0, i;
-	ssize_t firstbad = -1;
+	struct value_input *in;
+	char **read, **errs, *err = NULL, *namebuf, *name;
+	size_t *rows, n, i;
 	int64_t id = 0;
+	bool bad = false;
 	int rv;
 
-	buf_init(&bad);
-	w = xcalloc(f->nrows, sizeof *w);
-	vals = xcalloc(f->nrows, sizeof *vals);
-	lens = xcalloc(f->nrows, sizeof *lens);
+	in = xcalloc(f->nrows, sizeof *in);
+	rows = xcalloc(f->nrows, sizeof *rows);
+	read = xcalloc(f->nrows, sizeof *read);
+	errs = xcalloc(f->nrows, sizeof *errs);
 	namebuf = xstrdup(form_value(f, ".name"));
 	name = str_trim(namebuf);
-	for (i = 0; i < f->nrows; i++)
-		f->rows[i].bad = false;
-	if (*name == '\0' || str_has_ctl(name) || strlen(name) > 200) {
-		buf_adds(&bad, *name == '\0' ? "the draft needs a name" :
-		    "a draft name is one line of at most 200 characters");
-		firstbad = form_find(f, ".name");
-		form_row(f, ".name")->bad = true;
-	}
-	for (i = 0; i < f->nrows; i++) {
-		struct form_row *r = &f->rows[i];
-		const struct field_def *fd = connector_field(s->c, r->key);
-		char *raw = NULL, *canon = NULL;
-		size_t rawlen = 0;
-
-		if (fd == NULL || r->hidden || r->len == 0 ||
-		    r->kind == FK_BUTTON || strcmp(r->key, ".name") == 0)
-			continue;
-		if (r->kind == FK_FILE && !r->from_editor) {
-			size_t max = (size_t)(fd->max_size > 0 ? fd->max_size :
-			    t->ctx->cfg.max_file_size) + 1;
-			if (file_read(r->value, max, &raw, &rawlen, &err) != 0) {
-				buf_printf(&bad, "%s%s", bad.len ? "; " : "",
-				    err);
-				freep(&err);
-				r->bad = true;
-				if (firstbad < 0)
-					firstbad = (ssize_t)i;
-				continue;
-			}
-		} else {
-			raw = xmalloc(r->len + 1);
-			memcpy(raw, r->value, r->len + 1);
-			rawlen = r->len;
+	n = add_inputs(t, s, in, rows, read, errs);
+	form_row(f, ".name")->bad = draft_name_check(name, NULL) != 0;
+	rv = draft_new(t->sess, s->c, name, in, n, &id, &err);
+	for (i = n; rv != 0 && i > 0; i--) {
+		if (in[i - 1].bad) {
+			f->rows[rows[i - 1]].bad = true;
+			f->focus = rows[i - 1];
+			bad = true;
 		}
-		if (field_validate(fd, raw, rawlen, t->ctx->cfg.max_file_size,
-		    &canon, &err) != 0) {
-			buf_printf(&bad, "%s%s", bad.len ? "; " : "", err);
-			freep(&err);
-			r->bad = true;
-			if (firstbad < 0)
-				firstbad = (ssize_t)i;
-		} else if (fd->dflt == NULL || strcmp(fd->dflt, canon) != 0) {
-			/* draft_create writes the defaults already. */
-			w[nw].key = fd->key;
-			w[nw].value = canon;
-			w[nw].len = fd->type == FT_FILE ? rawlen : strlen(canon);
-			vals[nw] = canon;
-			lens[nw] = w[nw].len;
-			canon = NULL;
-			nw++;
-		}
-		if (raw != NULL)
-			memset(raw, 0, rawlen);
-		free(raw);
-		free(canon);
 	}
-	if (bad.len > 0) {
-		tui_status(t, TC_ERROR, "Nothing was saved: %s.", bad.data);
-		if (firstbad >= 0)
-			f->focus = (size_t)firstbad;
-		goto out;
+	if (form_row(f, ".name")->bad) {
+		f->focus = (size_t)form_find(f, ".name");
+		bad = true;
 	}
-	if ((rv = store_begin(t->ctx->st, &err)) != 0) {
-		tui_error(t, "Nothing was saved", &err);
-		goto out;
-	}
-	memset(&src, 0, sizeof src);
-	src.kind = SOURCE_ADMIN;
-	src.from = (char *)tui_admin(t);
-	src.at = time_now();
-	if ((rv = draft_create(t->ctx->st, s->c, name, tui_admin(t), &id,
-	    &err)) != 0 || (nw > 0 && (rv = draft_write(t->ctx->st, id, w, nw,
-	    &src, NULL, &err)) != 0) || (rv = store_commit(t->ctx->st,
-	    &err)) != 0) {
-		store_rollback(t->ctx->st);
-		tui_error(t, "Nothing was saved", &err);
+	if (rv != 0) {
+		if (bad)
+			tui_status(t, TC_ERROR, "Nothing was saved: %s.", err);
+		else
+			tui_error(t, "Nothing was saved", &err);
 		goto out;
 	}
 	/* Back past the picker to the sources, then into the new draft. */
@@ -266,15 +247,19 @@ add_save(struct tui *t, struct addscr *s, bool share)
 	tui_status(t, TC_OK, "Draft %lld is saved.%s", (long long)id, share ?
 	    " Now say whom to ask." : "");
 out:
-	for (i = 0; i < nw; i++) {
-		memset(vals[i], 0, lens[i]);
-		free(vals[i]);
+	/* The screen may be gone by now: only what was read here is freed. */
+	for (i = 0; i < n; i++) {
+		if (read[i] != NULL)
+			memset(read[i], 0, in[i].len);
+		free(read[i]);
+		free(errs[i]);
 	}
-	free(vals);
-	free(lens);
-	free(w);
+	free(read);
+	free(in);
+	free(rows);
+	free(errs);
 	free(namebuf);
-	buf_free(&bad);
+	free(err);
 }
 
 static bool

@@ -3,9 +3,8 @@
  * encrypted; its history; the draft's links; editing, revoking, deleting. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "cmd/cmd.h"
+#include "mailer/mailer.h"
 #include "tui/private.h"
 
 #define MASK "********"
@@ -105,7 +104,7 @@ draft_recalc(struct tui *t, struct screen *sc, bool external)
 	size_t i;
 	int rv;
 
-	if ((rv = draft_get(t->ctx->st, t->ctx->cat, s->id, &d, &err)) != 0) {
+	if ((rv = draft_get(t->sess->st, t->sess->cat, s->id, &d, &err)) != 0) {
 		tui_error(t, rv == EX_NOINPUT ? "The draft is gone" :
 		    "Cannot read the draft", &err);
 		if (rv == EX_NOINPUT)
@@ -116,7 +115,7 @@ draft_recalc(struct tui *t, struct screen *sc, bool external)
 		tui_status(t, TC_OK, "Updated just now: new values arrived.");
 	draft_free(&s->d);
 	s->d = d;
-	s->c = catalog_find(t->ctx->cat, d->connector);
+	s->c = catalog_find(t->sess->cat, d->connector);
 	strv_free(&s->missing, s->nmissing);
 	s->nmissing = 0;
 	s->complete = s->c != NULL && draft_complete(s->c, d, &s->missing,
@@ -137,7 +136,7 @@ draft_recalc(struct tui *t, struct screen *sc, bool external)
 
 	links_free(&s->links, s->nlinks);
 	s->nlinks = 0;
-	if (link_list(t->ctx->st, s->id, &s->links, &s->nlinks, &err) != 0)
+	if (link_list(t->sess->st, s->id, &s->links, &s->nlinks, &err) != 0)
 		tui_error(t, "Cannot list the links", &err);
 	list_clear(&s->links_l);
 	for (i = 0; i < s->nlinks; i++)
@@ -318,7 +317,7 @@ revoke_cb(struct tui *t, void *p)
 	struct edit_arg *a = p;
 	char *err = NULL;
 
-	if (link_revoke(t->ctx->st, a->link, tui_admin(t), &err) != 0) {
+	if (link_revoke(t->sess->st, a->link, tui_admin(t), &err) != 0) {
 		tui_error(t, "The link was not revoked", &err);
 		return;
 	}
@@ -331,44 +330,13 @@ static void
 delete_cb(struct tui *t, void *p)
 {
 	struct edit_arg *a = p;
-	struct message_record *q = NULL;
-	struct store *st = t->ctx->st;
 	char *err = NULL;
-	size_t nq = 0, i;
-	int rv;
 
 	/* As setuplink draft rm does: its quarantined mail goes too. */
-	if ((rv = store_begin(st, &err)) != 0) {
+	if (draft_delete(t->sess, a->draft, &err) != 0) {
 		tui_error(t, "The draft was not deleted", &err);
 		return;
 	}
-	if ((rv = draft_remove(st, a->draft, tui_admin(t), &err)) == 0 &&
-	    (rv = quarantine_list(st, &q, &nq, &err)) == 0) {
-		for (i = 0; i < nq && rv == 0; i++) {
-			if (q[i].draft == a->draft && q[i].quarantine != NULL)
-				rv = quarantine_forget(st, q[i].quarantine,
-				    &err);
-		}
-	}
-	if (rv == 0)
-		rv = store_commit(st, &err);
-	else
-		store_rollback(st);
-	if (rv != 0) {
-		message_records_free(&q, nq);
-		tui_error(t, "The draft was not deleted", &err);
-		return;
-	}
-	for (i = 0; i < nq; i++) {
-		char *path;
-		if (q[i].draft != a->draft || q[i].quarantine == NULL ||
-		    (path = maildir_find(t->ctx->home.quarantine,
-		    q[i].quarantine)) == NULL)
-			continue;
-		unlink(path);
-		free(path);
-	}
-	message_records_free(&q, nq);
 	while (t->depth > 1)
 		tui_pop(t);
 	tui_stale(t);
@@ -410,17 +378,15 @@ edit_cb(struct tui *t, struct form_row *r, void *p)
 	struct edit_arg *a = p;
 	struct draftscr *s = find_draftscr(t, a->draft);
 	const struct field_def *f;
-	struct field_write w;
-	struct source src;
-	char *raw = NULL, *canon = NULL, *err = NULL;
+	struct value_input in;
+	char *raw = NULL, *err = NULL;
 	size_t rawlen = 0;
 
 	if (s == NULL || (f = def_of(s, a->key)) == NULL)
 		return;
 	if (r->kind == FK_FILE && !r->from_editor && r->len > 0) {
-		size_t max = (size_t)(f->max_size > 0 ? f->max_size :
-		    t->ctx->cfg.max_file_size) + 1;
-		if (file_read(r->value, max, &raw, &rawlen, &err) != 0) {
+		if (file_read(r->value, value_read_limit(t->sess, f), &raw,
+		    &rawlen, &err) != 0) {
 			tui_error(t, "Nothing was changed", &err);
 			return;
 		}
@@ -440,32 +406,22 @@ edit_cb(struct tui *t, struct form_row *r, void *p)
 			goto out;
 		}
 	}
-	if (field_validate(f, raw, rawlen, t->ctx->cfg.max_file_size, &canon,
-	    &err) != 0) {
+	/* As setuplink draft set does, for one field. */
+	memset(&in, 0, sizeof in);
+	in.key = f->key;
+	in.raw = raw;
+	in.len = rawlen;
+	if (draft_set_values(t->sess, a->draft, s->c, &in, 1, &err) != 0) {
 		tui_error(t, "Nothing was changed", &err);
 		goto out;
 	}
-	memset(&w, 0, sizeof w);
-	w.key = f->key;
-	w.value = canon;
-	w.len = f->type == FT_FILE ? rawlen : strlen(canon);
-	memset(&src, 0, sizeof src);
-	src.kind = SOURCE_ADMIN;
-	src.from = (char *)tui_admin(t);
-	src.at = time_now();
-	if (draft_write(t->ctx->st, a->draft, &w, 1, &src, NULL, &err) != 0) {
-		tui_error(t, "Nothing was changed", &err);
-		goto out;
-	}
-	tui_status(t, TC_OK, "%s is %s.", f->label, w.len ? "set" : "cleared");
+	tui_status(t, TC_OK, "%s is %s.", f->label, in.cleared ? "cleared" :
+	    "set");
 	tui_stale(t);
 out:
 	if (raw != NULL)
 		memset(raw, 0, rawlen);
 	free(raw);
-	if (canon != NULL)
-		memset(canon, 0, strlen(canon));
-	free(canon);
 }
 
 static void
@@ -525,7 +481,7 @@ history(struct tui *t, struct draftscr *s, const struct field_value *fv)
 	size_t n = 0, i;
 	bool reveal = s->revealed && strcmp(s->revealed, fv->key) == 0;
 
-	if (draft_history(t->ctx->st, s->id, fv->key, &h, &n, &err) != 0) {
+	if (draft_history(t->sess->st, s->id, fv->key, &h, &n, &err) != 0) {
 		tui_error(t, "Cannot read the history", &err);
 		return;
 	}

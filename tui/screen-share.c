@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
 #include "mailer/mailer.h"
 #include "tui/private.h"
 
@@ -91,8 +90,8 @@ share_recalc(struct tui *t, struct screen *sc, bool external)
 
 	if (s->loaded)
 		return;
-	if (draft_get(t->ctx->st, t->ctx->cat, s->draft, &s->d, &err) != 0 ||
-	    (s->c = catalog_find(t->ctx->cat, s->d->connector)) == NULL) {
+	if (draft_get(t->sess->st, t->sess->cat, s->draft, &s->d, &err) != 0 ||
+	    (s->c = catalog_find(t->sess->cat, s->d->connector)) == NULL) {
 		tui_error(t, "Cannot share a link for this draft", &err);
 		tui_pop(t);
 		return;
@@ -110,11 +109,11 @@ share_recalc(struct tui *t, struct screen *sc, bool external)
 	    "this address, and only a reply to it can fill the draft.");
 	r = form_add(&s->form, FK_TEXT, "expires", "Expires in");
 	r->hint = xstrdup("7d, 12h, 90m");
-	exp = fmt_duration(t->ctx->cfg.link_expiry_max);
+	exp = fmt_duration(t->sess->cfg.link_expiry_max);
 	r->help = xprintf("How long the link works: a number and s, m, h or "
 	    "d, up to %s.", exp);
 	free(exp);
-	exp = fmt_duration(t->ctx->cfg.link_expiry);
+	exp = fmt_duration(t->sess->cfg.link_expiry);
 	form_set(r, exp, strlen(exp));
 	free(exp);
 	r = form_add(&s->form, FK_ENUM, "fields", "Fields");
@@ -241,14 +240,14 @@ share_do(struct tui *t, struct screen *sc, bool send)
 	struct share_result res;
 	const char **fields = NULL;
 	char *signer = NULL, *err = NULL, *text = NULL, *title;
-	struct cmd_ctx *ctx = t->ctx;
+	struct session *ss = t->sess;
 
 	if (build_request(t, s, &rq, &fields, &signer, &err) != 0) {
 		tui_error(t, send ? "Nothing was sent" : "No preview", &err);
 		goto out;
 	}
 	if (!send) {
-		if (share_preview(&ctx->cfg, &ctx->home, ctx->st, ctx->cat, &rq,
+		if (share_preview(&ss->cfg, &ss->home, ss->st, ss->cat, &rq,
 		    &text, &err) != 0) {
 			tui_error(t, "No preview", &err);
 			goto out;
@@ -260,7 +259,7 @@ share_do(struct tui *t, struct screen *sc, bool send)
 	}
 	memset(&res, 0, sizeof res);
 	tui_status(t, TC_NORMAL, "Sending...");
-	if (share_link(&ctx->cfg, &ctx->home, ctx->st, ctx->cat, &rq, &res,
+	if (share_link(&ss->cfg, &ss->home, ss->st, ss->cat, &rq, &res,
 	    &err) != 0) {
 		tui_error(t, "Nothing was sent", &err);
 		goto out;

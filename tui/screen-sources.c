@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
+#include "mailer/mailer.h"
 #include "tui/private.h"
 
 struct sources {
@@ -90,7 +90,7 @@ sources_recalc(struct tui *t, struct screen *sc, bool external)
 	char *err = NULL;
 	size_t n = 0, i;
 
-	if (draft_list(t->ctx->st, t->ctx->cat, &v, &n, &err) != 0) {
+	if (draft_list(t->sess->st, t->sess->cat, &v, &n, &err) != 0) {
 		tui_error(t, "Cannot list the drafts", &err);
 		return;
 	}

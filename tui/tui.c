@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
 #include "mailer/mailer.h"
 #include "tui/private.h"
 #include "tui/tui.h"
@@ -143,7 +142,7 @@ tui_stale(struct tui *t)
 const char *
 tui_admin(struct tui *t)
 {
-	return t->ctx->cfg.admin_email;
+	return t->sess->cfg.admin_email;
 }
 
 /* ---- The status line. */
@@ -311,8 +310,8 @@ draw_all(struct tui *t)
 	erase();
 	if (s == NULL)
 		return;
-	title = xprintf(" setuplink | %s | %s", t->ctx->cfg.workspace ?
-	    t->ctx->cfg.workspace : "new home", s->title ? s->title :
+	title = xprintf(" setuplink | %s | %s", t->sess->cfg.workspace ?
+	    t->sess->cfg.workspace : "new home", s->title ? s->title :
 	    s->ops->name);
 	draw_text(stdscr, 0, 0, COLS, title, draw_attr(TC_TITLE), true);
 	free(title);
@@ -336,10 +335,10 @@ poll_store(struct tui *t)
 	int64_t now = now_ms(), v;
 	size_t i;
 
-	if (t->ctx->st == NULL || now - t->polled < POLL_MS)
+	if (t->sess->st == NULL || now - t->polled < POLL_MS)
 		return;
 	t->polled = now;
-	v = store_data_version(t->ctx->st);
+	v = store_data_version(t->sess->st);
 	if (v == t->data_version)
 		return;
 	t->data_version = v;
@@ -518,17 +517,17 @@ signals(void)
 }
 
 int
-tui_main(struct cmd_ctx *ctx, char **errstr)
+tui_main(struct session *sess, char **errstr)
 {
 	struct tui t;
 	const char *e;
 	int rv;
 
 	memset(&t, 0, sizeof t);
-	t.ctx = ctx;
+	t.sess = sess;
 	setlocale(LC_ALL, "");
-	if (home_exists(&ctx->home) && (rv = cmd_open(ctx, CMD_HOME |
-	    CMD_STORE | CMD_CATALOG, errstr)) != 0)
+	if (home_exists(&sess->home) && (rv = session_open(sess, SESSION_ALL,
+	    errstr)) != 0)
 		return rv;
 	e = getenv("SETUPLINK_TUI_EXIT");
 	t.first_draw_exit = e != NULL && strcmp(e, "first-screen") == 0;
@@ -544,8 +543,8 @@ tui_main(struct cmd_ctx *ctx, char **errstr)
 	timeout(POLL_MS);
 	draw_init_colours();
 	log_set(tui_log, &t);
-	if (ctx->st != NULL) {
-		t.data_version = store_data_version(ctx->st);
+	if (sess->st != NULL) {
+		t.data_version = store_data_version(sess->st);
 		t.polled = now_ms();
 		tui_push(&t, sources_new(&t));
 	} else

@@ -3,14 +3,14 @@
 #ifndef SETUPLINK_TUI_H
 #define SETUPLINK_TUI_H
 
-struct cmd_ctx;
+struct session;
 
 /*
  * Run the interface until the admin quits or a SIGTERM/SIGHUP arrives.
- * Opens the home, store and catalog itself (cmd_run opens nothing first),
+ * Opens the home, store and catalog itself (the caller opens nothing),
  * or shows a first-run screen when there is no home yet.  Returns 0, or a
  * sysexits code with *errstr set when the interface cannot start.
  */
-int	 tui_main(struct cmd_ctx *, char **errstr);
+int	 tui_main(struct session *, char **errstr);
 
 #endif

@@ -247,17 +247,32 @@ parse_size(const char *v, int64_t *out)
 	return 0;
 }
 
-static int
-check_transport(const char *v)
+/* Set by config_check_transport: util/ cannot tell the transports. */
+static int (*transport_check_fn)(const char *, char **);
+
+void
+config_check_transport(int (*check)(const char *spec, char **errstr))
 {
-	if (strcmp(v, "maildir") == 0 || strcmp(v, "sendmail") == 0)
-		return 0;
-	if (str_has_prefix(v, "sendmail:") && v[9] == '/')
-		return 0;
-	if ((str_has_prefix(v, "smtp://") && v[7] != '\0') ||
-	    (str_has_prefix(v, "smtps://") && v[8] != '\0'))
-		return 0;
-	return -1;
+	transport_check_fn = check;
+}
+
+static int
+check_transport(const char *key, const char *value, char **errstr)
+{
+	char *err = NULL;
+	int rv;
+
+	if (transport_check_fn != NULL &&
+	    transport_check_fn(value, &err) != 0) {
+		rv = errorf(errstr, EX_CONFIG, "%s", err);
+		free(err);
+		return rv;
+	}
+	/* Whatever the check: empty would read back as maildir. */
+	if (*value == '\0')
+		return errorf(errstr, EX_CONFIG, "'%s' needs a transport, "
+		    "such as maildir", key);
+	return 0;
 }
 
 const struct config_entry *
@@ -342,10 +357,8 @@ config_set(struct config *c, const char *key, const char *value,
 		c->admin_email = addr;
 		break;
 	case CONFIG_TRANSPORT:
-		if (check_transport(value) != 0)
-			return errorf(errstr, EX_CONFIG, "'%s' is not a "
-			    "transport: use maildir, sendmail[:/PATH], "
-			    "smtp://HOST[:PORT] or smtps://HOST[:PORT]", value);
+		if ((rv = check_transport(key, value, errstr)) != 0)
+			return rv;
 		break;
 	case CONFIG_BOOL:
 		if (parse_bool(value, field) != 0)

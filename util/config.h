@@ -79,6 +79,12 @@ const struct config_entry *config_find(const char *key);	/* or NULL */
 void	 config_defaults(struct config *);
 int	 config_load(const char *path, struct config *, char **errstr);
 int	 config_set(struct config *, const char *key, const char *value, char **errstr);
+/*
+ * How config_set checks a transport spec.  The transports live in
+ * mailer/send, above util/, so the session hands its transport_check in;
+ * until then (fuzzers, unit tests) any spec but "" is taken as it is.
+ */
+void	 config_check_transport(int (*)(const char *spec, char **errstr));
 int	 config_write(const char *path, const struct config *, char **errstr);
 void	 config_free(struct config *);
 void	 config_print_help(FILE *);	/* every key, for -h and docs */

@@ -48,6 +48,10 @@ check "--force makes a new key" test -n "$fpr2" -a "$fpr2" != "$fpr"
 check "-h lists the commands" contains "$T/out" "link create"
 "$SETUPLINK" draft set -h >"$T/out" 2>&1
 check "CMD -h shows its usage" contains "$T/out" "usage: setuplink draft set"
+"$SETUPLINK" link create -h >"$T/out" 2>&1
+check "CMD -h names each option with its help" \
+    grep -qE '^  --missing +[a-z]' "$T/out"
+check "... and the value an option takes" grep -qE '^  --to ADDRESS +[a-z]' "$T/out"
 "$SETUPLINK" --version >"$T/out" 2>&1
 check "--version prints a version" grep -qE '^setuplink [0-9]+\.' "$T/out"
 sl frobnicate

@@ -1,0 +1,119 @@
+/* cmd-draft-export.c: setuplink draft export: a draft's values, revealed,
+ * in the form the next tool reads (shell variables, JSON, a .pgpass line). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+static int	cmd_draft_export(struct session *, const struct args *,
+		    char **);
+
+static const struct cmd_option cmd_draft_export_options[] = {
+	{ "format", 0, "env|json|pgpass", CMD_OPT_CHOICE,
+	  "shell variables (the default), JSON or a .pgpass line" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_draft_export_entry = {
+	.name = "draft export",
+	.args = { "ID", 1, 1, "name one draft id" },
+	.options = cmd_draft_export_options,
+	.help = "print the values for the connector (secrets revealed)",
+	.session = SESSION_ALL,
+	.exec = cmd_draft_export,
+};
+
+static void
+shell_quote(const char *s)
+{
+	putchar('\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*s);
+	}
+	putchar('\'');
+}
+
+static void
+pgpass_field(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == ':' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+}
+
+static int
+cmd_draft_export(struct session *ctx, const struct args *args, char **errstr)
+{
+	const struct connector *c;
+	const struct field_value *mv;
+	struct draft *d = NULL;
+	const char *method = NULL, *fmt;
+	json_t *j = NULL;
+	size_t i;
+	int64_t id;
+	int rv;
+
+	if ((fmt = args_get(args, "format")) == NULL)
+		fmt = "env";
+	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0 ||
+	    (rv = draft_get(ctx->st, ctx->cat, id, &d, errstr)) != 0)
+		return rv;
+	if ((c = catalog_find(ctx->cat, d->connector)) == NULL) {
+		rv = errorf(errstr, EX_CONFIG, "the connector '%s' is no longer "
+		    "in the catalog", d->connector);
+		goto out;
+	}
+	if (c->method_field != NULL &&
+	    (mv = draft_value(d, c->method_field)) != NULL && mv->len > 0)
+		method = mv->value;
+	if (strcmp(fmt, "pgpass") == 0) {
+		static const char *keys[] = { "host", "port", "dbname", "user",
+		    "password" };
+		for (i = 0; i < nitems(keys); i++) {
+			const struct field_value *fv = draft_value(d, keys[i]);
+			if (connector_field(c, keys[i]) == NULL) {
+				rv = errorf(errstr, EX_USAGE, "the %s connector "
+				    "has no '%s' field, so it has no pgpass "
+				    "form: use --format env or json", c->key,
+				    keys[i]);
+				goto out;
+			}
+			if (i > 0)
+				putchar(':');
+			pgpass_field(fv && fv->len ? fv->value : "*");
+		}
+		putchar('\n');
+		goto out;
+	}
+	if (strcmp(fmt, "json") == 0)
+		j = json_object();
+	for (i = 0; i < c->nfields; i++) {
+		const struct field_def *f = &c->fields[i];
+		const struct field_value *fv = draft_value(d, f->key);
+		if (fv == NULL || fv->len == 0 || !field_applies(c, f, method))
+			continue;
+		if (j != NULL) {
+			json_object_set_new(j, f->key, utf8_valid(fv->value,
+			    fv->len) ? json_stringn(fv->value, fv->len) :
+			    json_null());
+			continue;
+		}
+		char *up = str_lower(xstrdup(f->key));
+		for (char *p = up; *p; p++)
+			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		printf("%s=", up);
+		shell_quote(fv->value);
+		putchar('\n');
+		free(up);
+	}
+	if (j != NULL)
+		json_out(j);
+out:
+	draft_free(&d);
+	return rv;
+}

@@ -1,0 +1,77 @@
+/* admin.h: what an admin does, written once for the command line and the
+ * interface alike (admin.c): make the home, start a draft, set its
+ * values, delete it.  Sharing a link is share_link in mailer/send. */
+#ifndef SETUPLINK_ADMIN_H
+#define SETUPLINK_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mailer/session.h"
+
+/* ---- The home ---- */
+
+struct home_params {
+	const char	*workspace;
+	const char	*admin;		/* "Name <address>" */
+	const char	*intake;	/* the intake address, without '+' */
+	const char	*transport;	/* NULL: maildir */
+	bool		 force;		/* replace an existing home's database,
+					   key, mail and configuration */
+};
+
+/*
+ * Make s->home a home: its directory (0700), the configuration, the
+ * database, the outbox and quarantine Maildirs and the workspace's
+ * OpenPGP key for the intake address, without a passphrase so that the
+ * intake runs unattended.  Bad values are EX_USAGE (EX_DATAERR for the
+ * workspace name) before anything is touched; a home that existed is
+ * EX_USAGE without force.  A fresh home that fails half-way is removed.
+ * *fpr gets the new key's fingerprint.  Opens nothing in s.
+ */
+int	 home_create(struct session *, const struct home_params *, char **fpr,
+	     char **errstr);
+
+/* ---- Drafts ---- */
+
+/* A value for a field as the admin gave it, before validation. */
+struct value_input {
+	const char	*key;
+	const char	*raw;		/* may hold NULs (a file's bytes) */
+	size_t		 len;
+	const char	*error;		/* the caller could not read it: why */
+	bool		 bad;		/* out: refused */
+	bool		 cleared;	/* out: empty once made canonical */
+};
+
+/* The most bytes worth reading for a file field (one more than allowed,
+ * so that a value too large is seen as such). */
+size_t	 value_read_limit(const struct session *, const struct field_def *);
+/* A draft name is one line of at most 200 characters: EX_DATAERR. */
+int	 draft_name_check(const char *name, char **errstr);
+/*
+ * Start a draft of connector c, its defaults set, then the values in in
+ * (those equal to a default need no second write), all in one
+ * transaction.  Every value is validated first: when the name or any
+ * value is bad nothing is made, EX_DATAERR, *errstr lists each problem
+ * ("; "), and in[i].bad marks the bad values.
+ */
+int	 draft_new(struct session *, const struct connector *, const char *name,
+	     struct value_input *in, size_t n, int64_t *id, char **errstr);
+/*
+ * Validate and write the values as the admin's, all or none.  A bad
+ * value (or one with error set, or a key c lacks) is EX_DATAERR with
+ * every problem in *errstr ("; ") and in[i].bad set; nothing is written.
+ */
+int	 draft_set_values(struct session *, int64_t draft,
+	     const struct connector *c, struct value_input *in, size_t n,
+	     char **errstr);
+/*
+ * Remove a draft: its pending links revoked, its values wiped (the audit
+ * entry stays), and the mail of it kept in quarantine forgotten and then
+ * deleted.  EX_NOINPUT when there is no such draft.
+ */
+int	 draft_delete(struct session *, int64_t draft, char **errstr);
+
+#endif

@@ -1,0 +1,35 @@
+/* session.h: what every command and the interface work in: the home, its
+ * configuration, the store and the catalog, opened as the caller asks. */
+#ifndef SETUPLINK_SESSION_H
+#define SETUPLINK_SESSION_H
+
+#include "catalog/catalog.h"
+#include "store/store.h"
+#include "util/config.h"
+
+/* What session_open opens. */
+#define SESSION_HOME	0x01	/* an existing home and its configuration */
+#define SESSION_STORE	0x02	/* the database (implies SESSION_HOME) */
+#define SESSION_CATALOG	0x04	/* the connector catalog */
+#define SESSION_DURABLE	0x10	/* the database with synchronous=FULL */
+#define SESSION_ALL	(SESSION_HOME | SESSION_STORE | SESSION_CATALOG)
+
+struct session {
+	struct home	 home;
+	struct config	 cfg;
+	struct store	*st;		/* NULL until SESSION_STORE */
+	struct catalog	*cat;		/* NULL until SESSION_CATALOG */
+	const char	*home_opt;	/* --home as given, or NULL */
+};
+
+/* Resolve the home (--home, $SETUPLINK_HOME, the XDG default); opens
+ * nothing yet. */
+void	 session_init(struct session *, const char *home_opt);
+/*
+ * Open what flags ask for that is not open yet.  No home is EX_CONFIG,
+ * naming the directory and saying to run setuplink init.
+ */
+int	 session_open(struct session *, int flags, char **errstr);
+void	 session_close(struct session *);
+
+#endif
