@@ -82,7 +82,7 @@ cmd_intake(struct session *ctx, const struct args *args, char **errstr)
 		return cmd_bad_usage(args, errstr, "--watch needs --maildir "
 		    "DIR");
 	if (out.verbose)
-		log_set_level(LOG_INFO);
+		log_set_level(LOGL_INFO);
 	o.batch = maildir != NULL;
 	o.report = cmd_intake_report;
 	o.report_arg = &out;

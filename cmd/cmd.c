@@ -485,6 +485,9 @@ cmd_exec(const struct cmd_entry *e, struct session *ctx, int argc,
 		    strcmp(argv[i], "--help") == 0)
 			return cmd_help(e);
 	}
+	/* An MDA's stderr often goes nowhere: the mail log is read. */
+	if ((e->flags & CMD_INTAKE) && !isatty(STDERR_FILENO))
+		log_open_syslog();
 	if ((rv = session_open(ctx, e->session, errstr)) != 0) {
 		if ((e->flags & CMD_INTAKE) &&
 		    (rv == EX_CONFIG || rv == EX_SOFTWARE))
@@ -541,9 +544,10 @@ cmd_run(int argc, char **argv)
 	}
 	rv = cmd_exec(e, &ctx, argc - used, argv + used, &errstr);
 out:
-	if (rv != 0 && errstr != NULL)
+	if (rv != 0 && errstr != NULL) {
 		fprintf(stderr, "setuplink: %s\n", errstr);
-	else if (rv != 0)
+		log_syslog(LOGL_ERR, errstr);
+	} else if (rv != 0)
 		fprintf(stderr, "setuplink: failed (%s)\n", status_name(rv));
 	free(errstr);
 	session_close(&ctx);

@@ -1,6 +1,7 @@
 /* cmd.h: the command table.  Each command is one entry, declared in its
  * cmd-*.c file: its arguments, its options and what its session opens;
- * one parser (cmd.c) reads the entries for every command. */
+ * one parser (cmd.c) reads the entries for every command.  cmd/ is the
+ * top: it may call tui/, mailer/, store/, catalog/ and util/. */
 #ifndef SETUPLINK_CMD_H
 #define SETUPLINK_CMD_H
 

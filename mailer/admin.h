@@ -1,6 +1,7 @@
 /* admin.h: what an admin does, written once for the command line and the
  * interface alike (admin.c): make the home, start a draft, set its
- * values, delete it.  Sharing a link is share_link in mailer/send. */
+ * values, delete it.  Sharing a link is share_link in mailer/send.
+ * Called by cmd/ and tui/; calls mailer/'s rooms, store/, catalog/, util/. */
 #ifndef SETUPLINK_ADMIN_H
 #define SETUPLINK_ADMIN_H
 

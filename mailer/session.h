@@ -1,5 +1,7 @@
 /* session.h: what every command and the interface work in: the home, its
- * configuration, the store and the catalog, opened as the caller asks. */
+ * configuration, the store and the catalog, opened as the caller asks.
+ * Called by cmd/ and tui/; calls mailer/send/ (the transport check),
+ * store/, catalog/ and util/. */
 #ifndef SETUPLINK_SESSION_H
 #define SETUPLINK_SESSION_H
 

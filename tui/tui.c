@@ -178,7 +178,7 @@ tui_log(enum log_level level, const char *msg, void *arg)
 {
 	struct tui *t = arg;
 
-	tui_status(t, level == LOG_ERR ? TC_ERROR : level == LOG_WARN ?
+	tui_status(t, level == LOGL_ERR ? TC_ERROR : level == LOGL_WARN ?
 	    TC_WARN : TC_NORMAL, "%s", msg);
 }
 

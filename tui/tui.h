@@ -1,5 +1,6 @@
 /* tui.h: the terminal interface, what `setuplink` with no subcommand on a
- * terminal opens.  The rest of tui/ is private (tui/private.h). */
+ * terminal opens.  The rest of tui/ is private (tui/private.h).  tui/
+ * calls mailer/, store/, catalog/ and util/; never cmd/, never SQL. */
 #ifndef SETUPLINK_TUI_H
 #define SETUPLINK_TUI_H
 

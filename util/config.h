@@ -1,5 +1,6 @@
 /* config.h: the home directory and its configuration file, whose keys are
- * declared once in a table (type, default, help) in config.c. */
+ * declared once in a table (type, default, help) in config.c.  Part of
+ * util/: it calls nothing above it (a transport check is a hook). */
 #ifndef SETUPLINK_CONFIG_H
 #define SETUPLINK_CONFIG_H
 

@@ -1,5 +1,6 @@
 /* util.h: small helpers every part of setuplink may call (memory, errors,
- * logging, strings, time, tokens, Maildir delivery, configuration, home). */
+ * logging, strings, time, tokens, Maildir delivery, configuration, home).
+ * util/ is the floor: it calls no other part of setuplink. */
 #ifndef SETUPLINK_UTIL_H
 #define SETUPLINK_UTIL_H
 
@@ -73,16 +74,24 @@ bool	 utf8_valid(const char *, size_t);	/* RFC 3629, no NUL */
 
 /*
  * Logging.  store/ and mailer/ log through log_fn; the command line routes
- * it to stderr, the TUI to its status line.  Never pass a secret value.
+ * it to stderr, the TUI to its status line, and an intake with no
+ * terminal to syslog(3) as well.  As OpenBSD's log.c does, log_warn()
+ * appends strerror(errno) itself and log_warnx() does not, so callers
+ * never format errno by hand.  Never pass a secret value.  The levels
+ * are not syslog's names, which <syslog.h> defines as macros.
  */
-enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_level { LOGL_ERR, LOGL_WARN, LOGL_INFO, LOGL_DEBUG };
 typedef void (*log_fn_t)(enum log_level, const char *msg, void *arg);
 void	 log_set(log_fn_t, void *arg);
 void	 log_set_level(enum log_level);
+/* Also send each message (and log_syslog's) to syslog, facility mail. */
+void	 log_open_syslog(void);
+void	 log_syslog(enum log_level, const char *msg);	/* syslog alone */
 void	 log_msg(enum log_level, const char *, ...) PRINTFLIKE(2, 3);
-#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+void	 log_warn(const char *, ...) PRINTFLIKE(1, 2);	/* ": strerror" */
+void	 log_warnx(const char *, ...) PRINTFLIKE(1, 2);
+void	 log_info(const char *, ...) PRINTFLIKE(1, 2);
+void	 log_debug(const char *, ...) PRINTFLIKE(1, 2);
 
 /*
  * Time.  time_now() honours SETUPLINK_NOW (seconds since the epoch, for

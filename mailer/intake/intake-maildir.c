@@ -108,7 +108,7 @@ intake_move_cur(const char *dir, const char *name)
 	    strstr(name, ":2,") != NULL ? "" : ":2,S");
 
 	if (rename(from, to) != 0)
-		log_warn("could not move %s to cur/: %s", from, strerror(errno));
+		log_warn("could not move %s to cur/", from);
 	free(from);
 	free(to);
 }
@@ -271,7 +271,7 @@ intake_maildir(struct intake *in, const char *dir, char **errstr)
 			break;
 		if (rv != 0) {
 			/* Locked or full: keep the messages, try again soon. */
-			log_warn("%s; trying again in %d s", err, RETRY_WAIT);
+			log_warnx("%s; trying again in %d s", err, RETRY_WAIT);
 			freep(&err);
 			rv = 0;
 			if (!intake_wait(ifd, intake_wake[0], RETRY_WAIT * 1000,

@@ -146,7 +146,7 @@ intake_unkeep(struct intake *in, const char *qname)
 	    qname)) == NULL)
 		return;
 	if (unlink(p) != 0)
-		log_warn("could not remove %s: %s", p, strerror(errno));
+		log_warn("could not remove %s", p);
 	free(p);
 }
 
@@ -261,7 +261,7 @@ intake_send_queued(struct intake *in)
 		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
 			;
 	if (outmail_pending(in->st, &q, &n, &err) != 0) {
-		log_warn("could not read the mail to send: %s", err);
+		log_warnx("could not read the mail to send: %s", err);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -271,16 +271,16 @@ intake_send_queued(struct intake *in)
 		/* Refused for good, or an address no transport can carry:
 		 * trying again would only hold up the rest of the queue. */
 		if (rv == EX_UNAVAILABLE || rv == EX_DATAERR)
-			log_warn("the answer %s cannot be sent, and is dropped: "
+			log_warnx("the answer %s cannot be sent, and is dropped: "
 			    "%s", q[i].message_id, err);
 		else if (rv != 0) {
-			log_warn("could not send the answer %s (it stays queued "
+			log_warnx("could not send the answer %s (it stays queued "
 			    "for the next run): %s", q[i].message_id, err);
 			break;
 		}
 		freep(&err);
 		if (outmail_done(in->st, q[i].id, &err) != 0) {
-			log_warn("sent %s but could not note it: %s",
+			log_warnx("sent %s but could not note it: %s",
 			    q[i].message_id, err);
 			break;
 		}
@@ -341,7 +341,7 @@ intake_after(struct intake *in, const struct intake_decision *d)
 	snprintf(draft, sizeof draft, "%lld", (long long)d->draft);
 	snprintf(link, sizeof link, "%lld", (long long)d->link);
 	if ((pid = fork()) < 0) {
-		log_warn("on_submit: cannot start /bin/sh: %s", strerror(errno));
+		log_warn("on_submit: cannot start /bin/sh");
 		return;
 	}
 	if (pid == 0) {
@@ -360,7 +360,7 @@ intake_after(struct intake *in, const struct intake_decision *d)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		log_warn("on_submit failed (%s %d) for draft %s, link %s",
+		log_warnx("on_submit failed (%s %d) for draft %s, link %s",
 		    WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ?
 		    WEXITSTATUS(status) : WTERMSIG(status), draft, link);
 }

@@ -214,7 +214,7 @@ html_to_text(const char *html, size_t len, size_t *outlen)
 		len = INT_MAX;
 	if (lazy_load(&html_lib, &err) != 0) {
 		/* Read as no text: the reply then provides no fields. */
-		log_warn("an HTML-only reply is unread: %s", err);
+		log_warnx("an HTML-only reply is unread: %s", err);
 		free(err);
 	} else {
 		read_memory = (htmlDocPtr (*)(const char *, int, const char *,

@@ -31,7 +31,7 @@ crypto_gpgconf(const char *home, const char *cmd, const char *arg)
 	int status;
 
 	if (gpgconf == NULL) {
-		log_warn("cannot run gpgconf %s for %s: gpgme does not know "
+		log_warnx("cannot run gpgconf %s for %s: gpgme does not know "
 		    "where it is", cmd, home);
 		return;
 	}
@@ -40,7 +40,7 @@ crypto_gpgconf(const char *home, const char *cmd, const char *arg)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	if (posix_spawn(&pid, gpgconf, &fa, NULL, argv, environ) != 0)
-		log_warn("cannot run %s %s for %s", gpgconf, cmd, home);
+		log_warnx("cannot run %s %s for %s", gpgconf, cmd, home);
 	else {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -65,7 +65,7 @@ crypto_rm_one(const char *path, const struct stat *st, int flag,
     struct FTW *ftw)
 {
 	if (remove(path) != 0 && errno != ENOENT)
-		log_warn("cannot remove %s: %s", path, strerror(errno));
+		log_warn("cannot remove %s", path);
 	return 0;
 }
 

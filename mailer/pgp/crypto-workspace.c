@@ -68,7 +68,7 @@ crypto_write_conf(const char *home)
 	    0600)) >= 0) {
 		if (write(fd, conf, sizeof conf - 1) !=
 		    (ssize_t)(sizeof conf - 1))
-			log_warn("cannot write %s: %s", path, strerror(errno));
+			log_warn("cannot write %s", path);
 		close(fd);
 	}
 	free(path);

@@ -421,9 +421,9 @@ outbox_flush(const struct config *cfg, const struct home *home,
 		    len - body, &err);
 		if (rv == 0) {
 			if (unlink(it->path) != 0)
-				log_warn("sent %s but cannot remove it: %s "
-				    "(remove it by hand, or it is sent again)",
-				    it->path, strerror(errno));
+				log_warn("sent %s but cannot remove it (remove "
+				    "it by hand, or it is sent again)",
+				    it->path);
 			else
 				outbox_sync_parent(it->path);
 			stats->sent++;

@@ -328,7 +328,7 @@ share_withdraw(struct store *st, const char *admin, int64_t draft, int64_t id)
 			return;
 		store_rollback(st);
 	}
-	log_msg(LOG_ERR, "link %lld could not be revoked after its email "
+	log_msg(LOGL_ERR, "link %lld could not be revoked after its email "
 	    "failed: %s; revoke it with setuplink link revoke %lld",
 	    (long long)id, err ? err : "?", (long long)id);
 	free(err);

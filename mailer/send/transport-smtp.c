@@ -121,7 +121,7 @@ transport_smtp_password(const struct config *cfg, char **pw, char **errstr)
 			    cfg->smtp_password_file);
 		if (stat(cfg->smtp_password_file, &st) == 0 &&
 		    (st.st_mode & 077) != 0)
-			log_warn("%s (smtp_password_file) can be read by other "
+			log_warnx("%s (smtp_password_file) can be read by other "
 			    "users: chmod 600 it", cfg->smtp_password_file);
 		data[strcspn(data, "\r\n")] = '\0';
 		*pw = data;
@@ -269,7 +269,7 @@ transport_smtp_run(const struct config *cfg, const char *scheme,
 	if (cfg != NULL && cfg->smtp_ca_file != NULL && *cfg->smtp_ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, cfg->smtp_ca_file);
 	if (cfg != NULL && !cfg->smtp_verify) {
-		log_warn("smtp_verify is off: the certificate of the SMTP server "
+		log_warnx("smtp_verify is off: the certificate of the SMTP server "
 		    "%s is not checked, so anyone on the way can read this mail%s",
 		    where, user != NULL ? " and the SMTP password" : "");
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);

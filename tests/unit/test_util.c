@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <errno.h>
 
 #include "util/util.h"
 
@@ -102,11 +103,46 @@ test_line_trailing_empty(void **state)
 	}
 }
 
+static char *logged;
+static enum log_level logged_level;
+
+static void
+capture(enum log_level level, const char *msg, void *arg)
+{
+	free(logged);
+	logged = xstrdup(msg);
+	logged_level = level;
+}
+
+/* log_warn() says what errno says, log_warnx() does not; levels filter. */
+static void
+test_log_errno(void **state)
+{
+	log_set(capture, NULL);
+	log_set_level(LOGL_INFO);
+	errno = ENOENT;
+	log_warn("cannot open %s", "x.conf");
+	assert_string_equal(logged, "cannot open x.conf: No such file or "
+	    "directory");
+	assert_int_equal(logged_level, LOGL_WARN);
+	errno = ENOENT;
+	log_warnx("plain %d", 7);
+	assert_string_equal(logged, "plain 7");
+	log_info("note");
+	assert_string_equal(logged, "note");
+	assert_int_equal(logged_level, LOGL_INFO);
+	log_debug("hidden");
+	assert_string_equal(logged, "note");
+	log_set(NULL, NULL);
+	freep(&logged);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_ends),
+		cmocka_unit_test(test_log_errno),
 		cmocka_unit_test(test_line_next_edges),
 		cmocka_unit_test(test_line_trailing_empty),
 	};
