@@ -17,7 +17,7 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 
 PKGS	= ncursesw formw menuw libetpan gpgme sqlite3 libcurl jansson \
-	  libxml-2.0 inih libcrypto
+	  libxml-2.0 inih libcrypto libsodium
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -33,8 +33,11 @@ endif
 # against but loaded on first use (util/lazy.c), and libetpan is linked
 # statically: its shared build brings GnuTLS, SASL and Berkeley DB into
 # every start for network and storage code setuplink never calls.  The
-# intake starts once per message, so this is its floor.
-LINK_PKGS = ncursesw formw menuw gpgme sqlite3 jansson inih libcrypto
+# intake starts once per message, so this is its floor.  libsodium is
+# linked: the intake seals nearly every message it keeps, and it needs
+# nothing but libc.
+LINK_PKGS = ncursesw formw menuw gpgme sqlite3 jansson inih libcrypto \
+	    libsodium
 
 # pkg-config runs only once the packages are there (see deps).
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -98,8 +101,18 @@ check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh tests/run.sh
 
-bench: all
+bench: all $(BUILD)/bench/setuplink-noseal
 	@BUILD=$(BUILD) sh bench/run.sh
+
+# For bench/vault.sh alone: the same program with sealing compiled out.
+$(BUILD)/bench/seal-noseal.o: store/seal.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -DSETUPLINK_NO_SEAL -c -o $@ $<
+
+$(BUILD)/bench/setuplink-noseal: $(MAIN_OBJ) $(CMD_OBJS) \
+	    $(BUILD)/bench/seal-noseal.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(CMD_OBJS) \
+	    $(BUILD)/bench/seal-noseal.o $(LIBA) $(PKG_LIBS)
 
 fuzz:
 	@sh tools/deps.sh fuzz

@@ -135,7 +135,8 @@ cmd_quarantine_show(struct session *ctx, const struct args *args,
 	if ((rv = cmd_quarantine_file(ctx, args->argv[0], &m, &path,
 	    errstr)) != 0)
 		return rv;
-	if ((rv = file_read(path, SIZE_MAX, &data, &len, errstr)) == 0 &&
+	if ((rv = vault_read_file(ctx->vault, path, SIZE_MAX, &data, &len,
+	    errstr)) == 0 &&
 	    (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0))
 		rv = errorf(errstr, EX_IOERR, "could not write the message");
 	free(data);
