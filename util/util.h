@@ -127,6 +127,10 @@ int	 lazy_load(struct lazy_lib *, char **errstr);
 
 /* Files. */
 int	 file_read(const char *path, size_t max, char **data, size_t *len, char **errstr);
+/* REL beside the running program's folder ("../share/setuplink"), found
+ * through /proc/self/exe so an installed tree may move: a new string, or
+ * NULL when the program's path is unknown. */
+char	*file_beside_exe(const char *rel);
 int	 fd_read_all(int fd, size_t max, char **data, size_t *len, bool *truncated, char **errstr);
 int	 fd_write_all(int fd, const void *, size_t);	/* -1 and errno */
 int	 dir_make(const char *path, char **errstr);	/* mkdir -p, 0700 */
