@@ -67,6 +67,11 @@ char	*str_lower(char *);		/* in place */
 bool	 str_has_ctl(const char *);	/* any C0 control or DEL (tab too) */
 char	*str_safe(const char *);	/* copy with controls as '?', for drawing/printing */
 int	 str_split(const char *, char, char ***, size_t *);
+/* Columns a UTF-8 string takes on a terminal (wcwidth, East Asian wide
+ * characters two), and a new copy padded with spaces to cols columns,
+ * cut at a character boundary when cut is set and it is wider (width.c). */
+size_t	 str_width(const char *);
+char	*str_fit(const char *, size_t cols, bool cut);
 /* The line at p: *len bytes without LF or CR LF; returns the next one's start. */
 const char *line_next(const char *p, const char *end, size_t *len);
 size_t	 utf8_encode(unsigned int cp, char out[4]);	/* bytes written */
