@@ -86,11 +86,13 @@ all: $(BUILD)/setuplink
 # The packages come first: everything that compiles or links waits for
 # this (order-only, so it never makes a file out of date).  A phony target
 # runs once per make, and tools/deps.sh asks dpkg before apt-get.
+# A packager whose Build-Depends brought the packages sets DEPS=true.
+DEPS	?= sh tools/deps.sh
 deps:
-	@sh tools/deps.sh
+	@$(DEPS)
 
 deps-check:
-	@sh tools/deps.sh check
+	@$(DEPS) check
 
 $(BUILD)/setuplink: $(MAIN_OBJ) $(CMD_OBJS) $(LIBA) | deps
 	$(say) LD $@
@@ -104,7 +106,7 @@ $(LIBA): $(LIB_OBJS)
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(say) CC $@
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/embedded.c: $(CONNECTORS) tools/embed.sh
 	@mkdir -p $(BUILD)
@@ -113,7 +115,7 @@ $(BUILD)/embedded.c: $(CONNECTORS) tools/embed.sh
 
 $(BUILD)/embedded.o: $(BUILD)/embedded.c | deps
 	$(say) CC $@
-	$(Q)$(CC) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
 # Unit tests link cmocka, which is in the check set.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBA) | deps-check
