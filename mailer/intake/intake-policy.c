@@ -425,6 +425,15 @@ policy_fields(const struct config *cfg, struct intake_verdict *v,
 			continue;
 		}
 		given[f - c->fields] = true;
+		if (fv->unwhole != NULL) {
+			char *e = xprintf("%s: %s, so it cannot be read whole: "
+			    "attach the file to your reply instead, or paste it "
+			    "whole after \"%s:\", from its first line to its "
+			    "last", f->key, fv->unwhole, f->key);
+			policy_strv_add(&v->invalid, &v->ninvalid, e);
+			free(e);
+			continue;
+		}
 		if (fv->bad_bytes) {
 			char *e = xprintf("%s: holds bytes that do not convert "
 			    "to text (check the mail program's character set)",
@@ -468,18 +477,23 @@ policy_fields(const struct config *cfg, struct intake_verdict *v,
 	free(given);
 }
 
-/* Field keys for form_read: every key of the connector, with templates. */
+/*
+ * Field keys for form_read_fields: every key of the connector, with
+ * templates and which of them are files.
+ */
 static void
 policy_keys(const struct intake_verdict *v, const char ***keys,
-    const char ***tmpl)
+    const char ***tmpl, bool **files)
 {
 	const struct connector *c = v->conn;
 	size_t i, k;
 
 	*keys = xcalloc(c->nfields + 1, sizeof **keys);
 	*tmpl = xcalloc(c->nfields + 1, sizeof **tmpl);
+	*files = xcalloc(c->nfields + 1, sizeof **files);
 	for (i = 0; i < c->nfields; i++) {
 		(*keys)[i] = c->fields[i].key;
+		(*files)[i] = c->fields[i].type == FT_FILE;
 		if (policy_in_link(v->link, c->fields[i].key, &k) &&
 		    v->link->prefill != NULL)
 			(*tmpl)[i] = v->link->prefill[k];
@@ -494,6 +508,7 @@ intake_policy(struct intake_crypto *ic, const struct config *cfg,
 	struct policy_read r;
 	struct form_result fr;
 	const char **keys = NULL, **tmpl = NULL;
+	bool *files = NULL;
 	char *why = NULL;
 	bool ref, need_sig, need_enc;
 	size_t i;
@@ -516,9 +531,9 @@ intake_policy(struct intake_crypto *ic, const struct config *cfg,
 		    r.fail);
 		goto out;
 	}
-	policy_keys(v, &keys, &tmpl);
-	form_read(r.text != NULL ? r.text : "", r.text != NULL ? r.text_len : 0,
-	    keys, tmpl, v->conn->nfields, &fr);
+	policy_keys(v, &keys, &tmpl, &files);
+	form_read_fields(r.text != NULL ? r.text : "", r.text != NULL ?
+	    r.text_len : 0, keys, tmpl, files, v->conn->nfields, &fr);
 
 	/* Protection counts only for text that names this very link. */
 	ref = form_has_ref(&fr, l->id);
@@ -578,6 +593,7 @@ out:
 	free(why);
 	free(keys);
 	free(tmpl);
+	free(files);
 	form_result_free(&fr);
 	policy_read_free(&r);
 	return rv;
