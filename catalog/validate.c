@@ -65,7 +65,8 @@ field_validate(const struct field_def *f, const char *v, size_t len,
 		if ((int64_t)len > max)
 			return errorf(errstr, EX_DATAERR, "%s: the file is "
 			    "larger than %lld bytes", f->key, (long long)max);
-		if (file_kind_check(f, v, len, errstr) != 0)
+		/* Empty clears the field: no kind to check. */
+		if (len > 0 && file_kind_check(f, v, len, errstr) != 0)
 			return EX_DATAERR;
 		*canon = xmalloc(len + 1);
 		memcpy(*canon, v, len);

@@ -356,14 +356,41 @@ policy_strv_add(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
-/* Attachments that are mail machinery, never a credential file. */
+/*
+ * Attachments that mail programs add on their own, never a credential
+ * file: OpenPGP and S/MIME signatures and keys (Outlook's smime.p7s would
+ * otherwise replace a CA certificate), vCards, Outlook's winmail.dat.
+ * Known by type, and by name where a program labels them
+ * application/octet-stream.
+ */
 static bool
 policy_att_usable(const struct mail_attachment *a)
 {
-	return a->content_type == NULL ||
-	    (strcmp(a->content_type, "application/pgp-keys") != 0 &&
-	    strcmp(a->content_type, "application/pgp-signature") != 0 &&
-	    strcmp(a->content_type, "application/pgp-encrypted") != 0);
+	static const char *types[] = {
+		"application/pgp-keys", "application/pgp-signature",
+		"application/pgp-encrypted", "application/pkcs7-signature",
+		"application/x-pkcs7-signature", "application/pkcs7-mime",
+		"application/x-pkcs7-mime", "text/vcard", "text/x-vcard",
+		"text/directory", "application/ms-tnef",
+		"application/vnd.ms-tnef",
+	};
+	static const char *exts[] = { ".p7s", ".p7m", ".p7c", ".vcf", ".vcard" };
+	const char *fn = a->filename;
+	size_t i, n, fl;
+
+	for (i = 0; a->content_type != NULL && i < nitems(types); i++) {
+		if (strcmp(a->content_type, types[i]) == 0)
+			return false;
+	}
+	if (fn == NULL)
+		return true;
+	fl = strlen(fn);
+	for (i = 0; i < nitems(exts); i++) {
+		n = strlen(exts[i]);
+		if (fl >= n && strcasecmp(fn + fl - n, exts[i]) == 0)
+			return false;
+	}
+	return strcasecmp(fn, "winmail.dat") != 0;
 }
 
 /* Is the attachment's file name, without directory or extension, key? */

@@ -214,6 +214,7 @@ test_file_kinds(void **state)
 
 	make_pems(&priv, &pub, &cert);
 	f.file_kind = FKIND_PEM_PRIVATE_KEY;
+	kind_ok(&f, "");				/* clears the field */
 	kind_ok(&f, priv);
 	s = xprintf("Bag Attributes: text before is allowed\n%s", priv);
 	kind_ok(&f, s);
