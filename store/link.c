@@ -169,7 +169,10 @@ link_row(sqlite3_stmt *s)
 	free(state);
 	l->ended = sqlite3_column_int64(s, 10);
 	l->created_by = db_text(s, 11);
-	if (l->state == LINK_PENDING && time_now() >= l->expires)
+	/* A bounce does not stop the clock: a forged one must not keep a
+	 * link open past its expiry. */
+	if ((l->state == LINK_PENDING || l->state == LINK_BOUNCED) &&
+	    time_now() >= l->expires)
 		l->state = LINK_EXPIRED;
 	return l;
 }
@@ -281,9 +284,9 @@ link_revoke(struct store *st, int64_t id, const char *by, char **errstr)
 		return rv;
 	if ((rv = link_get(st, id, &l, errstr)) != 0)
 		goto out;
-	if (l->state != LINK_PENDING) {
-		rv = errorf(errstr, EX_DATAERR, "link %lld is %s, not pending: "
-		    "only a pending link can be revoked", (long long)id,
+	if (l->state != LINK_PENDING && l->state != LINK_BOUNCED) {
+		rv = errorf(errstr, EX_DATAERR, "link %lld is %s: only a "
+		    "pending or bounced link can be revoked", (long long)id,
 		    link_state_name(l->state));
 		goto out;
 	}
