@@ -112,6 +112,11 @@ char	*base64_encode(const void *, size_t);
 bool	 token_well_formed(const char *);
 int	 token_new(char **token, char **errstr);
 char	*sha256_hex(const void *, size_t);
+/* The eight base32 characters a link's REF carries after its id: derived
+ * from the token (so no two homes share a REF) but never revealing it. */
+#define TOKEN_REF_LEN 8
+char	*token_ref_tag(const char *token);
+bool	 token_ref_tag_well_formed(const char *, size_t);
 
 /* A shared library loaded on first use (lazy.c). */
 struct lazy_lib {

@@ -82,7 +82,7 @@ sed -i 's/^db_timeout = .*/db_timeout = 10000/' "$H/setuplink.conf"
 sl key export; cp "$T/out" "$T/wkey.asc"
 RFPR=$(gpg_home "$T/r" "Bob Client" bob@client.example) || exit 1
 new_link "$D" --require encrypted || exit 1
-printf '%s\n' "--- setup form for link $LINK: keep the names left of the colons ---" \
+printf '%s\n' "--- setup form for link $REF: keep the names left of the colons ---" \
     "user: agent_user" >"$T/body"
 $PY "$FIX/pgpmime.py" encrypt --home "$T/r" --from bob@client.example --to "$RA" \
     --body "$T/body" --encrypt-to "$T/wkey.asc" >"$T/enc.eml"

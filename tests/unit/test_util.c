@@ -137,6 +137,28 @@ test_log_errno(void **state)
 	freep(&logged);
 }
 
+/* A REF's tag: eight base32 characters, fixed for a token, apart for two,
+ * and not a piece of the token. */
+static void
+test_ref_tag(void **state)
+{
+	const char *tok = "abcdefghijklmnopqrstuvwxyz234567";
+	char *a = token_ref_tag(tok), *b = token_ref_tag(tok);
+	char *c = token_ref_tag("abcdefghijklmnopqrstuvwxyz234566");
+
+	assert_int_equal(strlen(a), TOKEN_REF_LEN);
+	assert_true(token_ref_tag_well_formed(a, strlen(a)));
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_null(strstr(tok, a));
+	assert_false(token_ref_tag_well_formed("abcdefg1", 8));
+	assert_false(token_ref_tag_well_formed("abcdefg", 7));
+	assert_false(token_ref_tag_well_formed("ABCDEFGH", 8));
+	free(a);
+	free(b);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -145,6 +167,7 @@ main(void)
 		cmocka_unit_test(test_log_errno),
 		cmocka_unit_test(test_line_next_edges),
 		cmocka_unit_test(test_line_trailing_empty),
+		cmocka_unit_test(test_ref_tag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
