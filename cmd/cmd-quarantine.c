@@ -136,7 +136,7 @@ cmd_quarantine_show(struct session *ctx, const struct args *args,
 	    errstr)) != 0)
 		return rv;
 	if ((rv = file_read(path, SIZE_MAX, &data, &len, errstr)) == 0 &&
-	    (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0))
+	    term_write(stdout, data, len) != 0)
 		rv = errorf(errstr, EX_IOERR, "could not write the message");
 	free(data);
 	free(path);

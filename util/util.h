@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -66,6 +67,12 @@ char	*str_trim(char *);		/* in place; returns start */
 char	*str_lower(char *);		/* in place */
 bool	 str_has_ctl(const char *);	/* any C0 control or DEL (tab too) */
 char	*str_safe(const char *);	/* copy with controls as '?', for drawing/printing */
+/* Mail text for a terminal: controls, stray bytes and bidi overrides
+ * shown as visible escapes, newlines and tabs kept (term.c). */
+char	*term_safe(const char *, size_t, size_t *outlen);
+/* Write mail text: made harmless when the stream is a terminal, else raw.
+ * 0, or -1 when the write failed. */
+int	 term_write(FILE *, const char *, size_t);
 int	 str_split(const char *, char, char ***, size_t *);
 /* The line at p: *len bytes without LF or CR LF; returns the next one's start. */
 const char *line_next(const char *p, const char *end, size_t *len);

@@ -159,6 +159,19 @@ test_ref_tag(void **state)
 	free(c);
 }
 
+/* Mail text for a terminal: every escape visible, text and UTF-8 kept. */
+static void
+test_term_safe(void **state)
+{
+	static const char in[] = "a\tb\n\033]0;t\007\r\177\302\233x\233"
+	    "\342\200\256r\303\251\360\237\230\200\340\200\200";
+	char *s = term_safe(in, sizeof in - 1, NULL);
+
+	assert_string_equal(s, "a\tb\n^[]0;t^G^M^?<U+009B>x\\x9b<U+202E>r"
+	    "\303\251\360\237\230\200\\xe0\\x80\\x80");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -168,6 +181,7 @@ main(void)
 		cmocka_unit_test(test_line_next_edges),
 		cmocka_unit_test(test_line_trailing_empty),
 		cmocka_unit_test(test_ref_tag),
+		cmocka_unit_test(test_term_safe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
