@@ -75,7 +75,8 @@ check "... no copy in quarantine/" [ "$(quarantine_n)" -eq 0 ]
 kill "$LPID"; wait "$LPID" 2>/dev/null
 sl intake --maildir "$M"
 expect_rc 0 "--maildir retry: exit 0"
-check "... merged and moved" [ "$(field "$D" dbname)/$(ls "$M/cur" | wc -l)" = maildir_locked/1 ]
+check "... merged and removed from the source" \
+    [ "$(field "$D" dbname)/$(find "$M/new" "$M/cur" -type f | wc -l)" = maildir_locked/0 ]
 sed -i 's/^db_timeout = .*/db_timeout = 10000/' "$H/setuplink.conf"
 
 # ---- gpg-agent unable to start
