@@ -105,7 +105,10 @@ static const char *migrations[] = {
 	"  delivered INTEGER,"
 	"  last_error TEXT);"
 	"CREATE INDEX events_pending ON events(delivered, id);",
-	/* 3: secret values sealed to the home's vault key.  What an older
+	/* 3: the eight characters a link's REF carries after its id (from
+	 * its token); NULL for links made before, which keep their REF. */
+	"ALTER TABLE links ADD COLUMN ref_tag TEXT;",
+	/* 4: secret values sealed to the home's vault key.  What an older
 	 * setuplink stored in the clear is sealed by db_seal_pending, in
 	 * this same transaction when the store is opened with its vault
 	 * and catalog (store_open_sealed), which sets vault.sealed_all. */

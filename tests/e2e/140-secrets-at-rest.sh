@@ -49,7 +49,7 @@ RFPR=$(gpg_home "$T/r" "Bob Client" bob@client.example) || exit 1
 gpg --homedir "$T/r" --armor --export "$RFPR" >"$T/r.asc"
 sl key import "$T/r.asc"
 body() {
-	{ echo "--- setup form for link $1: keep the names left of the colons ---"
+	{ echo "--- setup form for link $(ref_of "$1"): keep the names left of the colons ---"
 	  echo "$2"; echo "--- end of setup form ---"; } >"$T/body"
 }
 pgp() {
