@@ -341,10 +341,11 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 			    errstr)) != 0)
 				goto out;
 		}
+		/* No checkpoint for a replaced value: the old one stays in
+		 * the history by design, sealed when secret. */
 		if ((rv = value_insert(st, id, connector, &w[i], src,
 		    errstr)) != 0)
 			goto out;
-		st->scrub |= had;
 		buf_printf(&keys, "%s%s", i ? "," : "", w[i].key);
 	}
 	s = db_prepare(st, touch);

@@ -44,7 +44,11 @@ struct vault {
 	char		*keypath;
 	uint8_t		 pk[crypto_box_PUBLICKEYBYTES];
 	uint8_t		*sk;		/* sodium_malloc'd once unlocked */
-	uint8_t		*dkey;		/* this process's data key, or NULL */
+	/* This process's data key: plain memory, since sodium_malloc costs
+	 * the intake more than the sealing (guard pages, mlock); core dumps
+	 * are off in every command that touches secrets, and it is wiped. */
+	uint8_t		 dkey[crypto_secretstream_xchacha20poly1305_KEYBYTES];
+	bool		 dready;
 	uint8_t		 dsealed[SEALED_KEY];
 	struct opened_key *opened;	/* sodium_malloc'd [OPENED_MAX] */
 	size_t		 nopened;
@@ -56,7 +60,8 @@ struct vault_writer {
 	crypto_secretstream_xchacha20poly1305_state st;
 	int		 fd;		/* -1: into out */
 	struct buf	*out;
-	uint8_t		*pending;	/* CHUNK bytes not yet pushed */
+	uint8_t		*pending;	/* CHUNK bytes not yet pushed, or NULL
+					   (vault_seal pushes from the input) */
 	size_t		 npending;
 };
 
@@ -269,7 +274,7 @@ vault_free(struct vault **vp)
 	if (v == NULL)
 		return;
 	sodium_free(v->sk);
-	sodium_free(v->dkey);
+	sodium_memzero(v->dkey, sizeof v->dkey);
 	sodium_free(v->opened);
 	free(v->pubpath);
 	free(v->keypath);
@@ -483,9 +488,9 @@ vault_set_passphrase(struct vault *v, const char *pass, char **errstr)
 static void
 data_key(struct vault *v)
 {
-	if (v->dkey != NULL)
+	if (v->dready)
 		return;
-	v->dkey = secure_alloc(crypto_secretstream_xchacha20poly1305_KEYBYTES);
+	v->dready = true;
 	crypto_secretstream_xchacha20poly1305_keygen(v->dkey);
 	if (crypto_box_seal(v->dsealed, v->dkey,
 	    crypto_secretstream_xchacha20poly1305_KEYBYTES, v->pk) != 0)
@@ -512,7 +517,6 @@ writer_start(struct vault *v, int fd, struct buf *out,
 	data_key(v);
 	w->fd = fd;
 	w->out = out;
-	w->pending = secure_alloc(CHUNK);
 	crypto_secretstream_xchacha20poly1305_init_push(&w->st, hdr, v->dkey);
 	*wp = w;
 	if (emit(w, MAGIC, MAGIC_LEN) != 0 ||
@@ -524,21 +528,33 @@ writer_start(struct vault *v, int fd, struct buf *out,
 int
 vault_writer_new(struct vault *v, int fd, struct vault_writer **wp)
 {
-	return writer_start(v, fd, NULL, wp);
+	int rv = writer_start(v, fd, NULL, wp);
+
+	(*wp)->pending = xmalloc(CHUNK);
+	return rv;
+}
+
+/* One chunk of at most CHUNK bytes out, the last one tagged final. */
+static int
+push(struct vault_writer *w, const uint8_t *p, size_t n, bool final)
+{
+	uint8_t c[CHUNK + STREAM_A];
+	unsigned long long clen;
+
+	crypto_secretstream_xchacha20poly1305_push(&w->st, c, &clen, p, n,
+	    NULL, 0, final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL :
+	    0);
+	return emit(w, c, (size_t)clen);
 }
 
 static int
 writer_push(struct vault_writer *w, bool final)
 {
-	uint8_t c[CHUNK + STREAM_A];
-	unsigned long long clen;
+	int rv = push(w, w->pending, w->npending, final);
 
-	crypto_secretstream_xchacha20poly1305_push(&w->st, c, &clen,
-	    w->pending, w->npending, NULL, 0, final ?
-	    crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
 	sodium_memzero(w->pending, w->npending);
 	w->npending = 0;
-	return emit(w, c, (size_t)clen);
+	return rv;
 }
 
 int
@@ -569,7 +585,9 @@ vault_writer_free(struct vault_writer **wp)
 
 	if (w == NULL)
 		return;
-	sodium_free(w->pending);
+	if (w->pending != NULL)
+		sodium_memzero(w->pending, CHUNK);
+	free(w->pending);
 	sodium_memzero(&w->st, sizeof w->st);
 	free(w);
 	*wp = NULL;
@@ -588,13 +606,19 @@ void
 vault_seal(struct vault *v, const void *data, size_t len, char **out,
     size_t *outlen)
 {
+	const uint8_t *p = data;
 	struct vault_writer *w;
 	struct buf b;
+	size_t n;
 
 	buf_init(&b);
 	writer_start(v, -1, &b, &w);
-	vault_writer_add(w, data, len);
-	vault_writer_end(&w);
+	/* Straight from the input: full chunks, then the final one. */
+	for (; len > CHUNK; p += CHUNK, len -= CHUNK)
+		push(w, p, CHUNK, false);
+	n = len;
+	push(w, p, n, true);
+	vault_writer_free(&w);
 	*outlen = b.len;
 	*out = buf_take(&b);
 }
