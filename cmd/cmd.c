@@ -37,6 +37,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_link_revoke_entry,
 	&cmd_outbox_list_entry,
 	&cmd_outbox_flush_entry,
+	&cmd_outbox_retry_entry,
 	&cmd_intake_entry,
 	&cmd_quarantine_list_entry,
 	&cmd_quarantine_show_entry,

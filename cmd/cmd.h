@@ -110,6 +110,7 @@ extern const struct cmd_entry cmd_link_list_entry;
 extern const struct cmd_entry cmd_link_revoke_entry;
 extern const struct cmd_entry cmd_outbox_list_entry;	/* cmd-outbox.c */
 extern const struct cmd_entry cmd_outbox_flush_entry;
+extern const struct cmd_entry cmd_outbox_retry_entry;
 extern const struct cmd_entry cmd_intake_entry;		/* cmd-intake.c */
 extern const struct cmd_entry cmd_quarantine_list_entry; /* cmd-quarantine.c */
 extern const struct cmd_entry cmd_quarantine_show_entry;

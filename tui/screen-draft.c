@@ -317,7 +317,7 @@ revoke_cb(struct tui *t, void *p)
 	struct edit_arg *a = p;
 	char *err = NULL;
 
-	if (link_revoke(t->sess->st, a->link, tui_admin(t), &err) != 0) {
+	if (link_withdraw(t->sess, a->link, tui_admin(t), &err) != 0) {
 		tui_error(t, "The link was not revoked", &err);
 		return;
 	}

@@ -56,6 +56,37 @@ transport_check(const char *spec, char **errstr)
 	return transport_find(spec, &b, &arg, errstr);
 }
 
+static transport_cancel_fn transport_cancel;
+static void *transport_cancel_arg;
+
+void
+transport_set_cancel(transport_cancel_fn fn, void *arg)
+{
+	transport_cancel = fn;
+	transport_cancel_arg = arg;
+}
+
+bool
+transport_cancelled(void)
+{
+	return transport_cancel != NULL && transport_cancel(transport_cancel_arg);
+}
+
+char *
+transport_where(const char *spec)
+{
+	const struct transport_backend *b;
+	const char *arg;
+
+	if (transport_is_maildir(spec))
+		return xstrdup("outbox/");
+	if (transport_find(spec, &b, &arg, NULL) != 0)
+		return xstrdup(spec);
+	if (strcmp(b->name, "sendmail") == 0)
+		return xstrdup(arg != NULL ? arg : "/usr/sbin/sendmail");
+	return xstrndup(arg, strcspn(arg, "/"));
+}
+
 bool
 transport_is_maildir(const char *spec)
 {
