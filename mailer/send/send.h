@@ -51,7 +51,9 @@ enum reply_outcome {
 	REPLY_NOT_PROVIDED,	/* a field of the link the reply left out */
 	REPLY_RECEIVED,
 	REPLY_REPLACED,		/* received, replacing an earlier value */
-	REPLY_NOT_TAKEN		/* a field outside the link's */
+	REPLY_NOT_TAKEN,	/* a field outside the link's */
+	REPLY_UNCHANGED		/* left out, but the form showed its value:
+				   already known */
 };
 
 /* How a received value shows: only plain, short, non-secret, unencrypted. */

@@ -144,7 +144,7 @@ expect_log rejected used "a second reply to a used link: used"
 check "used: answered" [ "$(outbox_n)" -eq $((o1 + 1)) ]
 decoded "$(newest_out)" >"$T/rej.txt"
 check "used: the answer says the link was used" contains "$T/rej.txt" "already used"
-check "used: the answer names the draft" contains "$T/rej.txt" 'for the draft "Prod" (PostgreSQL)'
+check "used: the answer names the settings asked for" contains "$T/rej.txt" 'for the PostgreSQL settings "Prod"'
 
 check "used: nothing merged" [ "$(field "$D" host)" = db.valid.example ]
 
