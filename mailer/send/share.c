@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "util/util.h"
-#include "mailer/send/send.h"
+#include "mailer/send/private.h"
 
 #define NOTE_MAX	1000	/* bytes: a note is a line or two, not a letter */
 
@@ -468,9 +468,37 @@ out:
 }
 
 /*
- * The text as it would go out, for an admin to read before sending.  The
- * link has no id yet, so the form names link 0.
+ * The headers a recipient sees, then the text.  The link has no id and no
+ * token yet: REF and TOKEN stand in for them, never a "link 0" that reads
+ * like a real link.
  */
+static char *
+share_preview_text(const struct config *cfg, const struct setup_mail *sm)
+{
+	char *text = compose_text(sm), *subject = compose_subject(sm);
+	char *reply = reply_address(cfg, "TOKEN"), *r;
+	const char *mark = "--- setup form for link ", *q;
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "From: %s via %s (setuplink) <%s>\nTo: %s\n"
+	    "Subject: %s\n\n", compose_asker(cfg), cfg->workspace,
+	    cfg->from_intake ? cfg->intake : reply, sm->link->to, subject);
+	/* Whatever stands for the link (0, or 0-XXXXXXXX) up to the colon. */
+	for (r = text; (q = strstr(r, mark)) != NULL; ) {
+		q += strlen(mark);
+		buf_add(&b, r, (size_t)(q - r));
+		buf_adds(&b, "REF");
+		r = (char *)q + strcspn(q, ": \n");
+	}
+	buf_adds(&b, r);
+	free(text);
+	free(subject);
+	free(reply);
+	return buf_take(&b);
+}
+
+/* The text as it would go out, for an admin to read before sending. */
 int
 share_preview(const struct config *cfg, const struct home *home,
     struct store *st, const struct catalog *cat,
@@ -496,7 +524,7 @@ share_preview(const struct config *cfg, const struct home *home,
 	l.signer = p.signer;
 	l.note = (char *)req->note;
 	share_mail_init(&sm, cfg, &p, &l, NULL);
-	*text = compose_text(&sm);
+	*text = share_preview_text(cfg, &sm);
 	share_plan_free(&p);
 	return 0;
 }
