@@ -75,7 +75,8 @@ struct draft_summary {
 	bool		 complete;
 	char		**missing;
 	size_t		 nmissing;
-	int		 pending_links;
+	int		 pending_links;	/* not expired */
+	int		 used_links;
 };
 
 /* One requested write: key and canonical value (NULL or "" clears). */

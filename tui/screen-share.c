@@ -16,6 +16,7 @@ struct sharescr {
 	struct form	 form;
 	struct draft	*d;
 	const struct connector *c;
+	bool		 changed;	/* something was typed: Esc asks */
 };
 
 static const struct key_help share_keys[] = {
@@ -394,9 +395,14 @@ share_key(struct tui *t, struct screen *sc, int key)
 	struct form_row *r = form_focused(&s->form);
 	enum form_event ev;
 
-	if (key == K_ESC || !s->loaded)
+	if (key == K_ESC && s->loaded) {
+		tui_leave_form(t, s->changed);
+		return true;
+	}
+	if (!s->loaded)
 		return false;
 	ev = form_key(&s->form, key);
+	s->changed = s->changed || ev == FE_CHANGED;
 	if (ev == FE_ACTIVATE && r != NULL && r->kind == FK_BUTTON) {
 		share_do(t, sc, strcmp(r->key, "send") == 0);
 		return true;

@@ -393,6 +393,25 @@ draw_all(struct tui *t)
 	t->dirty = false;
 }
 
+static void
+leave_form_cb(struct tui *t, void *arg)
+{
+	tui_pop(t);
+	tui_status(t, TC_NORMAL, "Left the form; what was typed there is not "
+	    "saved.");
+}
+
+void
+tui_leave_form(struct tui *t, bool changed)
+{
+	if (!changed) {
+		tui_pop(t);
+		return;
+	}
+	tui_confirm(t, "Leave this form? What you typed here is not saved. "
+	    "(y/n)", leave_form_cb, NULL, NULL);
+}
+
 void
 tui_draw_now(struct tui *t)
 {

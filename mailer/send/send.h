@@ -156,6 +156,11 @@ char	*transport_where(const char *spec);
  */
 typedef bool (*transport_cancel_fn)(void *arg);
 void	 transport_set_cancel(transport_cancel_fn, void *arg);
+/* A short test message from and to admin (an address) through spec:
+ * what transport_send returns.  cfg and home may be NULL (no home yet)
+ * for the smtp and sendmail transports. */
+int	 transport_test(const struct config *, const struct home *,
+	     const char *spec, const char *admin, char **errstr);
 
 /*
  * The outbox (transport-maildir.c).  The maildir transport delivers into

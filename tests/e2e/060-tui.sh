@@ -238,7 +238,7 @@ $TM resize-window -t =main: -x 60 -y 15
 sleep 0.5
 screen main
 check "a smaller window redraws" sh -c 'sed -n 15p "$1" | grep -q "Enter:open" &&
-    grep -q "^NAME" "$1"' - "$T/screen"
+    grep -q "^ *ID NAME" "$1"' - "$T/screen"
 $TM resize-window -t =main: -x 80 -y 24
 sleep 0.5
 screen main
