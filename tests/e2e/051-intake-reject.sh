@@ -283,8 +283,10 @@ sl quarantine retry "$QID"
 expect_rc 0 "quarantine retry ID"
 check "retry judges afresh (still unknown_token)" grep -q "^rejected (unknown_token)" "$T/out"
 sl quarantine list --json
-check "retry: the file is listed once, under its newest log entry" \
-    [ "$(json "[e['id'] > $QID for e in d if e['file'] == '$QF']")" = "[True]" ]
+check "retry: the file is listed once, under the same id (ids are stable)" \
+    [ "$(json "[e['id'] == $QID for e in d if e['file'] == '$QF']")" = "[True]" ]
+sl quarantine show "$QID"
+expect_rc 0 "... and that id still shows it after the retry"
 check "... and still one listing per kept file" [ "$(json "len(d)")" -eq "$(quarantine_n)" ]
 sl quarantine show 99999
 expect_rc 66 "quarantine show of an unknown id: 66"
