@@ -285,9 +285,9 @@ check "retry judges afresh (still unknown_token)" grep -q "^rejected (unknown_to
 sl quarantine list --json
 check "retry: the file is listed once, under the same id (ids are stable)" \
     [ "$(json "[e['id'] == $QID for e in d if e['file'] == '$QF']")" = "[True]" ]
+check "... and still one listing per kept file" [ "$(json "len(d)")" -eq "$(quarantine_n)" ]
 sl quarantine show "$QID"
 expect_rc 0 "... and that id still shows it after the retry"
-check "... and still one listing per kept file" [ "$(json "len(d)")" -eq "$(quarantine_n)" ]
 sl quarantine show 99999
 expect_rc 66 "quarantine show of an unknown id: 66"
 sl quarantine retry 99999
