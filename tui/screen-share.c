@@ -304,14 +304,20 @@ share_preview_show(struct tui *t, struct share_request *rq)
 
 /* What the admin reads once the link is made: where its email went. */
 static char *
-share_told(const struct share_request *rq, const struct share_result *res)
+share_told(struct tui *t, const struct share_request *rq,
+    const struct share_result *res)
 {
-	char *where;
+	char *where, *how;
 
-	if (res->queued)
-		where = xprintf("Its email to %s is QUEUED in outbox/, NOT SENT:\n"
+	if (res->failed)
+		where = xprintf("Its email to %s is QUEUED in outbox/, NOT SENT: "
 		    "%s.", rq->to, res->notice);
-	else
+	else if (res->queued) {
+		how = outbox_how_to_send(&t->sess->cfg);
+		where = xprintf("Its email to %s is QUEUED in outbox/, NOT SENT: "
+		    "%s.", rq->to, how);
+		free(how);
+	} else
 		where = xprintf("Its email is sent to %s.", rq->to);
 	return where;
 }
@@ -342,7 +348,7 @@ share_send(struct tui *t, struct share_request *rq)
 		return;
 	}
 	tui_stale(t);
-	told = share_told(rq, &res);
+	told = share_told(t, rq, &res);
 	text = xprintf("Link %lld is created. %s\n\n"
 	    "Replies go to %s until the link expires or is used.\n\n"
 	    "The same request as a mailto: URL, to paste into a chat "
