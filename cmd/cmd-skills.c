@@ -87,7 +87,11 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "auto_reply, bounce, loop, oversize,\n   unreadable).\n"
 	    "6. `setuplink draft export ID --format env|json|pgpass`: the "
 	    "values, for\n   the connector. This prints secrets: send it "
-	    "straight where it is needed.\n\n");
+	    "straight where it is needed.\n   Secrets are stored sealed; "
+	    "when `setuplink vault passphrase` has protected\n   the vault "
+	    "key, give the passphrase in a file named by\n   "
+	    "`SETUPLINK_VAULT_PASSPHRASE_FILE` (exit 77: wrong or missing "
+	    "passphrase).\n\n");
 	commands();
 	printf("## JSON shapes\n\n"
 	    "- `draft show ID --json`: `{\"id\", \"name\", \"connector\", "
@@ -108,7 +112,8 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "0 done; 64 bad usage (unknown key or option); 65 bad data (an "
 	    "invalid\nvalue, a link past 90 days, nothing missing); 66 no "
 	    "such draft, link or file;\n69 a mail server refused the message; "
-	    "75 temporary failure, try again;\n78 no home (run `setuplink "
+	    "75 temporary failure, try again;\n77 the vault passphrase is "
+	    "wrong or missing;\n78 no home (run `setuplink "
 	    "init`) or a bad configuration.\n\n");
 	connectors(ctx->cat);
 	printf("## Worked example\n\n```sh\n"

@@ -35,6 +35,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_key_list_entry,
 	&cmd_key_export_entry,
 	&cmd_skills_entry,
+	&cmd_vault_passphrase_entry,
 };
 const size_t cmd_table_size = nitems(cmd_table);
 
@@ -621,6 +622,9 @@ cmd_exec(const struct cmd_entry *e, struct session *ctx, int argc,
 			rv = EX_TEMPFAIL;
 		return rv;
 	}
+	/* The intake only seals: it never asks for the passphrase. */
+	if (ctx->vault != NULL && !(e->flags & CMD_INTAKE))
+		vault_set_ask(ctx->vault, cmd_vault_ask, NULL);
 	if ((rv = cmd_parse(e, argc, argv, &a, errstr)) == 0)
 		rv = e->exec(ctx, &a, errstr);
 	/* A mistyped procmailrc must not bounce mail: keep it queued. */

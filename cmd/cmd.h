@@ -128,5 +128,9 @@ extern const struct cmd_entry cmd_key_import_entry;	/* cmd-key.c */
 extern const struct cmd_entry cmd_key_list_entry;
 extern const struct cmd_entry cmd_key_export_entry;
 extern const struct cmd_entry cmd_skills_entry;		/* cmd-skills.c */
+extern const struct cmd_entry cmd_vault_passphrase_entry; /* cmd-vault.c */
+/* The vault passphrase, asked on the terminal without echo (cmd-vault.c). */
+int	 cmd_vault_ask(void *arg, const char *question, char **pass,
+	     char **errstr);
 
 #endif

@@ -85,5 +85,14 @@ int	 link_withdraw(struct session *, int64_t link, const char *by,
  * deleted.  EX_NOINPUT when there is no such draft.
  */
 int	 draft_delete(struct session *, int64_t draft, char **errstr);
+/*
+ * A draft with its secret values opened: what draft export, draft test,
+ * draft show --reveal and the interface's reveal hand on.  The vault may
+ * ask for its passphrase (SETUPLINK_VAULT_PASSPHRASE_FILE, else the
+ * session's question); a wrong one, or none to be had, is EX_NOPERM and
+ * no draft.  EX_NOINPUT when there is no such draft.
+ */
+int	 draft_get_revealed(struct session *, int64_t draft, struct draft **,
+	     char **errstr);
 
 #endif

@@ -196,7 +196,6 @@ view_quarantined(struct tui *t, const struct message_record *m)
 	char *path = NULL, *data = NULL, *err = NULL, *text, *title, *head;
 	size_t len = 0;
 	bool trunc = false;
-	int fd = -1;
 
 	if (m->quarantine == NULL || (path = maildir_find(
 	    t->sess->home.quarantine, m->quarantine)) == NULL) {
@@ -204,15 +203,17 @@ view_quarantined(struct tui *t, const struct message_record *m)
 		    "quarantine/ (its days there are over, or it was removed).");
 		return;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fd_read_all(fd, VIEW_MAX, &data, &len, &trunc, &err) != 0) {
-		if (fd != -1)
-			close(fd);
+	/* Kept sealed: opened whole, then cut for the pager. */
+	if (vault_read_file(tui_vault(t), path, SIZE_MAX, &data, &len,
+	    &err) != 0) {
 		tui_error(t, "Cannot read the message", &err);
 		free(path);
 		return;
 	}
-	close(fd);
+	if ((trunc = len > VIEW_MAX)) {
+		explicit_bzero(data + VIEW_MAX, len - VIEW_MAX);
+		len = VIEW_MAX;
+	}
 	head = record_detail(m);
 	/* NULs would end the text early; text_wrap makes the rest safe. */
 	for (size_t i = 0; i < len; i++) {
@@ -245,6 +246,7 @@ retry(struct tui *t, const struct message_record *m)
 	}
 	memset(&o, 0, sizeof o);
 	memset(&d, 0, sizeof d);
+	tui_vault(t);
 	intake_open(&ss->cfg, &ss->home, ss->st, ss->cat, &o, &in);
 	if (intake_retry(in, m->quarantine, &d, &err) != 0) {
 		tui_error(t, "The intake did not judge it again (run setuplink "

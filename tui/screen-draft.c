@@ -111,6 +111,11 @@ draft_recalc(struct tui *t, struct screen *sc, bool external)
 			tui_pop(t);
 		return;
 	}
+	/* A field shown in clear stays so: the vault is open by then. */
+	if (s->revealed != NULL && draft_reveal(t->sess->st, d, &err) != 0) {
+		freep(&s->revealed);
+		free(err);
+	}
 	if (external && s->d != NULL && d->updated != s->d->updated)
 		tui_status(t, TC_OK, "Updated just now: new values arrived.");
 	draft_free(&s->d);
@@ -302,9 +307,15 @@ reveal_cb(struct tui *t, void *p)
 {
 	struct edit_arg *a = p;
 	struct draftscr *s = find_draftscr(t, a->draft);
+	char *err = NULL;
 
 	if (s == NULL)
 		return;
+	tui_vault(t);
+	if (draft_reveal(t->sess->st, s->d, &err) != 0) {
+		tui_error(t, "Nothing is shown", &err);
+		return;
+	}
 	free(s->revealed);
 	s->revealed = xstrdup(a->key);
 	tui_status(t, TC_WARN, "%s is shown in clear until you leave this "
@@ -481,7 +492,9 @@ history(struct tui *t, struct draftscr *s, const struct field_value *fv)
 	size_t n = 0, i;
 	bool reveal = s->revealed && strcmp(s->revealed, fv->key) == 0;
 
-	if (draft_history(t->sess->st, s->id, fv->key, &h, &n, &err) != 0) {
+	if (draft_history(t->sess->st, s->id, fv->key, &h, &n, &err) != 0 ||
+	    (reveal && draft_history_reveal(t->sess->st, h, n, &err) != 0)) {
+		draft_history_free(&h, n);
 		tui_error(t, "Cannot read the history", &err);
 		return;
 	}
