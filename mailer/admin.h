@@ -75,4 +75,17 @@ int	 draft_set_values(struct session *, int64_t draft,
  */
 int	 draft_delete(struct session *, int64_t draft, char **errstr);
 
+/* ---- Testing credentials (admin-test.c) ---- */
+
+struct probe_result;
+/*
+ * Run the draft's test with its values (secrets opened as draft export
+ * opens them), bounded by test_timeout and test_networks, and keep the
+ * result on the draft (audited as actor's, with the webhook's event).
+ * A draft that is not complete gets a result of EX_DATAERR naming what
+ * is missing, without trying.  0 when res holds a result.
+ */
+int	 admin_test_draft(struct session *, int64_t draft, const char *actor,
+	     struct probe_result *res, char **errstr);
+
 #endif

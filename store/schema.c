@@ -105,6 +105,13 @@ static const char *migrations[] = {
 	"  delivered INTEGER,"
 	"  last_error TEXT);"
 	"CREATE INDEX events_pending ON events(delivered, id);",
+	/* 3: the last credentials test of each draft (never a value). */
+	"CREATE TABLE draft_tests ("
+	"  draft INTEGER PRIMARY KEY REFERENCES drafts(id),"
+	"  at INTEGER NOT NULL,"
+	"  values_at INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  result TEXT NOT NULL);",
 };
 
 int
