@@ -1,0 +1,63 @@
+# dbservices.sh: the real services credentials tests connect to, on
+# loopback (PostgreSQL, MariaDB, OpenSSH sshd).  Source it after
+# tests/lib.sh and tests/lib/services.sh (for _tls_certs, free_port,
+# _wait_port):
+#
+#	. "$TOP/tests/lib/services.sh"; . "$TOP/tests/lib/dbservices.sh"
+#
+# Daemons that refuse root (postgres, mariadbd) run as nobody in
+# directories under $T, which becomes 0711 so nobody can reach them; the
+# server certificates are the throwaway CA's (services.sh _tls_certs,
+# made for localhost and 127.0.0.1).  Each start sets a *_LOG to the
+# server's log, which records every connection, so a test can show that
+# nothing connected.
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+# pg_start USER PASSWORD DBNAME: a private PostgreSQL on localhost:PG_PORT
+# with TLS (the test CA's certificate), scram-sha-256 logins over TCP, one
+# role USER owning DBNAME, and connections logged to PG_LOG.
+pg_start() {
+	_tls_certs || return 1
+	_pd=$T/pg
+	chmod 711 "$T"
+	mkdir -p "$_pd/sock" && chown -R nobody:nogroup "$_pd" && chmod 700 "$_pd"
+	PG_PORT=$(free_port)
+	echo "pg-super-$$" >"$_pd/pw" && chown nobody "$_pd/pw"
+	runuser -u nobody -- "$PGBIN/initdb" -D "$_pd/data" -U postgres \
+	    --pwfile="$_pd/pw" -A scram-sha-256 --auth-local=trust \
+	    >"$_pd/initdb.log" 2>&1 || { cat "$_pd/initdb.log" >&2; return 1; }
+	install -o nobody -m 600 "$T/tls/chain.pem" "$_pd/data/server.crt"
+	install -o nobody -m 600 "$T/tls/key.pem" "$_pd/data/server.key"
+	cat >>"$_pd/data/postgresql.conf" <<EOF
+listen_addresses = 'localhost'
+port = $PG_PORT
+unix_socket_directories = '$_pd/sock'
+ssl = on
+log_connections = on
+logging_collector = off
+EOF
+	PG_LOG=$_pd/server.log
+	runuser -u nobody -- "$PGBIN/pg_ctl" -D "$_pd/data" -l "$PG_LOG" -w \
+	    -t 30 start >"$_pd/ctl.log" 2>&1 ||
+	    { cat "$_pd/ctl.log" "$PG_LOG" >&2; return 1; }
+	cleanup_add pg_stop
+	runuser -u nobody -- "$PGBIN/psql" -q -h "$_pd/sock" -p "$PG_PORT" \
+	    -U postgres -d postgres -v ON_ERROR_STOP=1 >"$_pd/psql.log" 2>&1 <<EOF ||
+CREATE ROLE "$1" LOGIN PASSWORD '$2';
+CREATE DATABASE "$3" OWNER "$1";
+EOF
+	    { cat "$_pd/psql.log" >&2; return 1; }
+	export PG_PORT PG_LOG
+}
+
+pg_stop() {
+	[ -d "$T/pg/data" ] || return 0
+	runuser -u nobody -- "$PGBIN/pg_ctl" -D "$T/pg/data" -m immediate \
+	    -w stop >/dev/null 2>&1
+}
+
+# pg_connections: how many connections PostgreSQL has logged.
+pg_connections() {
+	grep -c 'connection received' "$PG_LOG" 2>/dev/null || true
+}
