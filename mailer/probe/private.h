@@ -14,6 +14,7 @@ struct netgate;
 struct probe {
 	const struct connector	*c;
 	const struct conntest	*t;
+	const char		*method;	/* the method field's value */
 	const struct probe_value *vals;
 	size_t			 nvals;
 	int64_t			 timeout_ms;
@@ -21,7 +22,8 @@ struct probe {
 	struct probe_result	*res;
 };
 
-/* The value of the field playing role, or NULL when unset or empty. */
+/* The value of the field playing role, or NULL when unset, empty or
+ * for another method than the draft's. */
 const char *probe_get(struct probe *, const char *role, size_t *len);
 /* The key of the field playing role, or the role itself. */
 const char *probe_key(struct probe *, const char *role);

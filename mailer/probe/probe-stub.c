@@ -8,10 +8,3 @@ probe_mysql(struct probe *p)
 	return probe_fail(p, EX_TEMPFAIL, "library", NULL, "this setuplink "
 	    "cannot run mysql tests yet");
 }
-
-int
-probe_ssh(struct probe *p)
-{
-	return probe_fail(p, EX_TEMPFAIL, "library", NULL, "this setuplink "
-	    "cannot run ssh tests yet");
-}

@@ -30,7 +30,7 @@ probe_get(struct probe *p, const char *role, size_t *len)
 	const struct field_def *f = conntest_field(p->c, p->t, role);
 	size_t i;
 
-	if (f == NULL)
+	if (f == NULL || !field_applies(p->c, f, p->method))
 		return NULL;
 	for (i = 0; i < p->nvals; i++) {
 		if (strcmp(p->vals[i].key, f->key) == 0 &&
@@ -302,6 +302,7 @@ probe_run(const struct connector *c, const char *method,
 
 	memset(res, 0, sizeof *res);
 	p.c = c;
+	p.method = method;
 	p.vals = vals;
 	p.nvals = n;
 	p.res = res;

@@ -61,3 +61,52 @@ pg_stop() {
 pg_connections() {
 	grep -c 'connection received' "$PG_LOG" 2>/dev/null || true
 }
+
+# sshd_start: OpenSSH's sshd on 127.0.0.1:SSHD_PORT with a throwaway
+# ed25519 host key (fingerprint in SSHD_FPR) and a throwaway account
+# SSHD_USER (removed on exit) whose password is SSHD_PASSWORD and whose
+# authorized key is the passphrase-protected $T/ssh/id (passphrase
+# SSHD_PASSPHRASE).  Logins are logged to SSHD_LOG.
+sshd_start() {
+	_sd=$T/ssh
+	mkdir -p "$_sd" && chmod 755 "$_sd"
+	chmod 711 "$T"
+	SSHD_PORT=$(free_port)
+	SSHD_USER=slt$$
+	SSHD_PASSWORD=Ssh-pass-$$-x
+	SSHD_PASSPHRASE=Key-phrase-$$-y
+	ssh-keygen -q -t ed25519 -N '' -f "$_sd/host" || return 1
+	ssh-keygen -q -t ed25519 -N "$SSHD_PASSPHRASE" -f "$_sd/id" || return 1
+	SSHD_FPR=$(ssh-keygen -lf "$_sd/host.pub" | awk '{print $2}')
+	useradd -M -d "$_sd" -s /bin/sh "$SSHD_USER" || return 1
+	cleanup_add "userdel $SSHD_USER"
+	echo "$SSHD_USER:$SSHD_PASSWORD" | chpasswd || return 1
+	cp "$_sd/id.pub" "$_sd/authorized_keys" && chmod 644 "$_sd/authorized_keys"
+	cat >"$_sd/sshd_config" <<EOF
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $_sd/host
+PidFile $_sd/sshd.pid
+AuthorizedKeysFile $_sd/authorized_keys
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+UsePAM no
+StrictModes no
+LogLevel VERBOSE
+EOF
+	SSHD_LOG=$_sd/sshd.log
+	mkdir -p /run/sshd
+	/usr/sbin/sshd -D -e -f "$_sd/sshd_config" 2>>"$SSHD_LOG" &
+	SSHD_PID=$!
+	cleanup_add sshd_stop
+	_wait_port "$SSHD_PORT" 10 || { cat "$SSHD_LOG" >&2; return 1; }
+	export SSHD_PORT SSHD_USER SSHD_PASSWORD SSHD_PASSPHRASE SSHD_FPR SSHD_LOG
+}
+
+sshd_stop() {
+	[ -n "${SSHD_PID:-}" ] || return 0
+	kill "$SSHD_PID" 2>/dev/null
+	_pid_gone "$SSHD_PID"
+	SSHD_PID=
+}
