@@ -3,6 +3,7 @@
  * (0 passed, 69 refused, 75 not reached in time, 65 not enough to try). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 
@@ -10,6 +11,8 @@ static int	cmd_draft_test(struct session *, const struct args *, char **);
 
 static const struct cmd_option cmd_draft_test_options[] = {
 	{ "json", 0, NULL, 0, "an array of {check, ok, detail}" },
+	{ "merged", 0, "LINK", 0, "as the intake's worker after a merge of "
+	  "LINK: only a complete draft, and tell its recipient" },
 	CMD_OPTIONS_END
 };
 
@@ -51,12 +54,21 @@ cmd_draft_test(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct probe_result r;
 	struct buf b;
-	int64_t id;
+	int64_t id, link;
 	size_t i;
 	int rv;
 
-	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0 ||
-	    (rv = admin_test_draft(ctx, id, ctx->cfg.admin_email, &r,
+	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0)
+		return rv;
+	if (args_has(args, "merged")) {
+		/* The intake's detached worker: no terminal, maybe no reader. */
+		if (!isatty(STDERR_FILENO))
+			log_open_syslog();
+		if ((rv = cmd_parse_id(args_get(args, "merged"), "link", &link,
+		    errstr)) != 0 ||
+		    (rv = admin_test_merged(ctx, id, link, &r, errstr)) != 0)
+			return rv;
+	} else if ((rv = admin_test_draft(ctx, id, ctx->cfg.admin_email, &r,
 	    errstr)) != 0)
 		return rv;
 	print_checks(&r, args_has(args, "json"));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mailer/admin.h"
+#include "mailer/intake/intake.h"
 #include "mailer/probe/probe.h"
 #include "util/util.h"
 
@@ -109,6 +110,194 @@ admin_test_draft(struct session *s, int64_t id, const char *actor,
 out:
 	strv_free(&missing, nmissing);
 	free(vals);
+	draft_free(&d);
+	return rv;
+}
+
+/*
+ * The fields the failure points at whose value came in a reply to link,
+ * and who sent it: those a follow-up may ask the recipient to check.
+ */
+static size_t
+merged_blame(const struct draft *d, const struct probe_result *res,
+    int64_t link, const char ***keys, const char **from)
+{
+	const struct field_value *fv;
+	size_t i, n = 0;
+
+	*keys = xcalloc(res->nblame + 1, sizeof **keys);
+	*from = NULL;
+	for (i = 0; i < res->nblame; i++) {
+		fv = draft_value(d, res->blame[i]);
+		if (fv == NULL || !fv->set || fv->src.kind != SOURCE_REPLY ||
+		    fv->src.link != link || fv->src.from == NULL)
+			continue;
+		(*keys)[n++] = fv->key;
+		*from = fv->src.from;
+	}
+	return n;
+}
+
+static int
+queue_mail(struct session *s, const struct followup *fu, char **errstr)
+{
+	struct reply_mail rm;
+	int rv;
+
+	if ((rv = followup_compose(fu, &rm, errstr)) != 0)
+		return rv;
+	rv = outmail_queue(s->st, rm.message_id, "", rm.rcpt, rm.data, rm.len,
+	    errstr);
+	reply_mail_free(&rm);
+	return rv;
+}
+
+/* A fresh link for just the failed fields, same requirement and signer. */
+static void
+renew(struct session *s, const struct link *l, const char *const *keys,
+    size_t n, struct followup *fu, struct share_result *sr)
+{
+	struct share_request rq = { 0 };
+	char *err = NULL;
+
+	rq.draft = l->draft;
+	rq.to = l->to;
+	rq.fields = keys;
+	rq.nfields = n;
+	rq.require = l->require;
+	rq.signer = l->signer;
+	rq.note = "The test of the values you sent did not pass: please "
+	    "send these again.";
+	rq.admin = s->cfg.admin_email;
+	if (share_link(&s->cfg, &s->home, s->st, s->cat, &rq, sr, &err) != 0) {
+		log_warnx("draft %lld: could not renew link %lld after a failed "
+		    "test: %s", (long long)l->draft, (long long)l->id, err);
+		free(err);
+		return;
+	}
+	fu->renew_address = sr->reply_address;
+	fu->renew_link = sr->link;
+}
+
+/* May the recipient be told, within the reply limits? */
+static bool
+may_tell(struct session *s, const char *rcpt, int64_t now, int64_t draft)
+{
+	int64_t mine = 0, all = 0;
+	char *err = NULL;
+
+	if (reply_count(s->st, rcpt, now - 3600, &mine, &err) != 0 ||
+	    reply_count(s->st, NULL, now - 3600, &all, &err) != 0) {
+		log_warnx("draft %lld: %s", (long long)draft, err);
+		free(err);
+		return false;
+	}
+	if (mine >= s->cfg.replies_per_sender || all >= s->cfg.replies_total) {
+		log_warnx("draft %lld: the failed test is not told to %s: reply "
+		    "limit reached", (long long)draft, rcpt);
+		return false;
+	}
+	return true;
+}
+
+static void
+followup_init(struct followup *fu, struct session *s, const struct draft *d,
+    const struct connector *c, const struct link *l,
+    const struct probe_result *res)
+{
+	memset(fu, 0, sizeof *fu);
+	fu->cfg = &s->cfg;
+	fu->now = time_now();
+	fu->seed = xprintf("%lld.%lld.%lld", (long long)d->id,
+	    (long long)l->id, (long long)d->updated);
+	fu->in_reply_to = l->message_id;
+	fu->link = l->id;
+	fu->draft = d->id;
+	fu->draft_name = d->name;
+	fu->connector = c->name;
+	fu->failure = res->failure;
+	fu->passed = res->status == 0;
+}
+
+/*
+ * The admin's note and the recipient's follow-up, queued in one
+ * transaction; a fresh link is made first, since sharing one commits
+ * and sends on its own.
+ */
+static int
+after_merge_mail(struct session *s, const struct draft *d,
+    const struct connector *c, const struct link *l,
+    const struct probe_result *res, char **errstr)
+{
+	struct followup fu;
+	struct share_result sr = { 0 };
+	const char **keys = NULL, *from;
+	size_t n;
+	bool tell;
+	int rv;
+
+	followup_init(&fu, s, d, c, l, res);
+	n = merged_blame(d, res, l->id, &keys, &from);
+	tell = res->status == EX_UNAVAILABLE && n > 0 &&
+	    may_tell(s, from, fu.now, d->id);
+	if (tell && s->cfg.renew_on_failed_test)
+		renew(s, l, keys, n, &fu, &sr);
+	if ((rv = store_begin(s->st, errstr)) != 0)
+		goto out;
+	if (s->cfg.notify_admin && s->cfg.admin_email != NULL) {
+		fu.to_admin = true;
+		fu.fields = (const char *const *)res->blame;
+		fu.nfields = res->nblame;
+		rv = queue_mail(s, &fu, errstr);
+	}
+	if (rv == 0 && tell) {
+		fu.to_admin = false;
+		fu.rcpt = from;
+		fu.fields = keys;
+		fu.nfields = n;
+		if ((rv = queue_mail(s, &fu, errstr)) == 0)
+			rv = reply_note(s->st, from, fu.now, errstr);
+	}
+	if (rv != 0)
+		store_rollback(s->st);
+	else
+		rv = store_commit(s->st, errstr);
+out:
+	share_result_free(&sr);
+	free((char *)fu.seed);
+	free(keys);
+	return rv;
+}
+
+int
+admin_test_merged(struct session *s, int64_t id, int64_t link,
+    struct probe_result *res, char **errstr)
+{
+	const struct connector *c;
+	struct draft *d = NULL;
+	struct link *l = NULL;
+	struct intake *in = NULL;
+	int rv;
+
+	memset(res, 0, sizeof *res);
+	if ((rv = draft_get(s->st, s->cat, id, &d, errstr)) != 0)
+		return rv;
+	if ((c = catalog_find(s->cat, d->connector)) == NULL ||
+	    !draft_complete(c, d, NULL, NULL))
+		goto out;	/* nothing to test yet */
+	draft_free(&d);
+	if ((rv = admin_test_draft(s, id, "intake", res, errstr)) != 0 ||
+	    (rv = draft_get(s->st, s->cat, id, &d, errstr)) != 0)
+		goto out;
+	if (link_get(s->st, link, &l, NULL) != 0)
+		goto out;
+	if ((rv = after_merge_mail(s, d, c, l, res, errstr)) == 0) {
+		intake_open(&s->cfg, &s->home, s->st, s->cat, NULL, &in);
+		intake_send_queued(in);
+		intake_close(&in);
+	}
+out:
+	link_free(&l);
 	draft_free(&d);
 	return rv;
 }

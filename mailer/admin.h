@@ -87,5 +87,15 @@ struct probe_result;
  */
 int	 admin_test_draft(struct session *, int64_t draft, const char *actor,
 	     struct probe_result *res, char **errstr);
+/*
+ * The intake's worker after a merge of link (draft test --merged): a
+ * draft that is complete is tested; the admin gets a note when
+ * notify_admin is set; a refusal that points at fields the link's
+ * recipient sent gets them one follow-up (within the reply limits) and,
+ * with renew_on_failed_test, a fresh link for just those fields.  An
+ * incomplete draft is left alone (res->nchecks is 0).
+ */
+int	 admin_test_merged(struct session *, int64_t draft, int64_t link,
+	     struct probe_result *res, char **errstr);
 
 #endif

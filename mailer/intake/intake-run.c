@@ -335,6 +335,7 @@ intake_after(struct intake *in, const struct intake_decision *d)
 	pid_t pid;
 	int status, fd;
 
+	intake_test_spawn(in, d);
 	if (d->outcome != OUTCOME_ACCEPTED || in->cfg->on_submit == NULL ||
 	    *in->cfg->on_submit == '\0' || in->opts.dry_run)
 		return;

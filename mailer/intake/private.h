@@ -128,6 +128,8 @@ void	 intake_decide(const struct intake_verdict *, const char *qname,
 /* After the commit: the on_submit command for an accepted message
  * (intake-run.c). */
 void	 intake_after(struct intake *, const struct intake_decision *);
+/* After the commit: test_on_merge's detached worker (intake-test.c). */
+void	 intake_test_spawn(struct intake *, const struct intake_decision *);
 /* Age out quarantine/ (at most once an hour; intake-maildir.c). */
 void	 intake_sweep(struct intake *);
 
