@@ -105,7 +105,10 @@ static const char *migrations[] = {
 	"  delivered INTEGER,"
 	"  last_error TEXT);"
 	"CREATE INDEX events_pending ON events(delivered, id);",
-	/* 3: the last credentials test of each draft (never a value). */
+	/* 3: the eight characters a link's REF carries after its id (from
+	 * its token); NULL for links made before, which keep their REF. */
+	"ALTER TABLE links ADD COLUMN ref_tag TEXT;",
+	/* 4: the last credentials test of each draft (never a value). */
 	"CREATE TABLE draft_tests ("
 	"  draft INTEGER PRIMARY KEY REFERENCES drafts(id),"
 	"  at INTEGER NOT NULL,"

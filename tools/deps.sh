@@ -8,8 +8,8 @@ libsqlite3-dev libcurl4-gnutls-dev libssl-dev libjansson-dev libxml2-dev
 libinih-dev libpq-dev libssh-dev gnupg gpg-agent"
 check="libcmocka-dev procmail fetchmail dovecot-imapd dovecot-pop3d
 python3-aiosmtpd mutt tmux sqlite3 openssl ca-certificates file fiu-utils
-libfiu-dev cppcheck man-db postgresql openssh-server openssh-client
-mariadb-server libpq5 libssh-4 libmariadb3"
+libfiu-dev cppcheck man-db zsh dpkg-dev debhelper openssh-client
+postgresql openssh-server mariadb-server libpq5 libssh-4 libmariadb3"
 fuzz="clang libclang-rt-14-dev"
 
 want=$build
