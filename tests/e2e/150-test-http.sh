@@ -53,6 +53,26 @@ expect_rc 0 "--json passes too"
 check "--json is an array of {check, ok, detail}" \
     test "$(json "all(set(c) == {'check', 'ok', 'detail'} for c in d)")" = True
 
+# The interface: the Draft screen shows the last test; t runs it again.
+tmux_start tui 100 24 env LC_ALL=C.UTF-8 TERM=screen-256color \
+    SETUPLINK_HOME="$H" "$SETUPLINK"
+if tmux_wait tui "Api" 10; then
+	tmux_keys tui Enter
+	check "the Draft screen shows the last test" tmux_wait tui "test passed" 10
+	sl draft set "$id" token=Wrong-0000
+	tmux_wait tui "new values arrived" 10 2>/dev/null
+	tmux_keys tui t
+	check "t tests again and says what failed" \
+	    tmux_wait tui "The test failed at login" 15
+	check "the screen then shows the failed test" tmux_wait tui "test failed at login" 10
+	check "the token is not on the screen" sh -c "! tmux -S '$T/tmux.sock' \
+	    capture-pane -p -t =tui: | grep -qF 'Wrong-0000'"
+	tmux_keys tui q q
+else
+	not_ok "the interface opened on the sources"
+fi
+tmux_stop
+
 sl draft set "$id" token=Wrong-0000
 sl draft test "$id"
 expect_rc 69 "a wrong token is refused (69)"
