@@ -28,7 +28,7 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 
 PKGS	= ncursesw formw menuw libetpan gpgme sqlite3 libcurl jansson \
-	  libxml-2.0 inih libcrypto libpq libssh
+	  libxml-2.0 inih libcrypto libpq libssh libmariadb
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -5,7 +5,7 @@
 set -u
 build="build-essential pkg-config libncurses-dev libetpan-dev libgpgme-dev
 libsqlite3-dev libcurl4-gnutls-dev libssl-dev libjansson-dev libxml2-dev
-libinih-dev libpq-dev libssh-dev gnupg gpg-agent"
+libinih-dev libpq-dev libssh-dev libmariadb-dev gnupg gpg-agent"
 check="libcmocka-dev procmail fetchmail dovecot-imapd dovecot-pop3d
 python3-aiosmtpd mutt tmux sqlite3 openssl ca-certificates file fiu-utils
 libfiu-dev cppcheck man-db zsh dpkg-dev debhelper openssh-client

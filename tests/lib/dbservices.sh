@@ -110,3 +110,50 @@ sshd_stop() {
 	_pid_gone "$SSHD_PID"
 	SSHD_PID=
 }
+
+# my_start USER PASSWORD DBNAME: a private MariaDB on 127.0.0.1:MY_PORT
+# with TLS (the test CA's certificate), one account USER@'%' owning
+# DBNAME, every connection in the general log MY_LOG.
+my_start() {
+	_tls_certs || return 1
+	_md=$T/my
+	chmod 711 "$T"
+	mkdir -p "$_md/data" && chmod 700 "$_md"
+	install -m 644 "$T/tls/chain.pem" "$_md/cert.pem"
+	install -m 600 "$T/tls/key.pem" "$_md/key.pem"
+	install -m 644 "$T/tls/ca.pem" "$_md/ca.pem"
+	chown -R nobody:nogroup "$_md"
+	MY_PORT=$(free_port)
+	MY_LOG=$_md/general.log
+	mariadb-install-db --no-defaults --user=nobody --datadir="$_md/data" \
+	    --auth-root-authentication-method=socket --skip-test-db \
+	    >"$_md/install.log" 2>&1 || { cat "$_md/install.log" >&2; return 1; }
+	mariadbd --no-defaults --user=nobody --datadir="$_md/data" \
+	    --socket="$_md/sock" --port="$MY_PORT" --bind-address=127.0.0.1 \
+	    --pid-file="$_md/pid" --skip-name-resolve \
+	    --ssl-cert="$_md/cert.pem" --ssl-key="$_md/key.pem" \
+	    --ssl-ca="$_md/ca.pem" --general-log=1 --general-log-file="$MY_LOG" \
+	    --log-error="$_md/error.log" >/dev/null 2>&1 &
+	MY_PID=$!
+	cleanup_add my_stop
+	_wait_port "$MY_PORT" 30 || { cat "$_md/error.log" >&2; return 1; }
+	mariadb --no-defaults -S "$_md/sock" -u root >"$_md/sql.log" 2>&1 <<EOF ||
+CREATE DATABASE \`$3\`;
+CREATE USER '$1'@'%' IDENTIFIED BY '$2';
+GRANT ALL ON \`$3\`.* TO '$1'@'%';
+EOF
+	    { cat "$_md/sql.log" >&2; return 1; }
+	export MY_PORT MY_LOG
+}
+
+my_stop() {
+	[ -n "${MY_PID:-}" ] || return 0
+	kill "$MY_PID" 2>/dev/null
+	_pid_gone "$MY_PID" 10
+	MY_PID=
+}
+
+# my_connections: how many connections MariaDB has logged.
+my_connections() {
+	grep -c 'Connect' "$MY_LOG" 2>/dev/null || true
+}
