@@ -183,6 +183,7 @@ intake_one(struct intake *in, struct intake_raw *raw, bool retry,
 		intake_unkeep(in, raw->qname);
 	intake_after(in, d);
 	intake_send_queued(in);
+	intake_test_spawn(in, d);
 out:
 	intake_verdict_free(&v);
 	return rv;
@@ -335,7 +336,6 @@ intake_after(struct intake *in, const struct intake_decision *d)
 	pid_t pid;
 	int status, fd;
 
-	intake_test_spawn(in, d);
 	if (d->outcome != OUTCOME_ACCEPTED || in->cfg->on_submit == NULL ||
 	    *in->cfg->on_submit == '\0' || in->opts.dry_run)
 		return;
