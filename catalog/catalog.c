@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "catalog/catalog.h"
+#include "catalog/private.h"
 #include "util/util.h"
 
 struct embedded_file {
@@ -62,6 +62,9 @@ connector_clear(struct connector *c)
 	for (i = 0; i < c->nfields; i++)
 		field_clear(&c->fields[i]);
 	free(c->fields);
+	for (i = 0; i < c->ntests; i++)
+		conntest_clear(&c->tests[i]);
+	free(c->tests);
 	free(c->key);
 	free(c->name);
 	free(c->category);
@@ -321,7 +324,8 @@ catalog_parse(const char *text, size_t len, const char *origin,
 		    &c->fields[i], origin, errstr)) != 0)
 			goto fail;
 	}
-	if ((rv = check_connector(c, errstr)) != 0)
+	if ((rv = check_connector(c, errstr)) != 0 ||
+	    (rv = conntest_parse(root, c, errstr)) != 0)
 		goto fail;
 	json_decref(root);
 	return 0;
@@ -472,7 +476,7 @@ field_applies(const struct connector *c, const struct field_def *f,
 char *
 connector_to_json(const struct connector *c)
 {
-	json_t *o = json_object(), *fields = json_array();
+	json_t *o = json_object(), *fields = json_array(), *t;
 	size_t i, j;
 	char *s;
 
@@ -530,6 +534,8 @@ connector_to_json(const struct connector *c)
 		json_array_append_new(fields, fo);
 	}
 	json_object_set_new(o, "fields", fields);
+	if ((t = conntest_to_json(c)) != NULL)
+		json_object_set_new(o, "test", t);
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)

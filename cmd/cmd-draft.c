@@ -289,6 +289,7 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 			free(v);
 		}
 		json_object_set_new(j, "fields", fields);
+		json_object_set_new(j, "test", cmd_draft_test_json(ctx, d));
 		json_out(j);
 	} else {
 		char *name = str_safe(d->name);
@@ -297,7 +298,9 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 		free(name);
 		for (i = 0; i < nmissing; i++)
 			printf("%s%s", i ? ", " : "; missing ", missing[i]);
-		printf("\n\n");
+		printf("\n");
+		cmd_draft_test_print(ctx, d);
+		printf("\n");
 		for (i = 0; i < d->nfields; i++) {
 			const struct field_value *fv = &d->fields[i];
 			const struct field_def *f = c ? connector_field(c,

@@ -53,6 +53,11 @@ connectors(const struct catalog *cat)
 			printf(" `%s`%s%s%s", f->key, f->method ? " [" : "",
 			    f->method ? f->method : "", f->method ? "]" : "");
 		}
+		for (j = 0; j < c->ntests; j++)
+			printf("%s%s%s%s", j ? ", " : "; test: ",
+			    conntest_kind_name(c->tests[j].kind),
+			    c->tests[j].method ? " for " : "",
+			    c->tests[j].method ? c->tests[j].method : "");
 		printf("\n");
 	}
 	printf("\n");
@@ -85,7 +90,13 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "the intake did with each\n   message (`reason` codes: unknown_token, "
 	    "expired, used, revoked, policy,\n   no_fields, invalid, duplicate, "
 	    "auto_reply, bounce, loop, oversize,\n   unreadable).\n"
-	    "6. `setuplink draft export ID --format env|json|pgpass`: the "
+	    "6. `setuplink draft test ID --json`: try the values against the "
+	    "service\n   (exit 0 they work, 69 refused, 75 not reached in "
+	    "time, 65 incomplete);\n   an array of `{check, ok, detail}`, "
+	    "never a value. After a merge the\n   intake tests on its own "
+	    "(`test_on_merge`): read `test` in `draft show\n   --json`, and "
+	    "its `fields` say what to ask the recipient for again.\n"
+	    "7. `setuplink draft export ID --format env|json|pgpass`: the "
 	    "values, for\n   the connector. This prints secrets: send it "
 	    "straight where it is needed.\n   Secrets are stored sealed; "
 	    "when `setuplink vault passphrase` has protected\n   the vault "
@@ -100,7 +111,10 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "{\"kind\": \"admin\"|\"reply\",\n  \"from\", \"at\", \"link\", "
 	    "\"signed_by\", \"encrypted\"}}]}`. A secret's value is "
 	    "`\"********\"`\n  unless `--reveal`; a field never set has "
-	    "`\"value\": null, \"source\": null`.\n"
+	    "`\"value\": null, \"source\": null`.\n  `\"test\"` is null "
+	    "or the last credentials test: `{\"at\", \"ok\",\n  \"status\", "
+	    "\"failure\", \"fields\": [keys to check], \"checks\", "
+	    "\"stale\"}`.\n"
 	    "- `draft list --json`: an array of the same objects without "
 	    "`fields`.\n"
 	    "- `link list --json`: `[{\"id\", \"draft\", \"to\", \"state\": "

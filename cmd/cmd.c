@@ -20,6 +20,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_draft_set_entry,
 	&cmd_draft_rm_entry,
 	&cmd_draft_export_entry,
+	&cmd_draft_test_entry,
 	&cmd_link_create_entry,
 	&cmd_link_list_entry,
 	&cmd_link_revoke_entry,

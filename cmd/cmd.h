@@ -103,6 +103,10 @@ void	 json_out(json_t *);		/* prints and frees */
 json_t	*json_time(int64_t);		/* RFC 3339 UTC, or null for 0 */
 json_t	*json_str_or_null(const char *);
 
+/* The draft's last credentials test, for draft show (cmd-draft-test.c). */
+json_t	*cmd_draft_test_json(struct session *, const struct draft *);
+void	 cmd_draft_test_print(struct session *, const struct draft *);
+
 /* The commands, one entry each, in the files named. */
 extern const struct cmd_entry cmd_init_entry;		/* cmd-init.c */
 extern const struct cmd_entry cmd_connectors_entry;	/* cmd-connector.c */
@@ -113,6 +117,7 @@ extern const struct cmd_entry cmd_draft_show_entry;
 extern const struct cmd_entry cmd_draft_set_entry;
 extern const struct cmd_entry cmd_draft_rm_entry;
 extern const struct cmd_entry cmd_draft_export_entry;	/* cmd-draft-export.c */
+extern const struct cmd_entry cmd_draft_test_entry;	/* cmd-draft-test.c */
 extern const struct cmd_entry cmd_link_create_entry;	/* cmd-link.c */
 extern const struct cmd_entry cmd_link_list_entry;
 extern const struct cmd_entry cmd_link_revoke_entry;

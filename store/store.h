@@ -166,6 +166,23 @@ const struct field_value *draft_value(const struct draft *, const char *key);
 bool	 draft_complete(const struct connector *, const struct draft *,
 	     char ***missing, size_t *nmissing);
 
+/* ---- The last credentials test of a draft (draft-test.c) ---- */
+
+struct draft_test {
+	int64_t		 at;		/* when it ran */
+	int64_t		 values_at;	/* the draft's updated time it saw */
+	int		 status;	/* 0, 69, 75 or 65 */
+	char		*result;	/* the probe's JSON: never a value */
+};
+
+/* Replace the draft's last test result. */
+int	 draft_test_save(struct store *, int64_t draft, const struct draft_test *,
+	     char **errstr);
+/* EX_NOINPUT when the draft was never tested. */
+int	 draft_test_get(struct store *, int64_t draft, struct draft_test *,
+	     char **errstr);
+void	 draft_test_clear(struct draft_test *);
+
 /* ---- Setup links (link.c) ---- */
 
 enum link_state {

@@ -34,6 +34,10 @@ struct config {
 	char	*on_submit;
 	int64_t	 gpg_timeout;		/* seconds */
 	int64_t	 db_timeout;		/* milliseconds */
+	bool	 test_on_merge;
+	int64_t	 test_timeout;		/* seconds */
+	char	*test_networks;		/* see probe-net.c */
+	bool	 renew_on_failed_test;
 };
 
 /* Types a configuration value may have. */

@@ -33,6 +33,8 @@ intake_close(struct intake **inp)
 	if (*inp == NULL)
 		return;
 	crypto_close(&(*inp)->ic.c);
+	/* Forks not reaped yet go to init when this process ends. */
+	free((*inp)->workers);
 	free(*inp);
 	*inp = NULL;
 }

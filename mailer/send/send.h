@@ -228,6 +228,33 @@ struct outbox_stats {
 int	 outbox_flush(const struct config *, const struct home *, const char *spec,
 	     outbox_progress_fn, void *arg, struct outbox_stats *, char **errstr);
 
+/* ---- After a credentials test (followup.c) ---- */
+
+struct followup {
+	const struct config	*cfg;
+	int64_t			 now;
+	bool			 to_admin;	/* the admin's note, else the
+						   recipient's follow-up */
+	bool			 passed;	/* the note: how it went */
+	const char		*rcpt;		/* who sent the values */
+	const char		*in_reply_to;	/* the setup email's id */
+	const char		*seed;		/* fixes the Message-ID */
+	int64_t			 link;
+	int64_t			 draft;
+	const char		*draft_name;
+	const char		*connector;	/* its name */
+	const char		*failure;	/* the failed check's kind */
+	const char		*const *fields;	/* keys to check */
+	size_t			 nfields;
+	const char		*renew_address;	/* a fresh link's, or NULL */
+	int64_t			 renew_link;
+};
+
+/* The recipient's follow-up, or the admin's note: which fields, what
+ * kind of failure, never a value or the server's words.  0 or 70. */
+int	 followup_compose(const struct followup *, struct reply_mail *,
+	     char **errstr);
+
 /* ---- Sharing a setup link (share.c): the one path the command line and
  * the TUI both take to create a link and send its email. ---- */
 
