@@ -64,6 +64,9 @@ struct cmd_entry {
  * standard input (no --maildir).  An MTA bounces mail on anything else.
  */
 #define CMD_INTAKE	0x01
+/* Not followed by the short webhook delivery every other command that
+ * opened the store makes (events flush delivers on its own terms). */
+#define CMD_NO_WEBHOOK	0x02
 
 /* A command line parsed against its entry: what exec reads. */
 struct args {
@@ -119,5 +122,7 @@ extern const struct cmd_entry cmd_key_import_entry;	/* cmd-key.c */
 extern const struct cmd_entry cmd_key_list_entry;
 extern const struct cmd_entry cmd_key_export_entry;
 extern const struct cmd_entry cmd_skills_entry;		/* cmd-skills.c */
+extern const struct cmd_entry cmd_events_list_entry;	/* cmd-events.c */
+extern const struct cmd_entry cmd_events_flush_entry;
 
 #endif

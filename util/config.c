@@ -73,6 +73,15 @@ const struct config_entry config_table[] = {
 	{ "db_timeout", CONFIG_NUMBER, "10000", false, OFF(db_timeout),
 	  "Milliseconds a writer waits for a locked database before it "
 	  "gives up (the intake then exits 75)." },
+	{ "webhook_url", CONFIG_STRING, NULL, false, OFF(webhook_url),
+	  "http:// or https:// URL that gets a signed JSON POST per event "
+	  "(merged, rejected, link_created, ...); empty: no webhook." },
+	{ "webhook_secret_file", CONFIG_STRING, NULL, false,
+	  OFF(webhook_secret_file),
+	  "File whose first line is the HMAC-SHA256 key that signs each "
+	  "webhook body (X-Setuplink-Signature)." },
+	{ "remind_before", CONFIG_DURATION, "2d", false, OFF(remind_before),
+	  "link remind mails links that expire within this." },
 };
 const size_t config_table_size = nitems(config_table);
 
@@ -339,6 +348,11 @@ config_set(struct config *c, const char *key, const char *value,
 		return rv;
 	switch (e->type) {
 	case CONFIG_STRING:
+		if (strcmp(key, "webhook_url") == 0 && *value != '\0' &&
+		    !str_has_prefix(value, "http://") &&
+		    !str_has_prefix(value, "https://"))
+			return errorf(errstr, EX_CONFIG, "'%s' takes an "
+			    "http:// or https:// URL", key);
 		break;
 	case CONFIG_ADDRESS:
 		if (!address_valid(value))

@@ -34,6 +34,9 @@ struct config {
 	char	*on_submit;
 	int64_t	 gpg_timeout;		/* seconds */
 	int64_t	 db_timeout;		/* milliseconds */
+	char	*webhook_url;		/* http(s):// or NULL: no events */
+	char	*webhook_secret_file;	/* the HMAC key, first line */
+	int64_t	 remind_before;		/* seconds: link remind's window */
 };
 
 /* Types a configuration value may have. */

@@ -232,4 +232,32 @@ int	 share_preview(const struct config *, const struct home *, struct store *,
 	     const struct catalog *, const struct share_request *, char **text,
 	     char **errstr);
 void	 share_result_free(struct share_result *);
+
+/* ---- Webhook events (webhook.c): the store queues them in the
+ * transaction that causes them; these POST them to webhook_url. ---- */
+
+struct webhook_opts {
+	long	 budget_ms;	/* the whole run, lock not awaited; 0: no
+				   bound, 10 s a POST, the lock awaited */
+	bool	 force;		/* now, whatever the back-off says */
+};
+
+struct webhook_stats {
+	size_t	 delivered, failed, left;
+};
+
+/*
+ * POST what waits, oldest first, each as one JSON object signed with
+ * HMAC-SHA256 under webhook_secret_file (X-Setuplink-Signature:
+ * sha256=HEX); a 2xx marks it delivered.  The first failure is noted
+ * with an exponential back-off and stops the run, so that no event
+ * overtakes another.  0 when nothing failed (or no webhook_url), else
+ * 75 (or 78 for an unreadable secret) with why; the events stay queued.
+ */
+int	 webhook_deliver(const struct config *, const struct home *,
+	     struct store *, const struct webhook_opts *,
+	     struct webhook_stats *, char **errstr);
+char	*webhook_body(const struct config *, const struct event *);
+char	*webhook_sign(const char *secret, size_t, const char *body, size_t);
+int64_t	 webhook_backoff(int attempts);	/* seconds after a failure */
 #endif

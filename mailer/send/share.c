@@ -324,6 +324,8 @@ share_withdraw(struct store *st, const char *admin, int64_t draft, int64_t id)
 		if (link_mark(st, id, LINK_REVOKED, &err) == 0 &&
 		    audit_add(st, admin, "link revoke", draft, id,
 		    "its email could not be sent", &err) == 0 &&
+		    event_add(st, "link_revoked", draft, id, NULL, 0,
+		    "not_sent", &err) == 0 &&
 		    store_commit(st, &err) == 0)
 			return;
 		store_rollback(st);
