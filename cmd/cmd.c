@@ -35,6 +35,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_link_create_entry,
 	&cmd_link_list_entry,
 	&cmd_link_revoke_entry,
+	&cmd_link_renew_entry,
+	&cmd_link_remind_entry,
 	&cmd_outbox_list_entry,
 	&cmd_outbox_flush_entry,
 	&cmd_intake_entry,

@@ -111,6 +111,8 @@ extern const struct cmd_entry cmd_draft_export_entry;	/* cmd-draft-export.c */
 extern const struct cmd_entry cmd_link_create_entry;	/* cmd-link.c */
 extern const struct cmd_entry cmd_link_list_entry;
 extern const struct cmd_entry cmd_link_revoke_entry;
+extern const struct cmd_entry cmd_link_renew_entry;	/* cmd-link-life.c */
+extern const struct cmd_entry cmd_link_remind_entry;
 extern const struct cmd_entry cmd_outbox_list_entry;	/* cmd-outbox.c */
 extern const struct cmd_entry cmd_outbox_flush_entry;
 extern const struct cmd_entry cmd_intake_entry;		/* cmd-intake.c */

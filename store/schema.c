@@ -105,6 +105,14 @@ static const char *migrations[] = {
 	"  delivered INTEGER,"
 	"  last_error TEXT);"
 	"CREATE INDEX events_pending ON events(delivered, id);",
+	/* 3: what a link needs over time: its token sealed under the home's
+	 * token key (link remind), when it was reminded, and when its
+	 * expiry unused was reported. */
+	"CREATE TABLE link_tokens ("
+	"  link INTEGER PRIMARY KEY REFERENCES links(id),"
+	"  sealed TEXT,"
+	"  reminded INTEGER,"
+	"  expiry_noted INTEGER);",
 };
 
 int

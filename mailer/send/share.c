@@ -337,6 +337,40 @@ share_withdraw(struct store *st, const char *admin, int64_t draft, int64_t id)
 }
 
 int
+share_token_key(const struct home *home, unsigned char *key,
+    char **errstr)
+{
+	char *path = xprintf("%s/token.key", home->dir);
+	int rv = seal_key(path, true, key, errstr);
+
+	free(path);
+	return rv;
+}
+
+char *
+share_token_aad(int64_t link)
+{
+	return xprintf("setuplink link %lld", (long long)link);
+}
+
+/*
+ * The token, sealed under the home's token key and bound to its link, so
+ * that link remind can send the same reply address again while the
+ * database alone answers nothing.
+ */
+static int
+share_keep_token(struct store *st, const unsigned char *key, int64_t id,
+    const char *token, char **errstr)
+{
+	char *aad = share_token_aad(id), *sealed = seal_text(key, aad, token);
+	int rv = link_token_keep(st, id, sealed, errstr);
+
+	free(sealed);
+	free(aad);
+	return rv;
+}
+
+int
 share_link(const struct config *cfg, const struct home *home,
     struct store *st, const struct catalog *cat,
     const struct share_request *req, struct share_result *res,
@@ -350,6 +384,7 @@ share_link(const struct config *cfg, const struct home *home,
 	const char *rcpt[1];
 	char *token = NULL, *hash = NULL, *msgid = NULL, *msg = NULL;
 	char *reply = NULL, *err = NULL;
+	unsigned char tkey[SEAL_KEY_BYTES];
 	size_t len;
 	int64_t id = 0;
 	int rv;
@@ -360,6 +395,8 @@ share_link(const struct config *cfg, const struct home *home,
 	if ((rv = token_new(&token, errstr)) != 0)
 		goto out;
 	hash = sha256_hex(token, strlen(token));
+	if ((rv = share_token_key(home, tkey, errstr)) != 0)
+		goto out;
 	msgid = message_id_new(cfg);
 	memset(&ln, 0, sizeof ln);
 	ln.draft = p.draft->id;
@@ -380,6 +417,7 @@ share_link(const struct config *cfg, const struct home *home,
 	if ((rv = store_begin(st, errstr)) != 0)
 		goto out;
 	if ((rv = link_create(st, &ln, &id, errstr)) != 0 ||
+	    (rv = share_keep_token(st, tkey, id, token, errstr)) != 0 ||
 	    (rv = link_get(st, id, &l, errstr)) != 0) {
 		store_rollback(st);
 		goto out;
@@ -420,6 +458,7 @@ out:
 		explicit_bzero(msg, len);
 		free(msg);
 	}
+	explicit_bzero(tkey, sizeof tkey);
 	free(err);
 	free(hash);
 	free(msgid);
