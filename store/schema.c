@@ -105,7 +105,10 @@ static const char *migrations[] = {
 	"  delivered INTEGER,"
 	"  last_error TEXT);"
 	"CREATE INDEX events_pending ON events(delivered, id);",
-	/* 3: what a link needs over time: its token sealed under the home's
+	/* 3: the eight characters a link's REF carries after its id (from
+	 * its token); NULL for links made before, which keep their REF. */
+	"ALTER TABLE links ADD COLUMN ref_tag TEXT;",
+	/* 4: what a link needs over time: its token sealed under the home's
 	 * token key (link remind), when it was reminded, and when its
 	 * expiry unused was reported. */
 	"CREATE TABLE link_tokens ("
