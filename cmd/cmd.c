@@ -35,6 +35,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_key_import_entry,
 	&cmd_key_list_entry,
 	&cmd_key_export_entry,
+	&cmd_audit_entry,
 	&cmd_events_list_entry,
 	&cmd_events_flush_entry,
 	&cmd_skills_entry,
@@ -531,6 +532,14 @@ json_time(int64_t t)
 	j = json_string(s);
 	free(s);
 	return j;
+}
+
+int
+cmd_audit_note(struct session *ctx, const char *action, int64_t draft,
+    const char *detail, char **errstr)
+{
+	return audit_add(ctx->st, ctx->cfg.admin_email, action, draft, 0,
+	    detail, errstr);
 }
 
 json_t *

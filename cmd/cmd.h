@@ -101,6 +101,11 @@ int	 cmd_parse_id(const char *s, const char *what, int64_t *id,
 const char *cmd_col(const char *s, size_t cols);
 const char *cmd_cut(const char *s, size_t cols);
 
+/* An audit entry for what the admin is about to see or hand on (export,
+ * reveal): written first, so nothing is shown that the audit misses. */
+int	 cmd_audit_note(struct session *, const char *action, int64_t draft,
+	     const char *detail, char **errstr);
+
 /* JSON out: one document on stdout. */
 void	 json_out(json_t *);		/* prints and frees */
 json_t	*json_time(int64_t);		/* RFC 3339 UTC, or null for 0 */
@@ -132,6 +137,7 @@ extern const struct cmd_entry cmd_key_import_entry;	/* cmd-key.c */
 extern const struct cmd_entry cmd_key_list_entry;
 extern const struct cmd_entry cmd_key_export_entry;
 extern const struct cmd_entry cmd_skills_entry;		/* cmd-skills.c */
+extern const struct cmd_entry cmd_audit_entry;		/* cmd-audit.c */
 extern const struct cmd_entry cmd_events_list_entry;	/* cmd-events.c */
 extern const struct cmd_entry cmd_events_flush_entry;
 

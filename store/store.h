@@ -305,4 +305,19 @@ void	 events_free(struct event **, size_t);
 int	 audit_add(struct store *, const char *actor, const char *action,
 	     int64_t draft, int64_t link, const char *detail, char **errstr);
 
+struct audit_entry {
+	int64_t		 id;
+	int64_t		 at;
+	char		*actor;		/* who: an address */
+	char		*action;	/* "draft set", "link renew", ... */
+	int64_t		 draft;		/* 0: none */
+	int64_t		 link;		/* 0: none */
+	char		*detail;	/* keys, an address, a format: no value */
+};
+
+/* Newest first; limit 0: all; draft 0: every draft. */
+int	 audit_list(struct store *, int limit, int64_t draft,
+	     struct audit_entry **, size_t *n, char **errstr);
+void	 audit_entries_free(struct audit_entry **, size_t);
+
 #endif

@@ -303,9 +303,15 @@ reveal_cb(struct tui *t, void *p)
 {
 	struct edit_arg *a = p;
 	struct draftscr *s = find_draftscr(t, a->draft);
+	char *err = NULL;
 
 	if (s == NULL)
 		return;
+	if (audit_add(t->sess->st, tui_admin(t), "reveal", a->draft, 0, a->key,
+	    &err) != 0) {
+		tui_error(t, "Not shown: the audit log cannot note it", &err);
+		return;
+	}
 	free(s->revealed);
 	s->revealed = xstrdup(a->key);
 	tui_status(t, TC_WARN, "%s is shown in clear until you leave this "

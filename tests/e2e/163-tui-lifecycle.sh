@@ -36,5 +36,25 @@ keys main Tab n
 check "n on the fields still means a link for what is missing" \
     shows main "Share a setup link for draft $D"
 keys main Escape
+check "back on the Draft screen" shows main "bob@client.example"
+
+# ---- reveal is audited; the Activity view's Audit tab lists it
+keys main Escape
+check "back on the Sources" shows main "LAST ACTIVITY"
+keys main Tab
+check "Tab opens the activity view, with an Audit tab" shows main "Audit ("
+keys main Tab Tab
+check "Tab twice: the audit log" shows main "[ Audit ("
+check "... with the renewal" shows main "link renew"
+check "... and the link it made" shows main "link create"
+tmux_screen main >"$T/screen"
+check "... never a value" lacks "$T/screen" "Sup3r-s3cret"
+keys main /
+keys main -l renew
+keys main Enter
+keys main Enter
+check "Enter reads the entry" shows main "Action: link renew"
+check "... naming the link it renews" shows main "renews link $L1"
+keys main q q
 
 done_testing
