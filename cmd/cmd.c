@@ -35,6 +35,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_key_import_entry,
 	&cmd_key_list_entry,
 	&cmd_key_export_entry,
+	&cmd_key_rm_entry,
+	&cmd_key_rotate_entry,
 	&cmd_audit_entry,
 	&cmd_events_list_entry,
 	&cmd_events_flush_entry,

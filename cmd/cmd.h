@@ -136,6 +136,8 @@ extern const struct cmd_entry cmd_log_entry;		/* cmd-log.c */
 extern const struct cmd_entry cmd_key_import_entry;	/* cmd-key.c */
 extern const struct cmd_entry cmd_key_list_entry;
 extern const struct cmd_entry cmd_key_export_entry;
+extern const struct cmd_entry cmd_key_rm_entry;
+extern const struct cmd_entry cmd_key_rotate_entry;
 extern const struct cmd_entry cmd_skills_entry;		/* cmd-skills.c */
 extern const struct cmd_entry cmd_audit_entry;		/* cmd-audit.c */
 extern const struct cmd_entry cmd_events_list_entry;	/* cmd-events.c */
