@@ -260,6 +260,11 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 	    (rv = (reveal ? draft_get_revealed(ctx, id, &d, errstr) :
 	    draft_get(ctx->st, ctx->cat, id, &d, errstr))) != 0)
 		return rv;
+	if (reveal && (rv = cmd_audit_note(ctx, "reveal", id, NULL,
+	    errstr)) != 0) {
+		draft_free(&d);
+		return rv;
+	}
 	if ((c = catalog_find(ctx->cat, d->connector)) != NULL)
 		complete = draft_complete(c, d, &missing, &nmissing);
 	if (args_has(args, "json")) {

@@ -63,6 +63,22 @@ connectors(const struct catalog *cat)
 	printf("\n");
 }
 
+/* Reacting to replies without polling: the webhook. */
+static void
+skills_events(void)
+{
+	printf("## Events\n\n"
+	    "Rather than polling, set `webhook_url` and `webhook_secret_file` "
+	    "in\n`setuplink.conf`: each event (`link_created`, `link_revoked`, "
+	    "`merged`,\n`completed`, `rejected`, `bounced`, `expired`) is "
+	    "POSTed as JSON `{\"id\", \"type\",\n\"at\", \"workspace\", "
+	    "\"draft\", \"link\", \"fields\": [keys], \"detail\"}` with\n"
+	    "`X-Setuplink-Signature: sha256=HMAC` of the body; check it, and "
+	    "drop\nrepeats by `id` (delivery is at least once, in order). "
+	    "`setuplink events\nlist --json` shows what waits and why; "
+	    "`setuplink events flush` posts it now.\n\n");
+}
+
 static int
 cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 {
@@ -104,6 +120,7 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "`SETUPLINK_VAULT_PASSPHRASE_FILE` (exit 77: wrong or missing "
 	    "passphrase).\n\n");
 	commands();
+	skills_events();
 	printf("## JSON shapes\n\n"
 	    "- `draft show ID --json`: `{\"id\", \"name\", \"connector\", "
 	    "\"status\": \"complete\"|\"incomplete\",\n  \"missing\": [keys], "

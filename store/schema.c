@@ -122,6 +122,14 @@ static const char *migrations[] = {
 	"  values_at INTEGER NOT NULL,"
 	"  status INTEGER NOT NULL,"
 	"  result TEXT NOT NULL);",
+	/* 6: what a link needs over time: its token sealed under the home's
+	 * token key (link remind), when it was reminded, and when its
+	 * expiry unused was reported. */
+	"CREATE TABLE link_tokens ("
+	"  link INTEGER PRIMARY KEY REFERENCES links(id),"
+	"  sealed TEXT,"
+	"  reminded INTEGER,"
+	"  expiry_noted INTEGER);",
 };
 
 int

@@ -86,6 +86,15 @@ const struct config_entry config_table[] = {
 	  OFF(renew_on_failed_test),
 	  "When a test fails on values a recipient sent, the follow-up "
 	  "carries a fresh link for just those fields." },
+	{ "webhook_url", CONFIG_STRING, NULL, false, OFF(webhook_url),
+	  "http:// or https:// URL that gets a signed JSON POST per event "
+	  "(merged, rejected, link_created, ...); empty: no webhook." },
+	{ "webhook_secret_file", CONFIG_STRING, NULL, false,
+	  OFF(webhook_secret_file),
+	  "File whose first line is the HMAC-SHA256 key that signs each "
+	  "webhook body (X-Setuplink-Signature)." },
+	{ "remind_before", CONFIG_DURATION, "2d", false, OFF(remind_before),
+	  "link remind mails links that expire within this." },
 };
 const size_t config_table_size = nitems(config_table);
 
@@ -352,6 +361,11 @@ config_set(struct config *c, const char *key, const char *value,
 		return rv;
 	switch (e->type) {
 	case CONFIG_STRING:
+		if (strcmp(key, "webhook_url") == 0 && *value != '\0' &&
+		    !str_has_prefix(value, "http://") &&
+		    !str_has_prefix(value, "https://"))
+			return errorf(errstr, EX_CONFIG, "'%s' takes an "
+			    "http:// or https:// URL", key);
 		break;
 	case CONFIG_ADDRESS:
 		if (!address_valid(value))
