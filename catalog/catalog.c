@@ -1,6 +1,7 @@
 /* catalog.c: the connector catalog.  Shipped definitions are embedded in
- * the binary from contrib/connectors/; an admin's own *.json files in the
- * home add to them or override them by key.  The file format is the
+ * the binary from contrib/connectors/; installed ones (PREFIX/share/
+ * setuplink/connectors) and an admin's own *.json files in the home add
+ * to them or override them by key.  The file format is the
  * `connector show --json` shape, read and written with jansson. */
 #include <dirent.h>
 #include <stdlib.h>
@@ -363,14 +364,48 @@ connector_cmp(const void *a, const void *b)
 	    ((const struct connector *)b)->key);
 }
 
+/* dir's *.json files, each adding to or replacing one by its key. */
+static int
+catalog_load_dir(struct catalog *cat, const char *dir, char **errstr)
+{
+	struct connector c;
+	char **names = NULL, *path, *data;
+	size_t n = 0, i, len;
+	int rv = 0;
+
+	if (dir == NULL || maildir_list(dir, ".", &names, &n) != 0)
+		return 0;
+	for (i = 0; i < n && rv == 0; i++) {
+		size_t l = strlen(names[i]);
+		if (l < 6 || strcmp(names[i] + l - 5, ".json") != 0)
+			continue;
+		path = xprintf("%s/%s", dir, names[i]);
+		if ((rv = file_read(path, 1 << 20, &data, &len, errstr)) == 0) {
+			rv = catalog_parse(data, len, path, &c, errstr);
+			free(data);
+		}
+		free(path);
+		if (rv != 0)
+			rv = EX_CONFIG;
+		else
+			catalog_put(cat, &c);
+	}
+	strv_free(&names, n);
+	return rv;
+}
+
+/*
+ * The shipped definitions (embedded), then those installed beside the
+ * program (PREFIX/share/setuplink/connectors, which a packager may have
+ * patched), then dir's (the home's): each later one wins by key.
+ */
 int
 catalog_load(const char *dir, struct catalog **out, char **errstr)
 {
 	struct catalog *cat = xcalloc(1, sizeof *cat);
 	const struct embedded_file *e;
 	struct connector c;
-	char **names = NULL, *path, *data;
-	size_t n = 0, i, len;
+	char *path;
 	int rv;
 
 	for (e = embedded_connectors; e->name != NULL; e++) {
@@ -382,31 +417,15 @@ catalog_load(const char *dir, struct catalog **out, char **errstr)
 			goto fail;
 		catalog_put(cat, &c);
 	}
-	if (dir != NULL && maildir_list(dir, ".", &names, &n) == 0) {
-		for (i = 0; i < n; i++) {
-			size_t l = strlen(names[i]);
-			if (l < 6 || strcmp(names[i] + l - 5, ".json") != 0)
-				continue;
-			path = xprintf("%s/%s", dir, names[i]);
-			if ((rv = file_read(path, 1 << 20, &data, &len,
-			    errstr)) == 0) {
-				rv = catalog_parse(data, len, path, &c, errstr);
-				free(data);
-			}
-			free(path);
-			if (rv != 0) {
-				rv = EX_CONFIG;
-				goto fail;
-			}
-			catalog_put(cat, &c);
-		}
-	}
-	strv_free(&names, n);
+	path = file_beside_exe("../share/setuplink/connectors");
+	rv = catalog_load_dir(cat, path, errstr);
+	free(path);
+	if (rv != 0 || (rv = catalog_load_dir(cat, dir, errstr)) != 0)
+		goto fail;
 	qsort(cat->v, cat->n, sizeof *cat->v, connector_cmp);
 	*out = cat;
 	return 0;
 fail:
-	strv_free(&names, n);
 	catalog_free(&cat);
 	return rv;
 }

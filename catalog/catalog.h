@@ -56,7 +56,8 @@ struct catalog {
 };
 
 const char *field_type_name(enum field_type);
-/* Load the shipped definitions, then dir's *.json (may be NULL or absent). */
+/* Load the shipped definitions, then PREFIX/share/setuplink/connectors
+ * beside the program, then dir's *.json (may be NULL or absent). */
 int	 catalog_load(const char *dir, struct catalog **, char **errstr);
 /* Parse one definition (JSON text); origin names it in errors. */
 int	 catalog_parse(const char *json, size_t len, const char *origin,

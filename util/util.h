@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -66,7 +67,18 @@ char	*str_trim(char *);		/* in place; returns start */
 char	*str_lower(char *);		/* in place */
 bool	 str_has_ctl(const char *);	/* any C0 control or DEL (tab too) */
 char	*str_safe(const char *);	/* copy with controls as '?', for drawing/printing */
+/* Mail text for a terminal: controls, stray bytes and bidi overrides
+ * shown as visible escapes, newlines and tabs kept (term.c). */
+char	*term_safe(const char *, size_t, size_t *outlen);
+/* Write mail text: made harmless when the stream is a terminal, else raw.
+ * 0, or -1 when the write failed. */
+int	 term_write(FILE *, const char *, size_t);
 int	 str_split(const char *, char, char ***, size_t *);
+/* Columns a UTF-8 string takes on a terminal (wcwidth, East Asian wide
+ * characters two), and a new copy padded with spaces to cols columns,
+ * cut at a character boundary when cut is set and it is wider (width.c). */
+size_t	 str_width(const char *);
+char	*str_fit(const char *, size_t cols, bool cut);
 /* The line at p: *len bytes without LF or CR LF; returns the next one's start. */
 const char *line_next(const char *p, const char *end, size_t *len);
 size_t	 utf8_encode(unsigned int cp, char out[4]);	/* bytes written */
@@ -112,6 +124,11 @@ char	*base64_encode(const void *, size_t);
 bool	 token_well_formed(const char *);
 int	 token_new(char **token, char **errstr);
 char	*sha256_hex(const void *, size_t);
+/* The eight base32 characters a link's REF carries after its id: derived
+ * from the token (so no two homes share a REF) but never revealing it. */
+#define TOKEN_REF_LEN 8
+char	*token_ref_tag(const char *token);
+bool	 token_ref_tag_well_formed(const char *, size_t);
 
 /* A shared library loaded on first use (lazy.c). */
 struct lazy_lib {
@@ -127,6 +144,10 @@ int	 lazy_load(struct lazy_lib *, char **errstr);
 
 /* Files. */
 int	 file_read(const char *path, size_t max, char **data, size_t *len, char **errstr);
+/* REL beside the running program's folder ("../share/setuplink"), found
+ * through /proc/self/exe so an installed tree may move: a new string, or
+ * NULL when the program's path is unknown. */
+char	*file_beside_exe(const char *rel);
 int	 fd_read_all(int fd, size_t max, char **data, size_t *len, bool *truncated, char **errstr);
 int	 fd_write_all(int fd, const void *, size_t);	/* -1 and errno */
 int	 dir_make(const char *path, char **errstr);	/* mkdir -p, 0700 */

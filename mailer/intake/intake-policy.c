@@ -536,7 +536,7 @@ intake_policy(struct intake_crypto *ic, const struct config *cfg,
 	struct form_result fr;
 	const char **keys = NULL, **tmpl = NULL;
 	bool *files = NULL;
-	char *why = NULL;
+	char *why = NULL, *lref;
 	bool ref, need_sig, need_enc;
 	size_t i;
 	int rv;
@@ -563,15 +563,18 @@ intake_policy(struct intake_crypto *ic, const struct config *cfg,
 	    r.text_len : 0, keys, tmpl, files, v->conn->nfields, &fr);
 
 	/* Protection counts only for text that names this very link. */
-	ref = form_has_ref(&fr, l->id);
+	lref = link_ref(l);
+	ref = form_has_ref(&fr, lref);
 	if (r.protected_ && !ref && fr.nrefs > 0) {
-		/* A protected reply to another link, replayed to this one. */
+		/* A protected reply to another link, replayed to this one:
+		 * the REF's tag tells links of two homes with one id apart. */
 		intake_verdict_set(v, OUTCOME_REJECTED, "policy", "the %s text "
-		    "answers link %lld, not link %lld", r.decrypted ?
-		    "encrypted" : "signed", (long long)fr.refs[0],
-		    (long long)l->id);
+		    "answers link %s, not link %s", r.decrypted ?
+		    "encrypted" : "signed", fr.refs[0], lref);
+		free(lref);
 		goto out;
 	}
+	free(lref);
 	need_sig = l->require == REQUIRE_SIGNED ||
 	    l->require == REQUIRE_SIGNED_ENCRYPTED;
 	need_enc = l->require == REQUIRE_ENCRYPTED ||

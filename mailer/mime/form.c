@@ -119,7 +119,7 @@ form_comment(struct buf *b, const struct field_def *f, const char *key)
  * would break the one-line format.
  */
 char *
-form_render(int64_t link, const struct connector *conn, const char *const *keys,
+form_render(const char *ref, const struct connector *conn, const char *const *keys,
     const char *const *prefill, size_t nkeys)
 {
 	const struct field_def *f;
@@ -128,7 +128,7 @@ form_render(int64_t link, const struct connector *conn, const char *const *keys,
 	size_t i;
 
 	buf_init(&b);
-	buf_printf(&b, FORM_OPEN_FMT "\n", (long long)link);
+	buf_printf(&b, FORM_OPEN_FMT "\n", ref);
 	for (i = 0; i < nkeys; i++) {
 		f = form_field(conn, keys[i]);
 		value = prefill != NULL ? prefill[i] : NULL;
@@ -427,22 +427,41 @@ form_key(const char *t, size_t len, const char *const *keys, size_t nkeys,
 	return (ssize_t)i;
 }
 
-/* The link number on an opening form line, or 0. */
-static int64_t
+/*
+ * The REF on an opening form line ("12" or "12-abcdefgh"), or NULL.  Its
+ * length is the whole of it that may be checked: an id of at most 18
+ * digits, a dash and TOKEN_REF_LEN base32 characters.
+ */
+static char *
 form_ref(const char *t, size_t len)
 {
 	const char *fmt = FORM_OPEN_FMT;
-	size_t plen = (size_t)(strstr(fmt, "%lld") - fmt), i;
-	int64_t ref = 0;
+	size_t plen = (size_t)(strstr(fmt, "%s") - fmt), i, tag;
 
 	if (len <= plen || memcmp(t, fmt, plen) != 0)
-		return 0;
-	for (i = plen; i < len && t[i] >= '0' && t[i] <= '9'; i++) {
-		if (ref > (INT64_MAX - 9) / 10)
-			return 0;
-		ref = ref * 10 + (t[i] - '0');
+		return NULL;
+	for (i = plen; i < len && i - plen < 19 && t[i] >= '0' &&
+	    t[i] <= '9'; i++)
+		;
+	if (i == plen || i - plen > 18 || t[plen] == '0')
+		return NULL;
+	if (i < len && t[i] == '-') {
+		tag = i + 1;
+		if (len - tag <= TOKEN_REF_LEN ||
+		    !token_ref_tag_well_formed(t + tag, TOKEN_REF_LEN))
+			return NULL;
+		i = tag + TOKEN_REF_LEN;
 	}
-	return i > plen && i < len && t[i] == ':' ? ref : 0;
+	return i < len && t[i] == ':' ? xstrndup(t + plen, i - plen) : NULL;
+}
+
+static bool
+form_is_ref(const char *t, size_t len)
+{
+	char *ref = form_ref(t, len);
+
+	free(ref);
+	return ref != NULL;
 }
 
 /*
@@ -455,14 +474,18 @@ form_refs(const struct form_line *l, size_t n, struct form_result *res)
 {
 	const char *t;
 	size_t i, len;
-	int64_t ref;
+	char *ref;
 
 	for (i = 0; i < n && res->nrefs < FORM_REFS_MAX; i++) {
 		t = l[i].s;
 		len = l[i].len;
 		form_trim(&t, &len);
-		if ((ref = form_ref(t, len)) == 0 || form_has_ref(res, ref))
+		if ((ref = form_ref(t, len)) == NULL)
 			continue;
+		if (form_has_ref(res, ref)) {
+			free(ref);
+			continue;
+		}
 		res->refs = xreallocarray(res->refs, res->nrefs + 1,
 		    sizeof *res->refs);
 		res->refs[res->nrefs++] = ref;
@@ -550,7 +573,7 @@ form_read_fields(const char *text, size_t len, const char *const *keys,
 		t = l[i].s;
 		tlen = l[i].len;
 		form_trim(&t, &tlen);
-		if (form_ref(t, tlen) != 0 || (tlen == strlen(FORM_END) &&
+		if (form_is_ref(t, tlen) || (tlen == strlen(FORM_END) &&
 		    memcmp(t, FORM_END, tlen) == 0))
 			sig = false;
 		else if (sig && l[i].depth == 0)
@@ -594,17 +617,17 @@ form_result_free(struct form_result *res)
 		free(res->v[i].value);
 	}
 	free(res->v);
-	free(res->refs);
+	strv_free(&res->refs, res->nrefs);
 	memset(res, 0, sizeof *res);
 }
 
 bool
-form_has_ref(const struct form_result *res, int64_t link)
+form_has_ref(const struct form_result *res, const char *ref)
 {
 	size_t i;
 
 	for (i = 0; i < res->nrefs; i++) {
-		if (res->refs[i] == link)
+		if (strcmp(res->refs[i], ref) == 0)
 			return true;
 	}
 	return false;

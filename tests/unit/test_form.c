@@ -130,7 +130,7 @@ test_render(void **state)
 	    "--- end of setup form ---\n";
 	char *s, *line, *save;
 
-	s = form_render(7, &conn, keys, prefill, nitems(keys));
+	s = form_render("7", &conn, keys, prefill, nitems(keys));
 	assert_string_equal(s, expect);
 	for (line = strtok_r(s, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
@@ -149,7 +149,7 @@ test_render_wrap(void **state)
 	const char *pre[] = { "line\nbreak", "x" };
 	char *s, *line, *save;
 
-	s = form_render(1, &c, k, pre, 2);
+	s = form_render("1", &c, k, pre, 2);
 	assert_non_null(strstr(s, "# K (optional): a b c\n# https://"));
 	assert_non_null(strstr(s, "\nk: \n"));	/* a control: no prefill */
 	assert_non_null(strstr(s, "# unknown (optional)\nunknown: x\n"));
@@ -167,15 +167,17 @@ static void
 test_roundtrip(void **state)
 {
 	const char *prefill[] = { NULL, "5432", NULL, NULL, NULL };
-	char *s = form_render(12, &conn, keys, prefill, nitems(keys));
+	char *s = form_render("12-abcdefgh", &conn, keys, prefill,
+	    nitems(keys));
 	struct buf q;
 	const char *p;
 
 	readf(s);
 	assert_int_equal(res.n, 0);
 	assert_int_equal(res.nrefs, 1);
-	assert_true(form_has_ref(&res, 12));
-	assert_false(form_has_ref(&res, 1));
+	assert_true(form_has_ref(&res, "12-abcdefgh"));
+	assert_false(form_has_ref(&res, "12"));
+	assert_false(form_has_ref(&res, "1"));
 	buf_init(&q);
 	for (p = s; *p != '\0'; p++) {
 		if (p == s || p[-1] == '\n')
@@ -184,7 +186,7 @@ test_roundtrip(void **state)
 	}
 	readf(q.data);
 	assert_int_equal(res.n, 0);
-	assert_true(form_has_ref(&res, 12));
+	assert_true(form_has_ref(&res, "12-abcdefgh"));
 	buf_free(&q);
 	free(s);
 }
@@ -207,7 +209,7 @@ test_top_posted(void **state)
 	assert_int_equal(res.n, 2);
 	assert_value("host", "db.client.example", false);
 	assert_value("password", "s3cret", false);
-	assert_true(form_has_ref(&res, 12));
+	assert_true(form_has_ref(&res, "12"));
 }
 
 /* Thunderbird and mutt: values typed into the quoted form. */
@@ -468,13 +470,19 @@ test_refs(void **state)
 	    "--- setup form for link 99999999999999999999: overflow\n"
 	    "--- setup form for link 5 missing colon\n"
 	    "--- setup form for link : empty\n"
+	    "--- setup form for link 6-abcdefgh: tagged ---\n"
+	    "--- setup form for link 6-abcdefg1: a tag outside base32\n"
+	    "--- setup form for link 6-abcdefghi: a tag too long\n"
+	    "--- setup form for link 6-abcdefg: a tag too short\n"
+	    "--- setup form for link 6-: no tag\n"
 	    "-- \n"
 	    "--- setup form for link 8: in a signature ---\n");
-	assert_int_equal(res.nrefs, 4);
-	assert_int_equal(res.refs[0], 3);
-	assert_int_equal(res.refs[1], 12);
-	assert_int_equal(res.refs[2], 44);
-	assert_int_equal(res.refs[3], 8);
+	assert_int_equal(res.nrefs, 5);
+	assert_string_equal(res.refs[0], "3");
+	assert_string_equal(res.refs[1], "12");
+	assert_string_equal(res.refs[2], "44");
+	assert_string_equal(res.refs[3], "6-abcdefgh");
+	assert_string_equal(res.refs[4], "8");
 }
 
 static void
@@ -489,7 +497,7 @@ test_crlf(void **state)
 	    "password: sig\r\n");
 	assert_int_equal(res.n, 1);
 	assert_value("host", "crlf.example\nmore", false);
-	assert_true(form_has_ref(&res, 9));
+	assert_true(form_has_ref(&res, "9"));
 }
 
 static void

@@ -113,7 +113,7 @@ test_gmail(void **state)
 	assert_value("host", "db.acme.example", false);
 	assert_value("password", "s3cr\xc3\xa9t", false);
 	assert_false(get("password")->bad_bytes);
-	assert_true(form_has_ref(&fr, 12));
+	assert_true(form_has_ref(&fr, "12"));
 	assert_int_equal(m->natt, 0);
 }
 
@@ -129,7 +129,7 @@ test_html_only(void **state)
 	assert_value("host", "html.acme.example", false);
 	assert_value("port", "6543", false);
 	assert_value("password", "<nested> & quoted", true);
-	assert_true(form_has_ref(&fr, 12));
+	assert_true(form_has_ref(&fr, "12"));
 }
 
 static void
@@ -141,7 +141,7 @@ test_outlook_latin1(void **state)
 	assert_int_equal(fr.n, 2);
 	assert_value("host", "outlook.acme.example", false);
 	assert_value("password", "p\xc3\xa4ss", false);
-	assert_true(form_has_ref(&fr, 12));
+	assert_true(form_has_ref(&fr, "12"));
 	assert_string_equal(m->rcpts[0],
 	    "setup+abcdefghijklmnopqrstuvwxyz234567@acme.example");
 }
