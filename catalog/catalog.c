@@ -137,6 +137,26 @@ parse_file_kind(json_t *o, struct field_def *f, const char *where,
 	return 0;
 }
 
+/* An integer's range (a port's by default) and a file's size limit. */
+static void
+parse_limits(json_t *o, struct field_def *f)
+{
+	json_t *v;
+
+	f->min = 0;
+	f->max = INT64_MAX;
+	if (f->key != NULL && strcmp(f->key, "port") == 0) {
+		f->min = 1;
+		f->max = 65535;
+	}
+	if ((v = json_object_get(o, "min")) != NULL && json_is_integer(v))
+		f->min = json_integer_value(v);
+	if ((v = json_object_get(o, "max")) != NULL && json_is_integer(v))
+		f->max = json_integer_value(v);
+	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
+		f->max_size = json_integer_value(v);
+}
+
 static int
 parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 {
@@ -179,18 +199,7 @@ parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 	f->required = json_is_true(json_object_get(o, "required"));
 	f->secret = f->type == FT_SECRET ||
 	    json_is_true(json_object_get(o, "secret"));
-	f->min = 0;
-	f->max = INT64_MAX;
-	if (f->key != NULL && strcmp(f->key, "port") == 0) {
-		f->min = 1;
-		f->max = 65535;
-	}
-	if ((v = json_object_get(o, "min")) != NULL && json_is_integer(v))
-		f->min = json_integer_value(v);
-	if ((v = json_object_get(o, "max")) != NULL && json_is_integer(v))
-		f->max = json_integer_value(v);
-	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
-		f->max_size = json_integer_value(v);
+	parse_limits(o, f);
 	if ((rv = parse_file_kind(o, f, where, errstr)) != 0)
 		goto out;
 	v = json_object_get(o, "choices");

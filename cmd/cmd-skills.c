@@ -138,7 +138,13 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "\"pending\"|\"used\"|\"expired\"|\"revoked\"|\"bounced\",\n  "
 	    "\"expires\", \"fields\"}]`.\n"
 	    "- Values are strings in canonical form (`\"5432\"`, "
-	    "`\"true\"`); times are UTC RFC 3339.\n\n");
+	    "`\"true\"`); times are UTC RFC 3339.\n"
+	    "- `connector show KEY --json`: a field of `type` `file` has "
+	    "`file_kind`\n  (pem_private_key, pem_certificate, "
+	    "pem_public_key, json, service_account or\n  null): give the "
+	    "file itself with `key=@FILE`; a file that is not that kind\n"
+	    "  is refused (65). Only file fields take values of several "
+	    "lines.\n\n");
 	printf("## Exit codes\n\n"
 	    "0 done; 64 bad usage (unknown key or option); 65 bad data (an "
 	    "invalid\nvalue, a link past 90 days, nothing missing); 66 no "
