@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sysexits.h>
 #include <time.h>
@@ -124,6 +125,15 @@ char	*sha256_hex(const void *, size_t);
 #define TOKEN_REF_LEN 8
 char	*token_ref_tag(const char *token);
 bool	 token_ref_tag_well_formed(const char *, size_t);
+
+/* Secrets in the process (guard.c): no core dumps, and windows in which
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT wait until cleanup is done. */
+void	 secrets_guard(void);
+struct sig_guard {
+	struct sigaction old[4];
+};
+void	 sig_guard_begin(struct sig_guard *);
+void	 sig_guard_end(struct sig_guard *);
 
 /* A shared library loaded on first use (lazy.c). */
 struct lazy_lib {
