@@ -6,12 +6,23 @@
 #   make check SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make bench      benchmarks, printing their figures
 #   make fuzz       libFuzzer targets, FUZZTIME seconds each
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local    (DESTDIR too; make uninstall)
+#   make install-systemd              the intake unit and the remind timer
+#   make V=1        show every command, not "CC file.o"
 #
 # Missing Debian packages are installed by tools/deps.sh (as root) or
-# named with the command to install them.
+# named with the command to install them.  Every compile waits for it
+# (an order-only prerequisite), and pkg-config is read only in recipes,
+# so make -j2 on a machine without the packages works the first time.
 
 PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share/setuplink
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+# systemd reads /usr/local/lib/systemd/system as well as /lib/systemd/system.
+SYSTEMDDIR  ?= $(PREFIX)/lib/systemd/system
 BUILD	?= build
 CC	?= cc
 PKG_CONFIG ?= pkg-config
@@ -36,7 +47,19 @@ endif
 # intake starts once per message, so this is its floor.
 LINK_PKGS = ncursesw formw menuw gpgme sqlite3 jansson inih libcrypto
 
-# pkg-config runs only once the packages are there (see deps).
+# Quiet by default, kernel-style; V=1 shows the commands.
+ifeq ($(V),1)
+Q	=
+say	= @true
+else
+Q	= @
+say	= @printf '  %-7s %s\n'
+MAKEFLAGS += --no-print-directory
+endif
+
+# pkg-config runs only once the packages are there: these are recursive
+# variables, expanded when a recipe runs, and every recipe that uses them
+# waits for deps.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) \
 	     $(shell $(PKG_CONFIG) --variable=libdir libetpan 2>/dev/null)/libetpan.a \
@@ -55,37 +78,50 @@ LIBA	 = $(BUILD)/libsetuplink.a
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps deps-check run check unit e2e bench fuzz install clean demo
+.PHONY: all deps deps-check run check unit e2e bench fuzz install clean demo \
+	uninstall install-systemd uninstall-systemd
 
-all: deps $(BUILD)/setuplink
+all: $(BUILD)/setuplink
 
+# The packages come first: everything that compiles or links waits for
+# this (order-only, so it never makes a file out of date).  A phony target
+# runs once per make, and tools/deps.sh asks dpkg before apt-get.
+# A packager whose Build-Depends brought the packages sets DEPS=true.
+DEPS	?= sh tools/deps.sh
 deps:
-	@sh tools/deps.sh
+	@$(DEPS)
 
 deps-check:
-	@sh tools/deps.sh check
+	@$(DEPS) check
 
-$(BUILD)/setuplink: $(MAIN_OBJ) $(CMD_OBJS) $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(CMD_OBJS) $(LIBA) $(PKG_LIBS)
+$(BUILD)/setuplink: $(MAIN_OBJ) $(CMD_OBJS) $(LIBA) | deps
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(CMD_OBJS) $(LIBA) $(PKG_LIBS)
 
 $(LIBA): $(LIB_OBJS)
+	$(say) AR $@
 	@rm -f $@
-	ar rcsP $@ $^
+	$(Q)ar rcsP $@ $^
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(say) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/embedded.c: $(CONNECTORS) tools/embed.sh
 	@mkdir -p $(BUILD)
-	sh tools/embed.sh $@ $(CONNECTORS)
+	$(say) GEN $@
+	$(Q)sh tools/embed.sh $@ $(CONNECTORS)
 
-$(BUILD)/embedded.o: $(BUILD)/embedded.c
-	$(CC) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
+$(BUILD)/embedded.o: $(BUILD)/embedded.c | deps
+	$(say) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBA)
+# Unit tests link cmocka, which is in the check set.
+$(BUILD)/tests/%: tests/unit/%.c $(LIBA) | deps-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) \
+	$(say) CCLD $@
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) \
 	    $(PKG_LIBS) $$($(PKG_CONFIG) --cflags --libs cmocka)
 
 demo: all
@@ -106,16 +142,51 @@ fuzz:
 	@$(MAKE) --no-print-directory -f fuzz/Makefile FUZZTIME=$(or $(FUZZTIME),60)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man5 \
-	    $(DESTDIR)$(PREFIX)/share/setuplink/connectors \
-	    $(DESTDIR)$(PREFIX)/share/setuplink/contrib
-	install -m 755 $(BUILD)/setuplink $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 doc/setuplink.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 doc/setuplink.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 644 $(CONNECTORS) $(DESTDIR)$(PREFIX)/share/setuplink/connectors/
-	for f in contrib/*; do [ -f "$$f" ] && install -m 644 "$$f" \
-	    $(DESTDIR)$(PREFIX)/share/setuplink/contrib/; done; true
+	$(say) INSTALL $(DESTDIR)$(PREFIX)
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/connectors \
+	    $(DESTDIR)$(DATADIR)/contrib $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(ZSHCOMPDIR)
+	$(Q)install -m 755 $(BUILD)/setuplink $(DESTDIR)$(BINDIR)/
+	$(Q)install -m 644 doc/setuplink.1 $(DESTDIR)$(MANDIR)/man1/
+	$(Q)install -m 644 doc/setuplink.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	$(Q)install -m 644 $(CONNECTORS) $(DESTDIR)$(DATADIR)/connectors/
+	$(Q)for f in contrib/*; do [ -f "$$f" ] && install -m 644 "$$f" \
+	    $(DESTDIR)$(DATADIR)/contrib/; done; true
+	$(Q)install -m 644 contrib/completion/setuplink.bash \
+	    $(DESTDIR)$(BASHCOMPDIR)/setuplink
+	$(Q)install -m 644 contrib/completion/_setuplink $(DESTDIR)$(ZSHCOMPDIR)/
+
+# Removes what install wrote, file by file, and the folders it made when
+# they are left empty: never a folder an admin put files in.
+uninstall:
+	$(say) UNINSTALL $(DESTDIR)$(PREFIX)
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/setuplink \
+	    $(DESTDIR)$(MANDIR)/man1/setuplink.1 \
+	    $(DESTDIR)$(MANDIR)/man5/setuplink.conf.5 \
+	    $(DESTDIR)$(BASHCOMPDIR)/setuplink $(DESTDIR)$(ZSHCOMPDIR)/_setuplink
+	$(Q)for f in $(notdir $(CONNECTORS)); do \
+	    rm -f $(DESTDIR)$(DATADIR)/connectors/$$f; done
+	$(Q)for f in contrib/*; do [ -f "$$f" ] && \
+	    rm -f $(DESTDIR)$(DATADIR)/contrib/$${f#contrib/}; done; true
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/connectors $(DESTDIR)$(DATADIR)/contrib \
+	    $(DESTDIR)$(DATADIR) 2>/dev/null; true
+
+# The intake over a Maildir, and a daily timer for link remind.  The unit
+# names the installed binary; edit User= and the paths, then
+# systemctl daemon-reload && systemctl enable --now setuplink-remind.timer
+SYSTEMD_UNITS = setuplink-intake.service setuplink-remind.service \
+	setuplink-remind.timer
+install-systemd:
+	$(say) INSTALL $(DESTDIR)$(SYSTEMDDIR)
+	$(Q)install -d $(DESTDIR)$(SYSTEMDDIR)
+	$(Q)for u in $(SYSTEMD_UNITS); do \
+	    sed 's|/usr/local/bin/setuplink|$(BINDIR)/setuplink|' \
+	    contrib/$$u >$(DESTDIR)$(SYSTEMDDIR)/$$u && \
+	    chmod 644 $(DESTDIR)$(SYSTEMDDIR)/$$u || exit 1; done
+
+uninstall-systemd:
+	$(Q)for u in $(SYSTEMD_UNITS); do rm -f $(DESTDIR)$(SYSTEMDDIR)/$$u; done
 
 clean:
 	rm -rf build build-san build-fuzz

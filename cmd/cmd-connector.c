@@ -67,9 +67,11 @@ cmd_connectors(struct session *ctx, const struct args *args, char **errstr)
 	printf("%-18s %-22s %-10s %s\n", "KEY", "NAME", "CATEGORY", "FIELDS");
 	for (i = 0; i < ctx->cat->n; i++) {
 		const struct connector *c = &ctx->cat->v[i];
-		printf("%-18s %-22s %-10s %zu%s\n", c->key, c->name,
+		char *name = str_safe(c->name);
+		printf("%-18s %s %-10s %zu%s\n", c->key, cmd_col(name, 22),
 		    c->category ? c->category : "-", c->nfields,
 		    str_has_prefix(c->origin, "shipped ") ? "" : " (local)");
+		free(name);
 	}
 	return 0;
 }

@@ -95,7 +95,7 @@ cmd_draft_new(struct session *ctx, const struct args *args, char **errstr)
 	if ((rv = draft_name_check(name, errstr)) != 0)
 		goto out;
 	if ((c = catalog_find(ctx->cat, args->argv[0])) == NULL) {
-		rv = errorf(errstr, EX_USAGE, "there is no connector '%s': "
+		rv = errorf(errstr, EX_NOINPUT, "there is no connector '%s': "
 		    "see setuplink connectors", args->argv[0]);
 		goto out;
 	}
@@ -164,8 +164,9 @@ cmd_draft_list(struct session *ctx, const struct args *args, char **errstr)
 			else
 				snprintf(st, sizeof st, "%zu missing",
 				    v[i].nmissing);
-			printf("%5lld  %-28.28s %-14s %-12s %-5d %s\n",
-			    (long long)v[i].id, name, v[i].connector, st,
+			printf("%5lld  %s %-14s %-12s %-5d %s\n",
+			    (long long)v[i].id, cmd_cut(name, 28),
+			    v[i].connector, st,
 			    v[i].pending_links, t);
 			free(t);
 			free(name);
@@ -307,7 +308,8 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 				safe = xprintf("(%zu lines)", (size_t)1 +
 				    (size_t)(strchr(v, '\n') != NULL));
 			}
-			printf("  %-22s %-30s %s\n", fv->key, safe, s ? s : "");
+			printf("  %-22s %s %s\n", fv->key, cmd_col(safe, 30),
+			    s ? s : "");
 			if (args_has(args, "history"))
 				print_history(ctx, c, d, fv->key, reveal);
 			free(v);

@@ -154,8 +154,8 @@ link_row_print(const struct link *l)
 	buf_init(&f);
 	for (i = 0; i < l->nfields; i++)
 		buf_printf(&f, "%s%s", i ? "," : "", l->fields[i]);
-	printf("%5lld %6lld  %-8s %-30.30s %-22s %-16s %s\n", (long long)l->id,
-	    (long long)l->draft, link_state_name(l->state), to, t,
+	printf("%5lld %6lld  %-8s %s %-22s %-16s %s\n", (long long)l->id,
+	    (long long)l->draft, link_state_name(l->state), cmd_cut(to, 30), t,
 	    link_require_name(l->require), f.len ? f.data : "-");
 	buf_free(&f);
 	free(to);

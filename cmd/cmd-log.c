@@ -97,8 +97,9 @@ cmd_log(struct session *ctx, const struct args *args, char **errstr)
 				snprintf(link, sizeof link, "%lld",
 				    (long long)m[i].link);
 			/* The detail (or merged keys) under FROM. */
-			printf("%5lld  %-22s %-9s %-13s %-5s %s\n%60s%s\n",
-			    (long long)m[i].id, t, outcome_name(m[i].outcome),
+			printf("%5lld  %s %-9s %-13s %-5s %s\n%60s%s\n",
+			    (long long)m[i].id, cmd_col(t, 22),
+			    outcome_name(m[i].outcome),
 			    m[i].reason ? m[i].reason : "-", link, from, "",
 			    detail);
 			free(t);

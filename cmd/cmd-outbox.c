@@ -108,7 +108,8 @@ cmd_outbox_list(struct session *ctx, const struct args *args, char **errstr)
 			char *t = time_local(v[i].date), *to = cmd_outbox_to(&v[i]);
 			char *sto = str_safe(to ? to : "?");
 			char *ssub = str_safe(v[i].subject ? v[i].subject : "");
-			printf("%-22s  %-30.30s %s\n      %s\n", t, sto, ssub,
+			printf("%s  %s %s\n      %s\n", cmd_col(t, 22),
+			    cmd_cut(sto, 30), ssub,
 			    v[i].id);
 			free(t);
 			free(to);

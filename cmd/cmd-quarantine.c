@@ -29,9 +29,16 @@ const struct cmd_entry cmd_quarantine_list_entry = {
 	.exec = cmd_quarantine_list,
 };
 
+static const struct cmd_option cmd_quarantine_show_options[] = {
+	{ "json", 0, NULL, 0, "print {id, ..., message}: the log entry and "
+	    "the message" },
+	CMD_OPTIONS_END
+};
+
 const struct cmd_entry cmd_quarantine_show_entry = {
 	.name = "quarantine show",
 	.args = { "ID", 1, 1, "name one id" },
+	.options = cmd_quarantine_show_options,
 	.help = "print a quarantined message",
 	.session = SESSION_ALL,
 	.exec = cmd_quarantine_show,
@@ -87,8 +94,9 @@ cmd_quarantine_list(struct session *ctx, const struct args *args,
 		for (i = 0; i < n; i++) {
 			char *t = time_local(q[i].at);
 			char *from = str_safe(q[i].sender ? q[i].sender : "?");
-			printf("%5lld  %-22s %-28.28s %-13s %s\n",
-			    (long long)q[i].id, t, from, q[i].reason ?
+			printf("%5lld  %s %s %-13s %s\n",
+			    (long long)q[i].id, cmd_col(t, 22), cmd_cut(from, 28),
+			    q[i].reason ?
 			    q[i].reason : outcome_name(q[i].outcome),
 			    q[i].quarantine);
 			free(t);
@@ -123,6 +131,28 @@ cmd_quarantine_file(struct session *ctx, const char *arg,
 	return 0;
 }
 
+/*
+ * The log entry with the message as "message"; mail that is not UTF-8
+ * (JSON strings must be) comes whole as "message_base64" instead.
+ */
+static void
+cmd_quarantine_show_json(const struct message_record *m, const char *data,
+    size_t len)
+{
+	json_t *j = cmd_quarantine_json(m), *text;
+	char *b64;
+
+	if ((text = json_stringn(data, len)) != NULL) {
+		json_object_set_new(j, "message", text);
+	} else {
+		b64 = base64_encode(data, len);
+		json_object_set_new(j, "message", json_null());
+		json_object_set_new(j, "message_base64", json_string(b64));
+		free(b64);
+	}
+	json_out(j);
+}
+
 static int
 cmd_quarantine_show(struct session *ctx, const struct args *args,
     char **errstr)
@@ -136,7 +166,9 @@ cmd_quarantine_show(struct session *ctx, const struct args *args,
 	    errstr)) != 0)
 		return rv;
 	if ((rv = file_read(path, SIZE_MAX, &data, &len, errstr)) == 0 &&
-	    term_write(stdout, data, len) != 0)
+	    args_has(args, "json"))
+		cmd_quarantine_show_json(m, data, len);
+	else if (rv == 0 && term_write(stdout, data, len) != 0)
 		rv = errorf(errstr, EX_IOERR, "could not write the message");
 	free(data);
 	free(path);

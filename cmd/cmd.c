@@ -1,15 +1,3 @@
-/* cmd.c: the command table (one row per subcommand: its name, usage,
- * help and what it needs opened), the dispatcher, and helpers every
- * command shares.  A new subcommand is a new row and a new function. */
-#include <sys/stat.h>
-
-#include <getopt.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "cmd/cmd.h"
-
 /* cmd.c: the command table (an entry per subcommand, declared with its
  * options in its cmd-*.c file), the one option parser every command's
  * line goes through, usage and -h made from the entries, the dispatcher,
@@ -113,6 +101,73 @@ cmd_usage(FILE *f)
 		    cmd_table[i]->help);
 	fprintf(f, "\nsetuplink COMMAND -h shows a command's usage; see "
 	    "setuplink(1).\n");
+}
+
+/* Is word the first word of two-word commands ("draft", "link")? */
+static bool
+cmd_is_group(const char *word)
+{
+	size_t i, l = strlen(word);
+
+	for (i = 0; i < cmd_table_size; i++) {
+		if (strncmp(cmd_table[i]->name, word, l) == 0 &&
+		    cmd_table[i]->name[l] == ' ')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * setuplink GROUP -h, as git stash -h: the usage line of each of the
+ * group's commands, then what each does.
+ */
+static void
+cmd_group_usage(const char *group, FILE *f)
+{
+	size_t i, l = strlen(group), k = 0;
+	char *syn;
+
+	for (i = 0; i < cmd_table_size; i++) {
+		const struct cmd_entry *e = cmd_table[i];
+		if (strncmp(e->name, group, l) != 0 || e->name[l] != ' ')
+			continue;
+		syn = cmd_synopsis(e);
+		fprintf(f, "%s setuplink %s%s%s\n", k++ == 0 ? "usage:" :
+		    "   or:", e->name, *syn != '\0' ? " " : "", syn);
+		free(syn);
+	}
+	fprintf(f, "\n");
+	for (i = 0; i < cmd_table_size; i++) {
+		const struct cmd_entry *e = cmd_table[i];
+		if (strncmp(e->name, group, l) == 0 && e->name[l] == ' ')
+			fprintf(f, "  %-18s %s\n", e->name, e->help);
+	}
+	fprintf(f, "\nsetuplink %s COMMAND -h describes a command's options;"
+	    "\nevery command takes --home DIR.\n", group);
+}
+
+/*
+ * A line whose command was not found: a group word alone or with -h
+ * lists its commands; anything else is named.
+ */
+static int
+cmd_not_found(int argc, char **argv, char **errstr)
+{
+	if (!cmd_is_group(argv[1]))
+		return errorf(errstr, EX_USAGE, "'%s' is not a setuplink "
+		    "command: see setuplink -h", argv[1]);
+	if (argc >= 3 && (strcmp(argv[2], "-h") == 0 ||
+	    strcmp(argv[2], "--help") == 0)) {
+		cmd_group_usage(argv[1], stdout);
+		return 0;
+	}
+	if (argc < 3 || argv[2][0] == '-') {
+		cmd_group_usage(argv[1], stderr);
+		return errorf(errstr, EX_USAGE, "'%s' needs one of the "
+		    "commands above", argv[1]);
+	}
+	return errorf(errstr, EX_USAGE, "'%s %s' is not a setuplink command:"
+	    " see setuplink %s -h", argv[1], argv[2], argv[1]);
 }
 
 /* One option of -h: its forms, then its help in a column. */
@@ -305,6 +360,55 @@ cmd_check(const struct args *a, char **errstr)
 }
 
 /*
+ * The sentence for an option getopt refused, naming it: "--bogus is not
+ * an option of draft list", "--json takes no value", "--to needs its
+ * value (ADDRESS)", "--re is ambiguous: --reveal or --require".  word is
+ * the argument getopt was reading; getopt's optopt has the letter of a
+ * short option, or the long option's code.
+ */
+static int
+cmd_bad_option(const struct args *a, const char *word, int c, char **errstr)
+{
+	const struct cmd_option *o, *hit = NULL;
+	char *name, *what;
+	size_t l, n = 0;
+	int rv;
+
+	if (optopt > 0 && optopt < 256) {
+		name = xprintf("-%c", optopt);
+		hit = NULL;
+		for (o = a->entry->options; o != NULL && o->name != NULL; o++)
+			hit = o->letter == optopt ? o : hit;
+	} else {
+		name = xstrdup(word);
+		name[strcspn(name, "=")] = '\0';
+		l = strlen(name) > 2 ? strlen(name) - 2 : 0;
+		for (o = a->entry->options; o != NULL && o->name != NULL; o++) {
+			if (strncmp(o->name, name + 2, l) == 0) {
+				n++;
+				hit = o;
+			}
+		}
+		n += l > 0 && strncmp("help", name + 2, l) == 0;
+	}
+	if (c == ':' && hit != NULL)
+		what = xprintf("%s needs its value (%s)", name, hit->arg);
+	else if (hit != NULL && n <= 1 && hit->arg == NULL &&
+	    strchr(word, '=') != NULL)
+		what = xprintf("--%s takes no value", hit->name);
+	else if (n > 1)
+		what = xprintf("%s is ambiguous: give the whole option's name",
+		    name);
+	else
+		what = xprintf("%s is not an option of %s", name,
+		    a->entry->name);
+	rv = cmd_bad_usage(a, errstr, what);
+	free(what);
+	free(name);
+	return rv;
+}
+
+/*
  * Parse argv (argv[0] is the command's last word) against the entry with
  * getopt_long, options anywhere before "--".  Every option in the entry
  * and nothing else is taken; a value for a switch, an ambiguous prefix or
@@ -349,12 +453,10 @@ cmd_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a,
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		if (c == ':')
-			return cmd_bad_usage(a, errstr, "an option lacks its "
-			    "value");
-		i = c >= 256 ? c - 256 : args_letter(e, c);
+		i = c >= 256 ? c - 256 : c == '?' || c == ':' ? -1 :
+		    args_letter(e, c);
 		if (i < 0)
-			return cmd_bad_usage(a, errstr, "unknown option");
+			return cmd_bad_option(a, argv[optind - 1], c, errstr);
 		a->values[i] = optarg != NULL ? optarg : "";
 	}
 	a->argc = argc - optind;
@@ -374,6 +476,30 @@ cmd_parse_id(const char *s, const char *what, int64_t *id, char **errstr)
 		    "positive whole numbers", s, what);
 	*id = v;
 	return 0;
+}
+
+static const char *
+cmd_cell(const char *s, size_t cols, bool cut)
+{
+	static char *ring[8];
+	static size_t next;
+	char **slot = &ring[next++ % nitems(ring)];
+
+	free(*slot);
+	*slot = str_fit(s != NULL ? s : "", cols, cut);
+	return *slot;
+}
+
+const char *
+cmd_col(const char *s, size_t cols)
+{
+	return cmd_cell(s, cols, false);
+}
+
+const char *
+cmd_cut(const char *s, size_t cols)
+{
+	return cmd_cell(s, cols, true);
 }
 
 void
@@ -538,8 +664,7 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if ((e = cmd_find(argc - 1, argv + 1, &used)) == NULL) {
-		rv = errorf(&errstr, EX_USAGE, "'%s' is not a setuplink command:"
-		    " see setuplink -h", argv[1]);
+		rv = cmd_not_found(argc, argv, &errstr);
 		goto out;
 	}
 	rv = cmd_exec(e, &ctx, argc - used, argv + used, &errstr);

@@ -90,6 +90,14 @@ int	 cmd_bad_usage(const struct args *, char **errstr, const char *what);
 int	 cmd_parse_id(const char *s, const char *what, int64_t *id,
 	     char **errstr);
 
+/*
+ * A table cell: s padded (and cut, where the column has a limit) to cols
+ * terminal columns, by display width, not bytes.  The string lives until
+ * eight more cells have been made, enough for one printf of a row.
+ */
+const char *cmd_col(const char *s, size_t cols);
+const char *cmd_cut(const char *s, size_t cols);
+
 /* JSON out: one document on stdout. */
 void	 json_out(json_t *);		/* prints and frees */
 json_t	*json_time(int64_t);		/* RFC 3339 UTC, or null for 0 */

@@ -15,7 +15,7 @@ struct picker {
 };
 
 static const struct key_help picker_keys[] = {
-	{ "letters", "type to search the connectors by name or kind" },
+	{ "letters", "type to search the connectors by name or category" },
 	{ "Backspace, ^U", "take back a letter, clear the search" },
 	{ "Up/Down", "move" },
 	{ "Enter", "fill in the chosen connector's form" },
@@ -64,7 +64,7 @@ picker_draw(struct tui *t, struct screen *sc, WINDOW *win, int y, int h)
 {
 	struct picker *p = sc->data;
 
-	draw_text(win, y, 0, COLS, " CONNECTOR              KIND         "
+	draw_text(win, y, 0, COLS, " CONNECTOR              CATEGORY     "
 	    "WHAT IT REACHES", draw_attr(TC_HEADER), true);
 	list_draw(&p->list, win, y + 1, 0, h - 1, COLS, picker_row, t);
 }

@@ -304,3 +304,19 @@ maildir_list(const char *dir, const char *sub, char ***names, size_t *np)
 	*np = n;
 	return 0;
 }
+
+char *
+file_beside_exe(const char *rel)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	return xprintf("%s/%s", exe, rel);
+}

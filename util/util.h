@@ -75,6 +75,11 @@ char	*term_safe(const char *, size_t, size_t *outlen);
  * 0, or -1 when the write failed. */
 int	 term_write(FILE *, const char *, size_t);
 int	 str_split(const char *, char, char ***, size_t *);
+/* Columns a UTF-8 string takes on a terminal (wcwidth, East Asian wide
+ * characters two), and a new copy padded with spaces to cols columns,
+ * cut at a character boundary when cut is set and it is wider (width.c). */
+size_t	 str_width(const char *);
+char	*str_fit(const char *, size_t cols, bool cut);
 /* The line at p: *len bytes without LF or CR LF; returns the next one's start. */
 const char *line_next(const char *p, const char *end, size_t *len);
 size_t	 utf8_encode(unsigned int cp, char out[4]);	/* bytes written */
@@ -149,6 +154,10 @@ int	 lazy_load(struct lazy_lib *, char **errstr);
 
 /* Files. */
 int	 file_read(const char *path, size_t max, char **data, size_t *len, char **errstr);
+/* REL beside the running program's folder ("../share/setuplink"), found
+ * through /proc/self/exe so an installed tree may move: a new string, or
+ * NULL when the program's path is unknown. */
+char	*file_beside_exe(const char *rel);
 int	 fd_read_all(int fd, size_t max, char **data, size_t *len, bool *truncated, char **errstr);
 int	 fd_write_all(int fd, const void *, size_t);	/* -1 and errno */
 int	 dir_make(const char *path, char **errstr);	/* mkdir -p, 0700 */

@@ -54,8 +54,11 @@ intake_on_signal(int sig)
 	int saved = errno;
 
 	intake_stopping = 1;
-	if (intake_wake[1] >= 0)
-		(void)write(intake_wake[1], "", 1);
+	/* A full pipe means a wake-up is pending already: nothing to do.
+	 * (A (void) cast does not silence glibc's warn_unused_result under
+	 * _FORTIFY_SOURCE, which Debian's build flags set.) */
+	if (intake_wake[1] >= 0 && write(intake_wake[1], "", 1) < 0)
+		errno = saved;
 	errno = saved;
 }
 

@@ -126,6 +126,9 @@ struct form_value {
 	size_t	 len;
 	bool	 quoted;
 	bool	 bad_bytes;	/* held U+FFFD: bytes that did not convert */
+	const char *unwhole;	/* set: it cannot be read whole (a PEM block
+				   without its END, JSON that does not
+				   close), and says so; static text */
 };
 
 struct form_result {
@@ -142,6 +145,13 @@ struct form_result {
  */
 int	 form_read(const char *text, size_t len, const char *const *keys,
 	     const char *const *templates, size_t nkeys, struct form_result *);
+/*
+ * The same, where files[i] says key i is a file field: only a file's
+ * value that starts with "{" or "[" runs to the line that closes it.
+ */
+int	 form_read_fields(const char *text, size_t len, const char *const *keys,
+	     const char *const *templates, const bool *files, size_t nkeys,
+	     struct form_result *);
 void	 form_result_free(struct form_result *);
 bool	 form_has_ref(const struct form_result *, const char *ref);
 /*

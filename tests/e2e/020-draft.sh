@@ -10,7 +10,7 @@ check "draft new prints the id alone" test "$(cat "$T/out")" = 1
 sl draft new postgres --name "Second" --json
 check "draft new --json gives an object with id" test "$(json 'd["id"]')" = 2
 sl draft new nosuch --name X
-expect_rc 64 "draft new with an unknown connector is bad usage"
+expect_rc 66 "draft new with an unknown connector is exit 66, as connector show is"
 sl draft new postgres
 expect_rc 64 "draft new without --name is bad usage"
 
