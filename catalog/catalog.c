@@ -51,6 +51,7 @@ field_clear(struct field_def *f)
 	free(f->dflt);
 	free(f->method);
 	strv_free(&f->choices, f->nchoices);
+	strv_free(&f->json_keys, f->njson_keys);
 }
 
 static void
@@ -87,6 +88,49 @@ opt_string(json_t *o, const char *name, char **out, const char *where,
 		return errorf(errstr, EX_CONFIG, "%s: \"%s\" may not hold "
 		    "control characters", where, name);
 	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+/*
+ * "file_kind" (a file field's kind, file_kind_parse's names) and
+ * "json_keys" (with "json": the keys the file must have).
+ */
+static int
+parse_file_kind(json_t *o, struct field_def *f, const char *where,
+    char **errstr)
+{
+	json_t *v = json_object_get(o, "file_kind"), *keys, *k;
+	size_t i;
+
+	keys = json_object_get(o, "json_keys");
+	if (v == NULL || json_is_null(v)) {
+		if (keys != NULL && !json_is_null(keys))
+			return errorf(errstr, EX_CONFIG, "%s: \"json_keys\" "
+			    "goes with \"file_kind\": \"json\"", where);
+		return 0;
+	}
+	if (f->type != FT_FILE)
+		return errorf(errstr, EX_CONFIG, "%s: only a file field has a "
+		    "\"file_kind\"", where);
+	if (!json_is_string(v) ||
+	    file_kind_parse(json_string_value(v), &f->file_kind) != 0)
+		return errorf(errstr, EX_CONFIG, "%s: \"file_kind\" must be "
+		    "one of pem_private_key, pem_certificate, pem_public_key, "
+		    "json, service_account", where);
+	if (keys == NULL || json_is_null(keys))
+		return 0;
+	if (f->file_kind != FKIND_JSON || !json_is_array(keys))
+		return errorf(errstr, EX_CONFIG, "%s: \"json_keys\" is an "
+		    "array, with \"file_kind\": \"json\" only", where);
+	f->json_keys = xcalloc(json_array_size(keys) + 1, sizeof *f->json_keys);
+	for (i = 0; i < json_array_size(keys); i++) {
+		k = json_array_get(keys, i);
+		if (!json_is_string(k) || *json_string_value(k) == '\0' ||
+		    str_has_ctl(json_string_value(k)))
+			return errorf(errstr, EX_CONFIG, "%s: \"json_keys\" "
+			    "must be non-empty strings", where);
+		f->json_keys[f->njson_keys++] = xstrdup(json_string_value(k));
+	}
 	return 0;
 }
 
@@ -144,6 +188,8 @@ parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 		f->max = json_integer_value(v);
 	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
 		f->max_size = json_integer_value(v);
+	if ((rv = parse_file_kind(o, f, where, errstr)) != 0)
+		goto out;
 	v = json_object_get(o, "choices");
 	if (f->type == FT_ENUM) {
 		if (!json_is_array(v) || json_array_size(v) == 0) {
@@ -469,6 +515,17 @@ connector_to_json(const struct connector *c)
 		if (f->type == FT_FILE && f->max_size > 0)
 			json_object_set_new(fo, "max_size",
 			    json_integer(f->max_size));
+		if (f->type == FT_FILE)
+			json_object_set_new(fo, "file_kind", f->file_kind ==
+			    FKIND_ANY ? json_null() :
+			    json_string(file_kind_name(f->file_kind)));
+		if (f->file_kind == FKIND_JSON) {
+			ch = json_array();
+			for (j = 0; j < f->njson_keys; j++)
+				json_array_append_new(ch,
+				    json_string(f->json_keys[j]));
+			json_object_set_new(fo, "json_keys", ch);
+		}
 		json_object_set_new(fo, "help", json_string(f->help));
 		json_array_append_new(fields, fo);
 	}

@@ -15,6 +15,12 @@ enum field_type {
 	FT_URL, FT_EMAIL
 };
 
+/* What a file field's file must be (filekind.c); FKIND_ANY: any bytes. */
+enum file_kind {
+	FKIND_ANY, FKIND_PEM_PRIVATE_KEY, FKIND_PEM_CERTIFICATE,
+	FKIND_PEM_PUBLIC_KEY, FKIND_JSON, FKIND_SERVICE_ACCOUNT
+};
+
 struct field_def {
 	char		*key;
 	char		*label;
@@ -28,6 +34,9 @@ struct field_def {
 	char		*method;	/* choice of the method field, or NULL */
 	int64_t		 min, max;	/* FT_INTEGER range */
 	int64_t		 max_size;	/* FT_FILE, bytes; 0: the config's */
+	enum file_kind	 file_kind;	/* FT_FILE: what the file must be */
+	char		**json_keys;	/* FKIND_JSON: keys it must have */
+	size_t		 njson_keys;
 };
 
 struct connector {
@@ -68,4 +77,14 @@ char	*connector_to_json(const struct connector *);	/* connector show --json */
  */
 int	 field_validate(const struct field_def *, const char *value, size_t len,
 	     int64_t max_file, char **canon, char **errstr);
+
+/* "pem_private_key" ... as connector definitions spell them. */
+const char *file_kind_name(enum file_kind);
+int	 file_kind_parse(const char *, enum file_kind *);	/* -1: unknown */
+/*
+ * Whether a file field's bytes are what its file_kind says; the error
+ * names the field and the rule, never the content.
+ */
+int	 file_kind_check(const struct field_def *, const char *, size_t,
+	     char **errstr);
 #endif

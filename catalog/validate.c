@@ -10,20 +10,28 @@
 #include "util/util.h"
 #include "util/config.h"
 
-/* Controls other than tab and newline have no place in a typed value. */
-static bool
-has_bad_ctl(const char *s, size_t len, bool multiline)
+/*
+ * Only a file holds several lines: elsewhere a line break (or any other
+ * control character, tab included) would reach an export, a .pgpass or a
+ * shell variable as syntax.
+ */
+static int
+check_one_line(const struct field_def *f, const char *s, size_t len,
+    char **errstr)
 {
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '\t' || (multiline && (c == '\n' || c == '\r')))
-			continue;
+		if (c == '\n' || c == '\r')
+			return errorf(errstr, EX_DATAERR, "%s: the value holds a "
+			    "line break (only a file field takes several "
+			    "lines): give it on one line", f->key);
 		if (c < 0x20 || c == 0x7f)
-			return true;
+			return errorf(errstr, EX_DATAERR, "%s: the value holds "
+			    "control characters", f->key);
 	}
-	return false;
+	return 0;
 }
 
 static int
@@ -57,6 +65,9 @@ field_validate(const struct field_def *f, const char *v, size_t len,
 		if ((int64_t)len > max)
 			return errorf(errstr, EX_DATAERR, "%s: the file is "
 			    "larger than %lld bytes", f->key, (long long)max);
+		/* Empty clears the field: no kind to check. */
+		if (len > 0 && file_kind_check(f, v, len, errstr) != 0)
+			return EX_DATAERR;
 		*canon = xmalloc(len + 1);
 		memcpy(*canon, v, len);
 		(*canon)[len] = '\0';
@@ -65,9 +76,8 @@ field_validate(const struct field_def *f, const char *v, size_t len,
 	if (memchr(v, '\0', len) != NULL || !utf8_valid(v, len))
 		return errorf(errstr, EX_DATAERR, "%s: the value is not valid "
 		    "UTF-8 text", f->key);
-	if (has_bad_ctl(v, len, f->type == FT_SECRET || f->type == FT_STRING))
-		return errorf(errstr, EX_DATAERR, "%s: the value holds control "
-		    "characters", f->key);
+	if (check_one_line(f, v, len, errstr) != 0)
+		return EX_DATAERR;
 	if (len > 65536)
 		return errorf(errstr, EX_DATAERR, "%s: the value is longer "
 		    "than 65536 bytes", f->key);

@@ -36,6 +36,26 @@ shell_quote(const char *s)
 	putchar('\'');
 }
 
+/*
+ * A .pgpass field: ":" and "\\" escaped, as libpq reads them.  Nothing
+ * escapes a line break (it would start another entry) or makes a lone "*"
+ * literal (it would match any host, database or user): such a value,
+ * stored before values were held to one line, is refused, not written.
+ */
+static int
+pgpass_check(const char *key, const char *s, bool last, char **errstr)
+{
+	if (str_has_ctl(s))
+		return errorf(errstr, EX_DATAERR, "%s holds a line break or a "
+		    "control character, which a .pgpass line cannot carry: "
+		    "set it again with draft set", key);
+	if (!last && strcmp(s, "*") == 0)
+		return errorf(errstr, EX_DATAERR, "%s is \"*\", which .pgpass "
+		    "reads as matching anything: set it again with draft set",
+		    key);
+	return 0;
+}
+
 static void
 pgpass_field(const char *s)
 {
@@ -83,6 +103,13 @@ cmd_draft_export(struct session *ctx, const struct args *args, char **errstr)
 				    keys[i]);
 				goto out;
 			}
+			if (fv != NULL && fv->len > 0 && (rv = pgpass_check(
+			    keys[i], fv->value, i + 1 == nitems(keys),
+			    errstr)) != 0)
+				goto out;
+		}
+		for (i = 0; i < nitems(keys); i++) {
+			const struct field_value *fv = draft_value(d, keys[i]);
 			if (i > 0)
 				putchar(':');
 			pgpass_field(fv && fv->len ? fv->value : "*");

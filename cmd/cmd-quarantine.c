@@ -168,8 +168,7 @@ cmd_quarantine_show(struct session *ctx, const struct args *args,
 	if ((rv = file_read(path, SIZE_MAX, &data, &len, errstr)) == 0 &&
 	    args_has(args, "json"))
 		cmd_quarantine_show_json(m, data, len);
-	else if (rv == 0 &&
-	    (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0))
+	else if (rv == 0 && term_write(stdout, data, len) != 0)
 		rv = errorf(errstr, EX_IOERR, "could not write the message");
 	free(data);
 	free(path);

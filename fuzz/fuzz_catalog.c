@@ -61,10 +61,10 @@ fuzz_form(const struct connector *c)
 
 	for (i = 0; i < c->nfields; i++)
 		keys[i] = c->fields[i].key;
-	form = form_render(7, c, keys, NULL, c->nfields);
+	form = form_render("7-abcdefgh", c, keys, NULL, c->nfields);
 	form_read(form, strlen(form), keys, NULL, c->nfields, &res);
 	FUZZ_CHECK(res.n == 0, "an empty form read back as a value");
-	FUZZ_CHECK(form_has_ref(&res, 7), "the form lost its opening line");
+	FUZZ_CHECK(form_has_ref(&res, "7-abcdefgh"), "the form lost its opening line");
 	form_result_free(&res);
 	free(form);
 	free(keys);

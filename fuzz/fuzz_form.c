@@ -58,8 +58,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    "a key given twice");
 	}
 	for (i = 0; i < res.nrefs; i++)
-		FUZZ_CHECK(res.refs[i] > 0 && form_has_ref(&res, res.refs[i]),
-		    "a link reference of 0 or less");
+		FUZZ_CHECK(res.refs[i][0] >= '1' && res.refs[i][0] <= '9' &&
+		    strlen(res.refs[i]) <= 18 + 1 + TOKEN_REF_LEN,
+		    "a link reference not an id and a tag");
 	form_result_free(&res);
 	free(text);
 	return 0;

@@ -400,7 +400,7 @@ int
 draft_remove(struct store *st, int64_t id, const char *admin, char **errstr)
 {
 	static const char revoke[] = "UPDATE links SET state = 'revoked', "
-	    "ended = ? WHERE draft = ? AND state = 'pending'";
+	    "ended = ? WHERE draft = ? AND state IN ('pending', 'bounced')";
 	static const char wipe[] = "UPDATE field_values SET value = NULL, "
 	    "removed = 1 WHERE draft = ?";
 	static const char del[] = "UPDATE drafts SET deleted = ? WHERE id = ?";

@@ -19,6 +19,14 @@ link_state_name(enum link_state s)
 	return state_names[s];
 }
 
+char *
+link_ref(const struct link *l)
+{
+	if (l->ref_tag == NULL)
+		return xprintf("%lld", (long long)l->id);
+	return xprintf("%lld-%s", (long long)l->id, l->ref_tag);
+}
+
 const char *
 link_require_name(enum link_require r)
 {
@@ -57,7 +65,7 @@ link_create(struct store *st, const struct link_new *ln, int64_t *id,
 {
 	static const char sql[] = "INSERT INTO links (draft, token_hash, "
 	    "recipient, created, expires, require, signer, note, message_id, "
-	    "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "created_by, ref_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char fsql[] = "INSERT INTO link_fields (link, pos, key, "
 	    "prefill) VALUES (?, ?, ?, ?)";
 	sqlite3_stmt *s;
@@ -88,6 +96,7 @@ link_create(struct store *st, const struct link_new *ln, int64_t *id,
 	sqlite3_bind_text(s, 8, ln->note, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 9, ln->message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, ln->created_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, ln->ref_tag, -1, SQLITE_STATIC);
 	if ((rv = db_step_done(st, s, "creating a link", errstr)) != 0)
 		goto out;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -121,7 +130,7 @@ link_set_message_id(struct store *st, int64_t id, const char *msgid,
 }
 
 #define LINK_COLS "id, draft, recipient, created, expires, require, " \
-	"signer, note, message_id, state, ended, created_by"
+	"signer, note, message_id, state, ended, created_by, ref_tag"
 
 static int
 link_fields_read(struct store *st, struct link *l, char **errstr)
@@ -169,7 +178,11 @@ link_row(sqlite3_stmt *s)
 	free(state);
 	l->ended = sqlite3_column_int64(s, 10);
 	l->created_by = db_text(s, 11);
-	if (l->state == LINK_PENDING && time_now() >= l->expires)
+	l->ref_tag = db_text(s, 12);
+	/* A bounce does not stop the clock: a forged one must not keep a
+	 * link open past its expiry. */
+	if ((l->state == LINK_PENDING || l->state == LINK_BOUNCED) &&
+	    time_now() >= l->expires)
 		l->state = LINK_EXPIRED;
 	return l;
 }
@@ -281,9 +294,9 @@ link_revoke(struct store *st, int64_t id, const char *by, char **errstr)
 		return rv;
 	if ((rv = link_get(st, id, &l, errstr)) != 0)
 		goto out;
-	if (l->state != LINK_PENDING) {
-		rv = errorf(errstr, EX_DATAERR, "link %lld is %s, not pending: "
-		    "only a pending link can be revoked", (long long)id,
+	if (l->state != LINK_PENDING && l->state != LINK_BOUNCED) {
+		rv = errorf(errstr, EX_DATAERR, "link %lld is %s: only a "
+		    "pending or bounced link can be revoked", (long long)id,
 		    link_state_name(l->state));
 		goto out;
 	}
@@ -325,6 +338,7 @@ link_free(struct link **lp)
 	free(l->note);
 	free(l->message_id);
 	free(l->created_by);
+	free(l->ref_tag);
 	free(l);
 	*lp = NULL;
 }

@@ -105,6 +105,9 @@ static const char *migrations[] = {
 	"  delivered INTEGER,"
 	"  last_error TEXT);"
 	"CREATE INDEX events_pending ON events(delivered, id);",
+	/* 3: the eight characters a link's REF carries after its id (from
+	 * its token); NULL for links made before, which keep their REF. */
+	"ALTER TABLE links ADD COLUMN ref_tag TEXT;",
 };
 
 int

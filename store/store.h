@@ -148,6 +148,7 @@ struct link {
 	char		*signer;	/* pinned fingerprint or NULL */
 	char		*note;
 	char		*message_id;	/* of the setup email, without <> */
+	char		*ref_tag;	/* token_ref_tag(), NULL for older links */
 	enum link_state	 state;		/* derived: expiry applies when read */
 	int64_t		 ended;		/* when used/revoked/bounced; 0 */
 	char		*created_by;
@@ -165,10 +166,14 @@ struct link_new {
 	const char	*note;
 	const char	*message_id;
 	const char	*token_hash;	/* sha256 hex of the token */
+	const char	*ref_tag;	/* token_ref_tag() of the token */
 	const char	*created_by;
 };
 
 const char *link_state_name(enum link_state);
+/* The link's REF on its form line: "ID-TAG", or "ID" for links made
+ * before REFs carried a tag. */
+char	*link_ref(const struct link *);
 const char *link_require_name(enum link_require);
 int	 link_require_parse(const char *, enum link_require *);
 /* Inside the caller's transaction when one is open, else its own. */

@@ -8,7 +8,7 @@ libsqlite3-dev libcurl4-gnutls-dev libssl-dev libjansson-dev libxml2-dev
 libinih-dev gnupg gpg-agent"
 check="libcmocka-dev procmail fetchmail dovecot-imapd dovecot-pop3d
 python3-aiosmtpd mutt tmux sqlite3 openssl ca-certificates file fiu-utils
-libfiu-dev cppcheck man-db zsh dpkg-dev debhelper"
+libfiu-dev cppcheck man-db zsh dpkg-dev debhelper openssh-client"
 fuzz="clang libclang-rt-14-dev"
 
 want=$build

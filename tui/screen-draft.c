@@ -566,9 +566,10 @@ draft_key(struct tui *t, struct screen *sc, int key)
 			    "revoke.");
 			return true;
 		}
-		if (l->state != LINK_PENDING) {
+		if (l->state != LINK_PENDING && l->state != LINK_BOUNCED) {
 			tui_status(t, TC_NORMAL, "Link %lld is %s already: only "
-			    "a pending link can be revoked.", (long long)l->id,
+			    "a pending or bounced link can be revoked.",
+			    (long long)l->id,
 			    link_state_name(l->state));
 			return true;
 		}

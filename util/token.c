@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -94,6 +95,42 @@ sha256_hex(const void *p, size_t n)
 	for (i = 0; i < sizeof md; i++)
 		snprintf(s + 2 * i, 3, "%02x", md[i]);
 	return s;
+}
+
+/*
+ * SHA-256 over a label and the token, its first five bytes in base32: a
+ * different hash from the stored token_hash, so the REF printed in every
+ * form says nothing of the token nor of the row that holds its hash.
+ */
+char *
+token_ref_tag(const char *token)
+{
+	static const char label[] = "setuplink form ref\n";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char *in = xprintf("%s%s", label, token), *tag;
+	size_t n = strlen(in);
+
+	SHA256((unsigned char *)in, n, md);
+	explicit_bzero(in, n);
+	free(in);
+	tag = base32_lower(md, 5);
+	explicit_bzero(md, sizeof md);
+	return tag;
+}
+
+bool
+token_ref_tag_well_formed(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != TOKEN_REF_LEN)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '2' &&
+		    s[i] <= '7')))
+			return false;
+	}
+	return true;
 }
 
 /* RFC 4648 base64, unwrapped, through OpenSSL's encoder. */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -66,6 +67,12 @@ char	*str_trim(char *);		/* in place; returns start */
 char	*str_lower(char *);		/* in place */
 bool	 str_has_ctl(const char *);	/* any C0 control or DEL (tab too) */
 char	*str_safe(const char *);	/* copy with controls as '?', for drawing/printing */
+/* Mail text for a terminal: controls, stray bytes and bidi overrides
+ * shown as visible escapes, newlines and tabs kept (term.c). */
+char	*term_safe(const char *, size_t, size_t *outlen);
+/* Write mail text: made harmless when the stream is a terminal, else raw.
+ * 0, or -1 when the write failed. */
+int	 term_write(FILE *, const char *, size_t);
 int	 str_split(const char *, char, char ***, size_t *);
 /* Columns a UTF-8 string takes on a terminal (wcwidth, East Asian wide
  * characters two), and a new copy padded with spaces to cols columns,
@@ -117,6 +124,11 @@ char	*base64_encode(const void *, size_t);
 bool	 token_well_formed(const char *);
 int	 token_new(char **token, char **errstr);
 char	*sha256_hex(const void *, size_t);
+/* The eight base32 characters a link's REF carries after its id: derived
+ * from the token (so no two homes share a REF) but never revealing it. */
+#define TOKEN_REF_LEN 8
+char	*token_ref_tag(const char *token);
+bool	 token_ref_tag_well_formed(const char *, size_t);
 
 /* A shared library loaded on first use (lazy.c). */
 struct lazy_lib {

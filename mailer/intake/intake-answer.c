@@ -96,6 +96,8 @@ intake_answer_init(struct intake_answer *a, const struct intake *in,
 	f->rcpt = v->reply_rcpt;
 	f->sender = v->sender;
 	f->link = v->link->id;
+	a->ref = link_ref(v->link);
+	f->ref = a->ref;
 	f->require = v->link->require;
 	f->link_ended = v->link->ended;
 	f->link_expires = v->link->expires;
@@ -126,6 +128,7 @@ intake_answer_free(struct intake_answer *a)
 {
 	free(a->fields);
 	free(a->merged);
+	free(a->ref);
 	strv_free(&a->missing, a->nmissing);
 	memset(a, 0, sizeof *a);
 }

@@ -1,7 +1,7 @@
 /* intake-maildir.c: the intake over a Maildir (--maildir DIR [--watch]):
  * messages already durable there are judged in batches whose outcomes
- * share one commit, then moved to cur/; and the sweep that ages out
- * quarantine/. */
+ * share one commit, then removed (accepted, duplicate) or moved to cur/;
+ * and the sweep that ages out quarantine/. */
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
@@ -116,6 +116,26 @@ intake_move_cur(const char *dir, const char *name)
 	free(to);
 }
 
+/*
+ * An accepted or duplicate message leaves the source once its outcome is
+ * committed: its fields live in the draft, and a read copy in cur/ would
+ * keep every password in plain mail for as long as the Maildir lives.
+ */
+static void
+intake_remove_source(const char *dir, const char *name)
+{
+	char *path = xprintf("%s/new/%s", dir, name);
+	char *sub = xprintf("%s/new", dir);
+
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("could not remove %s, which holds values merged "
+		    "already: remove it by hand", path);
+	else if (fsync_dir(sub) != 0)
+		log_warn("could not sync %s", sub);
+	free(path);
+	free(sub);
+}
+
 /* Judge up to a batch of messages, then store all their outcomes at once. */
 static int
 intake_batch(struct intake *in, const char *dir, char **names, size_t n,
@@ -170,9 +190,11 @@ intake_batch(struct intake *in, const char *dir, char **names, size_t n,
 	if ((rv = store_commit(in->st, errstr)) != 0)
 		goto fail;
 	for (i = 0; i < k; i++) {
-		intake_move_cur(dir, it[i].name);
-		if (it[i].drop)
+		if (it[i].drop) {
+			intake_remove_source(dir, it[i].name);
 			intake_unkeep(in, it[i].raw.qname);
+		} else
+			intake_move_cur(dir, it[i].name);
 		it[i].d.file = xstrdup(it[i].name);
 		intake_after(in, &it[i].d);
 		if (in->opts.report != NULL)

@@ -356,14 +356,41 @@ policy_strv_add(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
-/* Attachments that are mail machinery, never a credential file. */
+/*
+ * Attachments that mail programs add on their own, never a credential
+ * file: OpenPGP and S/MIME signatures and keys (Outlook's smime.p7s would
+ * otherwise replace a CA certificate), vCards, Outlook's winmail.dat.
+ * Known by type, and by name where a program labels them
+ * application/octet-stream.
+ */
 static bool
 policy_att_usable(const struct mail_attachment *a)
 {
-	return a->content_type == NULL ||
-	    (strcmp(a->content_type, "application/pgp-keys") != 0 &&
-	    strcmp(a->content_type, "application/pgp-signature") != 0 &&
-	    strcmp(a->content_type, "application/pgp-encrypted") != 0);
+	static const char *types[] = {
+		"application/pgp-keys", "application/pgp-signature",
+		"application/pgp-encrypted", "application/pkcs7-signature",
+		"application/x-pkcs7-signature", "application/pkcs7-mime",
+		"application/x-pkcs7-mime", "text/vcard", "text/x-vcard",
+		"text/directory", "application/ms-tnef",
+		"application/vnd.ms-tnef",
+	};
+	static const char *exts[] = { ".p7s", ".p7m", ".p7c", ".vcf", ".vcard" };
+	const char *fn = a->filename;
+	size_t i, n, fl;
+
+	for (i = 0; a->content_type != NULL && i < nitems(types); i++) {
+		if (strcmp(a->content_type, types[i]) == 0)
+			return false;
+	}
+	if (fn == NULL)
+		return true;
+	fl = strlen(fn);
+	for (i = 0; i < nitems(exts); i++) {
+		n = strlen(exts[i]);
+		if (fl >= n && strcasecmp(fn + fl - n, exts[i]) == 0)
+			return false;
+	}
+	return strcasecmp(fn, "winmail.dat") != 0;
 }
 
 /* Is the attachment's file name, without directory or extension, key? */
@@ -425,6 +452,15 @@ policy_fields(const struct config *cfg, struct intake_verdict *v,
 			continue;
 		}
 		given[f - c->fields] = true;
+		if (fv->unwhole != NULL) {
+			char *e = xprintf("%s: %s, so it cannot be read whole: "
+			    "attach the file to your reply instead, or paste it "
+			    "whole after \"%s:\", from its first line to its "
+			    "last", f->key, fv->unwhole, f->key);
+			policy_strv_add(&v->invalid, &v->ninvalid, e);
+			free(e);
+			continue;
+		}
 		if (fv->bad_bytes) {
 			char *e = xprintf("%s: holds bytes that do not convert "
 			    "to text (check the mail program's character set)",
@@ -468,18 +504,23 @@ policy_fields(const struct config *cfg, struct intake_verdict *v,
 	free(given);
 }
 
-/* Field keys for form_read: every key of the connector, with templates. */
+/*
+ * Field keys for form_read_fields: every key of the connector, with
+ * templates and which of them are files.
+ */
 static void
 policy_keys(const struct intake_verdict *v, const char ***keys,
-    const char ***tmpl)
+    const char ***tmpl, bool **files)
 {
 	const struct connector *c = v->conn;
 	size_t i, k;
 
 	*keys = xcalloc(c->nfields + 1, sizeof **keys);
 	*tmpl = xcalloc(c->nfields + 1, sizeof **tmpl);
+	*files = xcalloc(c->nfields + 1, sizeof **files);
 	for (i = 0; i < c->nfields; i++) {
 		(*keys)[i] = c->fields[i].key;
+		(*files)[i] = c->fields[i].type == FT_FILE;
 		if (policy_in_link(v->link, c->fields[i].key, &k) &&
 		    v->link->prefill != NULL)
 			(*tmpl)[i] = v->link->prefill[k];
@@ -494,7 +535,8 @@ intake_policy(struct intake_crypto *ic, const struct config *cfg,
 	struct policy_read r;
 	struct form_result fr;
 	const char **keys = NULL, **tmpl = NULL;
-	char *why = NULL;
+	bool *files = NULL;
+	char *why = NULL, *lref;
 	bool ref, need_sig, need_enc;
 	size_t i;
 	int rv;
@@ -516,20 +558,23 @@ intake_policy(struct intake_crypto *ic, const struct config *cfg,
 		    r.fail);
 		goto out;
 	}
-	policy_keys(v, &keys, &tmpl);
-	form_read(r.text != NULL ? r.text : "", r.text != NULL ? r.text_len : 0,
-	    keys, tmpl, v->conn->nfields, &fr);
+	policy_keys(v, &keys, &tmpl, &files);
+	form_read_fields(r.text != NULL ? r.text : "", r.text != NULL ?
+	    r.text_len : 0, keys, tmpl, files, v->conn->nfields, &fr);
 
 	/* Protection counts only for text that names this very link. */
-	ref = form_has_ref(&fr, l->id);
+	lref = link_ref(l);
+	ref = form_has_ref(&fr, lref);
 	if (r.protected_ && !ref && fr.nrefs > 0) {
-		/* A protected reply to another link, replayed to this one. */
+		/* A protected reply to another link, replayed to this one:
+		 * the REF's tag tells links of two homes with one id apart. */
 		intake_verdict_set(v, OUTCOME_REJECTED, "policy", "the %s text "
-		    "answers link %lld, not link %lld", r.decrypted ?
-		    "encrypted" : "signed", (long long)fr.refs[0],
-		    (long long)l->id);
+		    "answers link %s, not link %s", r.decrypted ?
+		    "encrypted" : "signed", fr.refs[0], lref);
+		free(lref);
 		goto out;
 	}
+	free(lref);
 	need_sig = l->require == REQUIRE_SIGNED ||
 	    l->require == REQUIRE_SIGNED_ENCRYPTED;
 	need_enc = l->require == REQUIRE_ENCRYPTED ||
@@ -578,6 +623,7 @@ out:
 	free(why);
 	free(keys);
 	free(tmpl);
+	free(files);
 	form_result_free(&fr);
 	policy_read_free(&r);
 	return rv;

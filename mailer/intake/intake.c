@@ -71,6 +71,19 @@ intake_token_link(struct intake *in, struct intake_verdict *v,
 	return 0;
 }
 
+/*
+ * Does a failed report quote the link's own setup email?  Anyone who holds
+ * a token (a mailto URL pasted in a chat) can address a forged report to
+ * it; only the returned headers carrying the setup email's Message-ID tie
+ * a report to mail we sent.
+ */
+static bool
+intake_report_ours(const struct mail *m, const struct link *l)
+{
+	return m->dsn_message_id != NULL && l->message_id != NULL &&
+	    strcmp(m->dsn_message_id, l->message_id) == 0;
+}
+
 /* A delivery report: mark the setup email's link bounced when it failed. */
 static int
 intake_report(struct intake *in, const struct intake_raw *raw,
@@ -118,6 +131,11 @@ intake_report(struct intake *in, const struct intake_raw *raw,
 	if (v->link == NULL)
 		intake_verdict_set(v, OUTCOME_IGNORED, "bounce", "a failed "
 		    "delivery report for no setup email of ours");
+	else if (!intake_report_ours(v->mail, v->link))
+		intake_verdict_set(v, OUTCOME_IGNORED, "bounce", "a failed "
+		    "delivery report that does not quote the setup email of "
+		    "link %lld: the link is left as it is",
+		    (long long)v->link->id);
 	else {
 		v->bounce = true;
 		intake_verdict_set(v, OUTCOME_IGNORED, "bounce", "the setup "

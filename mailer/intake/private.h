@@ -140,6 +140,7 @@ struct intake_answer {
 	struct reply_facts	  f;
 	struct reply_field	 *fields;
 	const struct reply_field **merged;
+	char			 *ref;
 	char			**missing;
 	size_t			  nmissing;
 };

@@ -279,11 +279,32 @@ body_params(const struct mailmime *mm, size_t *np, bool *attachment)
 	return v;
 }
 
+/*
+ * A text attachment's lines end as they did before MIME's canonical CRLF
+ * (RFC 2046 4.1.1): LF, as the file was on the sender's disk; a key file
+ * with CRs no longer loads.  Any other type is kept byte for byte.
+ */
+static size_t
+body_text_lf(const char *type, char *data, size_t len)
+{
+	size_t i, n = 0;
+
+	if (!str_has_prefix(type, "text/"))
+		return len;
+	for (i = 0; i < len; i++) {
+		if (data[i] != '\r' || i + 1 >= len || data[i + 1] != '\n')
+			data[n++] = data[i];
+	}
+	data[n] = '\0';
+	return n;
+}
+
 static void
 body_attach(struct mail *m, char *filename, char *type, char *data, size_t len)
 {
 	struct mail_attachment *a;
 
+	len = body_text_lf(type, data, len);
 	m->att = xreallocarray(m->att, m->natt + 1, sizeof *m->att);
 	a = &m->att[m->natt++];
 	a->filename = filename;

@@ -18,14 +18,23 @@ struct form_line {
 	const char	*s;
 	size_t		 len;		/* without the line end */
 	size_t		 depth;		/* how many ">" */
-	size_t		 run;		/* last line at this quote depth */
 	size_t		 end;		/* next "-----END ...-----" line */
+	size_t		 mark;		/* next form marker line */
+};
+
+/* How far a value runs, and whether it could be read whole. */
+struct form_run {
+	const struct form_line *l;
+	size_t		 n;
+	bool		 file;		/* the field takes a file */
+	const char	*unwhole;	/* set: it cannot be read whole */
 };
 
 /* The first unquoted and the first quoted value seen for a key. */
 struct form_seen {
-	char	*v[2];
-	size_t	 len[2];
+	char		*v[2];
+	size_t		 len[2];
+	const char	*unwhole[2];
 };
 
 static const struct field_def *
@@ -110,7 +119,7 @@ form_comment(struct buf *b, const struct field_def *f, const char *key)
  * would break the one-line format.
  */
 char *
-form_render(int64_t link, const struct connector *conn, const char *const *keys,
+form_render(const char *ref, const struct connector *conn, const char *const *keys,
     const char *const *prefill, size_t nkeys)
 {
 	const struct field_def *f;
@@ -119,7 +128,7 @@ form_render(int64_t link, const struct connector *conn, const char *const *keys,
 	size_t i;
 
 	buf_init(&b);
-	buf_printf(&b, FORM_OPEN_FMT "\n", (long long)link);
+	buf_printf(&b, FORM_OPEN_FMT "\n", ref);
 	for (i = 0; i < nkeys; i++) {
 		f = form_field(conn, keys[i]);
 		value = prefill != NULL ? prefill[i] : NULL;
@@ -164,10 +173,22 @@ form_is_pem_end(const struct form_line *l)
 	    memcmp(s + len - 5, "-----", 5) == 0;
 }
 
+/* An opening or closing line of a form block, at any quote depth. */
+static bool
+form_is_marker(const struct form_line *l)
+{
+	const char *s = l->s;
+	size_t len = l->len;
+
+	form_trim(&s, &len);
+	return form_starts(s, len, "--- setup form for link ") ||
+	    (len == strlen(FORM_END) && memcmp(s, FORM_END, len) == 0);
+}
+
 /*
  * Lines with their quote marks (">" each, maybe followed by one space)
- * taken off, CRLF or LF.  Each line also learns where its quote depth
- * ends and where the next PEM end line is, so that reading stays linear
+ * taken off, CRLF or LF.  Each line also learns where the next PEM end
+ * line and the next form marker are, so that reading stays linear
  * however many "-----BEGIN" lines a hostile text holds.
  */
 static struct form_line *
@@ -194,10 +215,10 @@ form_split(const char *text, size_t len, size_t *np)
 		}
 	}
 	for (i = n; i-- > 0;) {
-		l[i].run = i + 1 < n && l[i + 1].depth == l[i].depth ?
-		    l[i + 1].run : i;
 		l[i].end = form_is_pem_end(&l[i]) ? i :
 		    i + 1 < n ? l[i + 1].end : FORM_NONE;
+		l[i].mark = form_is_marker(&l[i]) ? i :
+		    i + 1 < n ? l[i + 1].mark : FORM_NONE;
 	}
 	*np = n;
 	return l;
@@ -228,35 +249,156 @@ form_add_line(struct buf *b, const struct form_line *l)
 	buf_add(b, s, len);
 }
 
+/* A line of a JSON run as it was pasted: indentation kept. */
+static void
+form_add_raw(struct buf *b, const struct form_line *l)
+{
+	buf_addc(b, '\n');
+	buf_add(b, l->s, l->len);
+}
+
+/* The label of a "-----BEGIN X-----" or "-----END X-----" line: X. */
+static bool
+form_pem_label(const char *s, size_t len, const char *word, const char **lab,
+    size_t *lablen)
+{
+	size_t w = strlen(word);
+
+	form_trim(&s, &len);
+	if (len < w + 5 || memcmp(s, word, w) != 0 ||
+	    memcmp(s + len - 5, "-----", 5) != 0)
+		return false;
+	*lab = s + w;
+	*lablen = len - w - 5;
+	return true;
+}
+
 /*
- * The value that starts on line i (v: what follows the colon, trimmed):
- * continuation lines, or a PEM block up to its end line, indented or not.
- * Returns the last line it took.
+ * A PEM block from its BEGIN line p to its END line, whatever the quoting
+ * of either (people paste a key after a quoted "> key:" line), then any
+ * block that follows it (a certificate bundle).  A BEGIN without the END
+ * of its label before the form's marker line cannot be read whole.
  */
 static size_t
-form_collect(const struct form_line *l, size_t n, size_t i, const char *v,
-    size_t vlen, struct buf *out)
+form_pem_run(struct form_run *r, size_t p, const char *v, size_t vlen,
+    struct buf *out)
 {
-	size_t p = i, j, e;
+	const struct form_line *l = r->l;
+	const char *lab, *elab;
+	size_t lablen, elablen, e, j, last = p;
 
-	if (vlen == 0 && i + 1 < n && form_continues(&l[i + 1], l[i].depth)) {
-		v = l[i + 1].s;
-		vlen = l[i + 1].len;
-		form_trim(&v, &vlen);
-		if (form_starts(v, vlen, "-----BEGIN "))
+	for (;;) {
+		if (!form_pem_label(v, vlen, "-----BEGIN ", &lab, &lablen) ||
+		    p + 1 >= r->n ||
+		    (e = l[p + 1].end) == FORM_NONE ||
+		    (l[p + 1].mark != FORM_NONE && l[p + 1].mark < e) ||
+		    !form_pem_label(l[e].s, l[e].len, "-----END ", &elab,
+		    &elablen) || elablen != lablen ||
+		    memcmp(lab, elab, lablen) != 0) {
+			r->unwhole = "the pasted PEM block has no END line of "
+			    "its own (-----END ...-----)";
+			return last;
+		}
+		for (j = p + 1; j <= e; j++)
+			form_add_line(out, &l[j]);
+		last = e;
+		for (p = e + 1; p < r->n && l[p].len == 0; p++)
+			;
+		if (p >= r->n || !form_pem_label(l[p].s, l[p].len,
+		    "-----BEGIN ", &lab, &lablen))
+			return last;
+		v = l[p].s;
+		vlen = l[p].len;
+		form_add_line(out, &l[p]);
+	}
+}
+
+/* Brackets still open after s, strings skipped; a line ends a string. */
+static long
+form_json_depth(const char *s, size_t len, long depth)
+{
+	bool str = false, esc = false;
+	size_t i;
+
+	for (i = 0; i < len && depth > 0; i++) {
+		if (str) {
+			if (esc)
+				esc = false;
+			else if (s[i] == '\\')
+				esc = true;
+			else if (s[i] == '"')
+				str = false;
+		} else if (s[i] == '"')
+			str = true;
+		else if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if (s[i] == '}' || s[i] == ']')
+			depth--;
+	}
+	return depth;
+}
+
+/*
+ * JSON pasted into a file field: from its "{" or "[" to the line that
+ * closes it, whatever the quoting, each line as pasted (its indentation
+ * kept).  Text that ends, or a form marker line, before it closes: the
+ * value cannot be read whole.
+ */
+static size_t
+form_json_run(struct form_run *r, size_t p, const char *v, size_t vlen,
+    struct buf *out)
+{
+	const struct form_line *l = r->l;
+	long depth = form_json_depth(v + 1, vlen - 1, 1);
+	size_t j;
+
+	for (j = p + 1; depth > 0 && j < r->n && j != l[p].mark; j++) {
+		form_add_raw(out, &l[j]);
+		depth = form_json_depth(l[j].s, l[j].len, depth);
+	}
+	if (depth > 0)
+		r->unwhole = "the pasted JSON does not close (a { or [ "
+		    "without its } or ])";
+	return j - 1;
+}
+
+static bool
+form_starts_run(const struct form_run *r, const char *v, size_t vlen)
+{
+	return form_starts(v, vlen, "-----BEGIN ") ||
+	    (r->file && vlen > 0 && (*v == '{' || *v == '['));
+}
+
+/*
+ * The value that starts on line i (v: what follows the colon, trimmed):
+ * a PEM block or (in a file field) JSON, which may also start on the next
+ * line, or continuation lines.  Returns the last line it took.
+ */
+static size_t
+form_collect(struct form_run *r, size_t i, const char *v, size_t vlen,
+    struct buf *out)
+{
+	const struct form_line *l = r->l;
+	const char *w;
+	size_t p = i, j, wlen;
+
+	if (vlen == 0 && i + 1 < r->n) {
+		w = l[i + 1].s;
+		wlen = l[i + 1].len;
+		form_trim(&w, &wlen);
+		if (form_starts_run(r, w, wlen)) {
 			p = i + 1;
-		else
-			vlen = 0;
+			v = w;
+			vlen = wlen;
+		}
 	}
 	buf_add(out, v, vlen);
 	if (form_starts(v, vlen, "-----BEGIN ") &&
-	    memmem(v, vlen, "-----END ", 9) == NULL && p + 1 < n &&
-	    (e = l[p + 1].end) != FORM_NONE && e <= l[p].run) {
-		for (j = p + 1; j <= e; j++)
-			form_add_line(out, &l[j]);
-		return e;
-	}
-	for (j = p + 1; j < n && form_continues(&l[j], l[i].depth); j++)
+	    memmem(v, vlen, "-----END ", 9) == NULL)
+		return form_pem_run(r, p, v, vlen, out);
+	if (form_starts_run(r, v, vlen) && *v != '-')
+		return form_json_run(r, p, v, vlen, out);
+	for (j = p + 1; j < r->n && form_continues(&l[j], l[i].depth); j++)
 		form_add_line(out, &l[j]);
 	return j - 1;
 }
@@ -285,22 +427,41 @@ form_key(const char *t, size_t len, const char *const *keys, size_t nkeys,
 	return (ssize_t)i;
 }
 
-/* The link number on an opening form line, or 0. */
-static int64_t
+/*
+ * The REF on an opening form line ("12" or "12-abcdefgh"), or NULL.  Its
+ * length is the whole of it that may be checked: an id of at most 18
+ * digits, a dash and TOKEN_REF_LEN base32 characters.
+ */
+static char *
 form_ref(const char *t, size_t len)
 {
 	const char *fmt = FORM_OPEN_FMT;
-	size_t plen = (size_t)(strstr(fmt, "%lld") - fmt), i;
-	int64_t ref = 0;
+	size_t plen = (size_t)(strstr(fmt, "%s") - fmt), i, tag;
 
 	if (len <= plen || memcmp(t, fmt, plen) != 0)
-		return 0;
-	for (i = plen; i < len && t[i] >= '0' && t[i] <= '9'; i++) {
-		if (ref > (INT64_MAX - 9) / 10)
-			return 0;
-		ref = ref * 10 + (t[i] - '0');
+		return NULL;
+	for (i = plen; i < len && i - plen < 19 && t[i] >= '0' &&
+	    t[i] <= '9'; i++)
+		;
+	if (i == plen || i - plen > 18 || t[plen] == '0')
+		return NULL;
+	if (i < len && t[i] == '-') {
+		tag = i + 1;
+		if (len - tag <= TOKEN_REF_LEN ||
+		    !token_ref_tag_well_formed(t + tag, TOKEN_REF_LEN))
+			return NULL;
+		i = tag + TOKEN_REF_LEN;
 	}
-	return i > plen && i < len && t[i] == ':' ? ref : 0;
+	return i < len && t[i] == ':' ? xstrndup(t + plen, i - plen) : NULL;
+}
+
+static bool
+form_is_ref(const char *t, size_t len)
+{
+	char *ref = form_ref(t, len);
+
+	free(ref);
+	return ref != NULL;
 }
 
 /*
@@ -313,14 +474,18 @@ form_refs(const struct form_line *l, size_t n, struct form_result *res)
 {
 	const char *t;
 	size_t i, len;
-	int64_t ref;
+	char *ref;
 
 	for (i = 0; i < n && res->nrefs < FORM_REFS_MAX; i++) {
 		t = l[i].s;
 		len = l[i].len;
 		form_trim(&t, &len);
-		if ((ref = form_ref(t, len)) == 0 || form_has_ref(res, ref))
+		if ((ref = form_ref(t, len)) == NULL)
 			continue;
+		if (form_has_ref(res, ref)) {
+			free(ref);
+			continue;
+		}
 		res->refs = xreallocarray(res->refs, res->nrefs + 1,
 		    sizeof *res->refs);
 		res->refs[res->nrefs++] = ref;
@@ -340,10 +505,12 @@ form_is_template(const char *v, size_t len, const char *tmpl)
 }
 
 static void
-form_keep(struct form_seen *seen, bool quoted, struct buf *v)
+form_keep(struct form_seen *seen, bool quoted, struct buf *v,
+    const char *unwhole)
 {
 	if (seen->v[quoted] != NULL)
 		return;
+	seen->unwhole[quoted] = unwhole;
 	seen->len[quoted] = v->len;
 	seen->v[quoted] = xmalloc(v->len + 1);
 	memcpy(seen->v[quoted], v->data, v->len);
@@ -369,6 +536,7 @@ form_results(struct form_seen *seen, const char *const *keys, size_t nkeys,
 		fv->value = seen[i].v[q];
 		fv->len = seen[i].len[q];
 		fv->quoted = q == 1;
+		fv->unwhole = seen[i].unwhole[q];
 		fv->bad_bytes = memmem(fv->value, fv->len, UTF8_REPLACEMENT,
 		    strlen(UTF8_REPLACEMENT)) != NULL;
 		seen[i].v[q] = NULL;
@@ -379,8 +547,17 @@ int
 form_read(const char *text, size_t len, const char *const *keys,
     const char *const *templates, size_t nkeys, struct form_result *res)
 {
+	return form_read_fields(text, len, keys, templates, NULL, nkeys, res);
+}
+
+int
+form_read_fields(const char *text, size_t len, const char *const *keys,
+    const char *const *templates, const bool *files, size_t nkeys,
+    struct form_result *res)
+{
 	struct form_seen *seen;
 	struct form_line *l;
+	struct form_run r;
 	struct buf v;
 	const char *t, *val;
 	size_t n, i, tlen, vlen;
@@ -396,7 +573,7 @@ form_read(const char *text, size_t len, const char *const *keys,
 		t = l[i].s;
 		tlen = l[i].len;
 		form_trim(&t, &tlen);
-		if (form_ref(t, tlen) != 0 || (tlen == strlen(FORM_END) &&
+		if (form_is_ref(t, tlen) || (tlen == strlen(FORM_END) &&
 		    memcmp(t, FORM_END, tlen) == 0))
 			sig = false;
 		else if (sig && l[i].depth == 0)
@@ -412,11 +589,12 @@ form_read(const char *text, size_t len, const char *const *keys,
 			continue;
 		quoted = l[i].depth > 0;
 		v.len = 0;
-		i = form_collect(l, n, i, val, vlen, &v);
+		r = (struct form_run){ l, n, files != NULL && files[k], NULL };
+		i = form_collect(&r, i, val, vlen, &v);
 		if (v.len == 0 || form_is_template(v.data, v.len,
 		    templates != NULL ? templates[k] : NULL))
 			continue;
-		form_keep(&seen[k], quoted, &v);
+		form_keep(&seen[k], quoted, &v, r.unwhole);
 	}
 	form_results(seen, keys, nkeys, res);
 	for (i = 0; i < nkeys; i++) {
@@ -439,17 +617,17 @@ form_result_free(struct form_result *res)
 		free(res->v[i].value);
 	}
 	free(res->v);
-	free(res->refs);
+	strv_free(&res->refs, res->nrefs);
 	memset(res, 0, sizeof *res);
 }
 
 bool
-form_has_ref(const struct form_result *res, int64_t link)
+form_has_ref(const struct form_result *res, const char *ref)
 {
 	size_t i;
 
 	for (i = 0; i < res->nrefs; i++) {
-		if (res->refs[i] == link)
+		if (strcmp(res->refs[i], ref) == 0)
 			return true;
 	}
 	return false;

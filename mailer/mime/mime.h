@@ -107,7 +107,9 @@ char	*html_to_text(const char *html, size_t len, size_t *outlen);
 
 /* ---- The reply form (form.c) ---- */
 
-#define FORM_OPEN_FMT	"--- setup form for link %lld: keep the names left of the colons ---"
+/* %s is the link's REF: its id, a dash and eight base32 characters from
+ * its token (just the id for links made before). */
+#define FORM_OPEN_FMT	"--- setup form for link %s: keep the names left of the colons ---"
 #define FORM_END	"--- end of setup form ---"
 
 /*
@@ -115,7 +117,7 @@ char	*html_to_text(const char *html, size_t len, size_t *outlen);
  * key after "# " comment lines (label; required, secret or file; help),
  * lines under 78 characters.  prefill[i] is the value to show (NULL: none).
  */
-char	*form_render(int64_t link, const struct connector *, const char *const *keys,
+char	*form_render(const char *ref, const struct connector *, const char *const *keys,
 	     const char *const *prefill, size_t nkeys);
 
 struct form_value {
@@ -124,12 +126,15 @@ struct form_value {
 	size_t	 len;
 	bool	 quoted;
 	bool	 bad_bytes;	/* held U+FFFD: bytes that did not convert */
+	const char *unwhole;	/* set: it cannot be read whole (a PEM block
+				   without its END, JSON that does not
+				   close), and says so; static text */
 };
 
 struct form_result {
 	struct form_value *v;	/* provided values, one per key */
 	size_t		 n;
-	int64_t		*refs;	/* links whose opening form line appears */
+	char		**refs;	/* REFs whose opening form line appears */
 	size_t		 nrefs;
 };
 
@@ -140,8 +145,15 @@ struct form_result {
  */
 int	 form_read(const char *text, size_t len, const char *const *keys,
 	     const char *const *templates, size_t nkeys, struct form_result *);
+/*
+ * The same, where files[i] says key i is a file field: only a file's
+ * value that starts with "{" or "[" runs to the line that closes it.
+ */
+int	 form_read_fields(const char *text, size_t len, const char *const *keys,
+	     const char *const *templates, const bool *files, size_t nkeys,
+	     struct form_result *);
 void	 form_result_free(struct form_result *);
-bool	 form_has_ref(const struct form_result *, int64_t link);
+bool	 form_has_ref(const struct form_result *, const char *ref);
 /*
  * Header text (unfolded, RFC 2047 words decoded) as UTF-8 without control
  * characters; bytes that do not convert are U+FFFD.

@@ -56,9 +56,13 @@ compose_subject(const struct setup_mail *sm)
 char *
 compose_form(const struct setup_mail *sm)
 {
-	return form_render(sm->link->id, sm->conn,
+	char *ref = link_ref(sm->link), *form;
+
+	form = form_render(ref, sm->conn,
 	    (const char *const *)sm->link->fields, sm->prefill,
 	    sm->link->nfields);
+	free(ref);
+	return form;
 }
 
 /*

@@ -71,7 +71,7 @@ mailto_build(const char *addr, const char *subject, const char *body)
 char *
 mailto_url(const struct setup_mail *sm)
 {
-	char *reply, *subject, *form, *url, *open, *body;
+	char *reply, *subject, *form, *url, *open, *body, *ref;
 
 	reply = reply_address(sm->cfg, sm->token);
 	subject = compose_subject(sm);
@@ -79,7 +79,9 @@ mailto_url(const struct setup_mail *sm)
 	url = mailto_build(reply, subject, form);
 	if (strlen(url) > MAILTO_MAX) {
 		free(url);
-		open = xprintf(FORM_OPEN_FMT, (long long)sm->link->id);
+		ref = link_ref(sm->link);
+		open = xprintf(FORM_OPEN_FMT, ref);
+		free(ref);
 		body = xprintf("%s\nThis form is too long for a link: please "
 		    "reply to the setup email instead.\n", open);
 		url = mailto_build(reply, subject, body);

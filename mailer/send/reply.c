@@ -284,8 +284,7 @@ reply_why_reply(struct buf *b, const struct reply_facts *rf, const char *t)
 		writer_para(b, "What to do: reply to the setup email again, "
 		    "%s, and keep this line in what you sign or encrypt:",
 		    reply_require_text(rf->require));
-		buf_printf(b, "\n    " FORM_OPEN_FMT "\n\n",
-		    (long long)rf->link);
+		buf_printf(b, "\n    " FORM_OPEN_FMT "\n\n", rf->ref);
 		writer_para(b, "The link still works until %s.", t);
 	} else if (strcmp(rf->reason, "no_fields") == 0) {
 		writer_para(b, "Why: no field of the setup form was filled "

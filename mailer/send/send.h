@@ -89,6 +89,7 @@ struct reply_facts {
 	const char		*rcpt;		/* Return-Path, else From */
 	const char		*sender;	/* who replied (the note) */
 	int64_t			 link;
+	const char		*ref;		/* the link's REF (form line) */
 	enum link_require	 require;
 	int64_t			 link_ended;	/* 0: the link has not ended */
 	int64_t			 link_expires;

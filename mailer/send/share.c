@@ -347,7 +347,7 @@ share_link(const struct config *cfg, const struct home *home,
 	const char *admin = req->admin ? req->admin : cfg->admin_email;
 	const char *rcpt[1];
 	char *token = NULL, *hash = NULL, *msgid = NULL, *msg = NULL;
-	char *reply = NULL, *err = NULL;
+	char *reply = NULL, *err = NULL, *tag = NULL;
 	size_t len;
 	int64_t id = 0;
 	int rv;
@@ -372,6 +372,7 @@ share_link(const struct config *cfg, const struct home *home,
 	ln.note = req->note != NULL && *req->note != '\0' ? req->note : NULL;
 	ln.message_id = msgid;
 	ln.token_hash = hash;
+	ln.ref_tag = tag = token_ref_tag(token);
 	ln.created_by = admin;
 
 	/* The email names the link's id, so both are made in one go. */
@@ -420,6 +421,7 @@ out:
 	}
 	free(err);
 	free(hash);
+	free(tag);
 	free(msgid);
 	free(reply);
 	link_free(&l);

@@ -145,9 +145,9 @@ check("decoded lines are under 78 characters", max(len(l) for l in body.split("\
 check("the secret is nowhere in the email", b"hunter2" not in raw and "hunter2" not in body)
 
 # The form
-op = "--- setup form for link %d: keep the names left of the colons ---" % link
-m = re.search("^" + re.escape(op) + "\n(.*?)^--- end of setup form ---\n", body, re.S | re.M)
-check("the form sits between the two marker lines", m is not None)
+op = "--- setup form for link %d-[a-z2-7]{8}: keep the names left of the colons ---" % link
+m = re.search("^" + op + "\n(.*?)^--- end of setup form ---\n", body, re.S | re.M)
+check("the form sits between the two marker lines, its REF the link id and 8 base32 characters", m is not None)
 form = m.group(0) if m else ""
 inner = m.group(1).split("\n") if m else []
 keyl = [(i, l) for i, l in enumerate(inner) if re.match(r"^[a-z_]+:", l)]
@@ -230,12 +230,12 @@ sl link create 1 --to rita@client.example --note "everything"
 long=$(sed -n 2p "$T/out")
 lid=$(sed -n 1p "$T/out")
 /usr/bin/python3 - "$long" "$lid" >"$T/py2.out" <<'EOF'
-import sys, urllib.parse
+import re, sys, urllib.parse
 url, lid = sys.argv[1], int(sys.argv[2])
 q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
 body = q["body"][0].split("\r\n")
 print("len", len(url) <= 2000)
-print("open", body[0] == "--- setup form for link %d: keep the names left of the colons ---" % lid)
+print("open", re.fullmatch("--- setup form for link %d-[a-z2-7]{8}: keep the names left of the colons ---" % lid, body[0]) is not None)
 print("lines", len([l for l in body if l]) == 2 and "reply to the setup email" in body[1])
 EOF
 check "every field's form is too long for a URL: it stays under 2000" contains "$T/py2.out" "len True"

@@ -154,6 +154,19 @@ expect_log accepted null "Delivered-To names the link"
 # ---- files: an attachment named after the key; machinery attachments ignored
 sl draft new bigquery --name BQ; BQ=$(cat "$T/out")
 new_link "$BQ" || exit 1
+# A service account key and an SSH key made here (the fields check them).
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$T/sa.pem" 2>/dev/null
+$PY - "$T" <<'EOF'
+import base64, json, sys
+t = sys.argv[1]
+sa = json.dumps({"type": "service_account", "project_id": "acme-analytics-123",
+                 "private_key": open(t + "/sa.pem").read(),
+                 "client_email": "loader@acme-analytics-123.iam.gserviceaccount.com"})
+open(t + "/sa.json", "w").write(sa)
+open(t + "/sa.json.b64", "w").write(base64.encodebytes(sa.encode()).decode())
+EOF
+ssh-keygen -q -t ed25519 -N '' -C '' -f "$T/id_ed25519"
 fill "$FIX/bigquery-attachment.eml" "$T/bq.eml"
 intake "$T/bq.eml"
 expect_log accepted null "BigQuery reply with credentials_json attached accepted"
@@ -164,8 +177,8 @@ check "the application/pgp-keys attachment is not taken for it" lacks "$T/bq.jso
 check "project_id from the text" [ "$(field "$BQ" project_id)" = acme-analytics-123 ]
 decoded "$(newest_out)" >"$T/receipt.txt"
 check "receipt: a file is never shown" \
-    contains "$T/receipt.txt" "credentials_json (Service account key): received (a file of 87 bytes, not shown)"
-check "receipt: the file's content is not in it" lacks "$(newest_out)" "FAKE"
+    contains "$T/receipt.txt" "credentials_json (Service account key): received (a file of $(wc -c <"$T/sa.json") bytes, not shown)"
+check "receipt: the file's content is not in it" lacks "$(newest_out)" "PRIVATE KEY"
 
 # ---- the only attachment fills the connector's only file field
 sl draft new sftp --name SFTP; SF=$(cat "$T/out")
@@ -190,11 +203,11 @@ print("lines", len(k.strip().split("\n")))
 print("end", k.strip().endswith("-----END OPENSSH PRIVATE KEY-----"))
 print("pass", d["passphrase"])
 EOF
-check "the PEM block runs to its END line" contains "$T/pem.check" "lines 4"
+check "the PEM block runs to its END line" \
+    contains "$T/pem.check" "lines $(wc -l <"$T/id_ed25519")"
 check "... ending with it" contains "$T/pem.check" "end True"
-check "an indented line continues a value" \
-    contains "$T/pem.check" "pass a passphrase
-that continues on the next line"
+check "the value after it is read" \
+    contains "$T/pem.check" "pass a passphrase on one line"
 
 # ---- --dry-run: prints the decision, changes nothing
 new_link "$D" || exit 1

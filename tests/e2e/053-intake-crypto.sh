@@ -23,9 +23,10 @@ gpg --homedir "$T/x" --armor --export "$XFPR" >"$T/x.asc"
 gpg --homedir "$T/x" --batch --armor --export-secret-keys "$XFPR" |
     gpg --homedir "$T/r" --batch --import 2>/dev/null
 
-# body REF [LINES...]: the reply's text, carrying link REF's form line.
+# body ID [LINES...]: the reply's text, carrying link ID's form line.
 body() {
 	_ref=$1; shift
+	[ "$_ref" != none ] && _ref=$(ref_of "$_ref")
 	{ [ "$_ref" != none ] && echo "--- setup form for link $_ref: keep the names left of the colons ---"
 	  for _l; do echo "$_l"; done
 	  [ "$_ref" != none ] && echo "--- end of setup form ---"; } >"$T/body"
@@ -81,7 +82,7 @@ pgp sign "$T/replay.eml" --sign "$RFPR"
 intake "$T/replay.eml"
 expect_log rejected policy "signed text of another link: policy"
 check "... the detail names the link it answers" \
-    sh -c 'echo "$1" | grep -q "answers link $2, not link $3"' - "$(log0 "e['detail']")" "$LS" "$LS2"
+    sh -c 'echo "$1" | grep -q "answers link $2, not link $3"' - "$(log0 "e['detail']")" "$(ref_of "$LS")" "$(ref_of "$LS2")"
 body none "host: db.noref.example"
 pgp sign "$T/noref.eml" --sign "$RFPR"
 intake "$T/noref.eml"

@@ -75,14 +75,15 @@ check "... no copy in quarantine/" [ "$(quarantine_n)" -eq 0 ]
 kill "$LPID"; wait "$LPID" 2>/dev/null
 sl intake --maildir "$M"
 expect_rc 0 "--maildir retry: exit 0"
-check "... merged and moved" [ "$(field "$D" dbname)/$(ls "$M/cur" | wc -l)" = maildir_locked/1 ]
+check "... merged and removed from the source" \
+    [ "$(field "$D" dbname)/$(find "$M/new" "$M/cur" -type f | wc -l)" = maildir_locked/0 ]
 sed -i 's/^db_timeout = .*/db_timeout = 10000/' "$H/setuplink.conf"
 
 # ---- gpg-agent unable to start
 sl key export; cp "$T/out" "$T/wkey.asc"
 RFPR=$(gpg_home "$T/r" "Bob Client" bob@client.example) || exit 1
 new_link "$D" --require encrypted || exit 1
-printf '%s\n' "--- setup form for link $LINK: keep the names left of the colons ---" \
+printf '%s\n' "--- setup form for link $REF: keep the names left of the colons ---" \
     "user: agent_user" >"$T/body"
 $PY "$FIX/pgpmime.py" encrypt --home "$T/r" --from bob@client.example --to "$RA" \
     --body "$T/body" --encrypt-to "$T/wkey.asc" >"$T/enc.eml"

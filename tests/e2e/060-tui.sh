@@ -9,8 +9,12 @@ init_home || exit 1
 export LC_ALL=C.UTF-8	# tmux reads keys and the screen as UTF-8
 
 TM="tmux -S $T/tmux.sock"
-# An $EDITOR that writes a PEM certificate into the file it is given.
-printf '#!/bin/sh\nprintf -- "-----BEGIN CERTIFICATE-----\\nMIIBtest\\n-----END CERTIFICATE-----\\n" >"$1"\n' >"$T/ed.sh"
+# An $EDITOR that writes a PEM certificate into the file it is given (a
+# real one: the field declares pem_certificate, which OpenSSL checks).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -subj /CN=ca \
+    -days 2 -out "$T/ca.pem" 2>/dev/null
+CERT2=$(sed -n 2p "$T/ca.pem")
+printf '#!/bin/sh\ncat "%s" >"$1"\n' "$T/ca.pem" >"$T/ed.sh"
 chmod +x "$T/ed.sh"
 # tui NAME [ENV...]: the interface in an 80x24 session NAME; its exit
 # status lands in $T/status.NAME (tmux may be slow to reap it).
@@ -192,7 +196,7 @@ sl draft show 1 --json --reveal
 check "the draft holds the editor's file and the new host" test "$(json '
 	[f["value"] for f in d["fields"] if f["key"] == "sslrootcert"][0].split(
 	"\n")[1] + "|" + [f["value"] for f in d["fields"] if f["key"] ==
-	"host"][0]')" = "MIIBtest|db2.client.example"
+	"host"][0]')" = "$CERT2|db2.client.example"
 
 # ---- revoke: a second link, pending, revoked with R after y
 sl link create 1 --to it@client.example --fields password

@@ -120,6 +120,15 @@ test_parse_errors(void **state)
 		"{\"key\": \"x\", \"method_field\": \"m\", \"fields\": [{\"key\": \"m\","
 		    " \"type\": \"enum\", \"choices\": [\"a\"]}, {\"key\": \"p\","
 		    " \"type\": \"string\", \"method\": \"b\"}]}",
+		/* file kinds: a known name, on a file field, keys with json */
+		"{\"key\": \"x\", \"fields\": [{\"key\": \"f\", \"type\": \"file\","
+		    " \"file_kind\": \"pem\"}]}",
+		"{\"key\": \"x\", \"fields\": [{\"key\": \"f\", \"type\": \"string\","
+		    " \"file_kind\": \"json\"}]}",
+		"{\"key\": \"x\", \"fields\": [{\"key\": \"f\", \"type\": \"file\","
+		    " \"file_kind\": \"pem_certificate\", \"json_keys\": [\"a\"]}]}",
+		"{\"key\": \"x\", \"fields\": [{\"key\": \"f\", \"type\": \"file\","
+		    " \"file_kind\": \"json\", \"json_keys\": [\"\"]}]}",
 	};
 	size_t i;
 
@@ -129,6 +138,59 @@ test_parse_errors(void **state)
 		assert_non_null(strstr(err, "t.json"));
 		free(err);
 		err = NULL;
+	}
+}
+
+/* Every shipped file field says what its file must be. */
+static void
+test_shipped_file_kinds(void **state)
+{
+	struct catalog *cat = NULL;
+	const struct connector *c;
+	const struct field_def *f;
+	char *err = NULL, *json;
+	size_t i, j, nfiles = 0;
+
+	assert_int_equal(catalog_load(NULL, &cat, &err), 0);
+	for (i = 0; i < cat->n; i++) {
+		for (j = 0; j < cat->v[i].nfields; j++) {
+			f = &cat->v[i].fields[j];
+			if (f->type != FT_FILE)
+				continue;
+			nfiles++;
+			if (f->file_kind == FKIND_ANY)
+				fail_msg("%s.%s declares no file_kind",
+				    cat->v[i].key, f->key);
+		}
+	}
+	assert_true(nfiles >= 8);
+	c = catalog_find(cat, "bigquery");
+	assert_int_equal(connector_field(c, "credentials_json")->file_kind,
+	    FKIND_SERVICE_ACCOUNT);
+	json = connector_to_json(c);
+	assert_non_null(strstr(json, "\"file_kind\": \"service_account\""));
+	free(json);
+	c = catalog_find(cat, "sftp");
+	assert_int_equal(connector_field(c, "private_key")->file_kind,
+	    FKIND_PEM_PRIVATE_KEY);
+	catalog_free(&cat);
+
+	/* json_keys survive the round trip. */
+	static const char def[] = "{\"key\": \"x\", \"fields\": [{\"key\": "
+	    "\"f\", \"type\": \"file\", \"file_kind\": \"json\", "
+	    "\"json_keys\": [\"host\", \"token\"]}]}";
+	struct connector one;
+	assert_int_equal(catalog_parse(def, strlen(def), "t", &one, &err), 0);
+	assert_int_equal(one.fields[0].njson_keys, 2);
+	json = connector_to_json(&one);
+	assert_non_null(strstr(json, "\"json_keys\": [\n        \"host\","));
+	free(json);
+	{
+		struct catalog *p = xmalloc(sizeof *p);
+		p->v = xmalloc(sizeof one);
+		*p->v = one;
+		p->n = 1;
+		catalog_free(&p);
 	}
 }
 
@@ -168,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_override_and_add),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_shipped_file_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,6 +74,30 @@ assert_value(const char *key, const char *value, bool quoted)
 	assert_string_equal(v->value, value);
 	assert_int_equal(v->len, strlen(value));
 	assert_int_equal(v->quoted, quoted);
+	assert_null(v->unwhole);
+}
+
+/* A value that could not be read whole: flagged, whatever it holds. */
+static void
+assert_unwhole(const char *key, const char *why)
+{
+	const struct form_value *v = get(key);
+
+	assert_non_null(v);
+	assert_non_null(v->unwhole);
+	assert_non_null(strstr(v->unwhole, why));
+}
+
+/* A form with a file field that takes JSON, and a plain one. */
+static const char *jkeys[] = { "credentials_json", "host" };
+static const bool jfiles[] = { true, false };
+
+static void
+readj(const char *text)
+{
+	form_result_free(&res);
+	assert_int_equal(form_read_fields(text, strlen(text), jkeys, NULL,
+	    jfiles, nitems(jkeys), &res), 0);
 }
 
 static void
@@ -106,7 +130,7 @@ test_render(void **state)
 	    "--- end of setup form ---\n";
 	char *s, *line, *save;
 
-	s = form_render(7, &conn, keys, prefill, nitems(keys));
+	s = form_render("7", &conn, keys, prefill, nitems(keys));
 	assert_string_equal(s, expect);
 	for (line = strtok_r(s, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
@@ -125,7 +149,7 @@ test_render_wrap(void **state)
 	const char *pre[] = { "line\nbreak", "x" };
 	char *s, *line, *save;
 
-	s = form_render(1, &c, k, pre, 2);
+	s = form_render("1", &c, k, pre, 2);
 	assert_non_null(strstr(s, "# K (optional): a b c\n# https://"));
 	assert_non_null(strstr(s, "\nk: \n"));	/* a control: no prefill */
 	assert_non_null(strstr(s, "# unknown (optional)\nunknown: x\n"));
@@ -143,15 +167,17 @@ static void
 test_roundtrip(void **state)
 {
 	const char *prefill[] = { NULL, "5432", NULL, NULL, NULL };
-	char *s = form_render(12, &conn, keys, prefill, nitems(keys));
+	char *s = form_render("12-abcdefgh", &conn, keys, prefill,
+	    nitems(keys));
 	struct buf q;
 	const char *p;
 
 	readf(s);
 	assert_int_equal(res.n, 0);
 	assert_int_equal(res.nrefs, 1);
-	assert_true(form_has_ref(&res, 12));
-	assert_false(form_has_ref(&res, 1));
+	assert_true(form_has_ref(&res, "12-abcdefgh"));
+	assert_false(form_has_ref(&res, "12"));
+	assert_false(form_has_ref(&res, "1"));
 	buf_init(&q);
 	for (p = s; *p != '\0'; p++) {
 		if (p == s || p[-1] == '\n')
@@ -160,7 +186,7 @@ test_roundtrip(void **state)
 	}
 	readf(q.data);
 	assert_int_equal(res.n, 0);
-	assert_true(form_has_ref(&res, 12));
+	assert_true(form_has_ref(&res, "12-abcdefgh"));
 	buf_free(&q);
 	free(s);
 }
@@ -183,7 +209,7 @@ test_top_posted(void **state)
 	assert_int_equal(res.n, 2);
 	assert_value("host", "db.client.example", false);
 	assert_value("password", "s3cret", false);
-	assert_true(form_has_ref(&res, 12));
+	assert_true(form_has_ref(&res, "12"));
 }
 
 /* Thunderbird and mutt: values typed into the quoted form. */
@@ -296,23 +322,53 @@ test_pem(void **state)
 	    "-----END CERTIFICATE-----", true);
 }
 
-/* Without its end line (or across a change of quoting) PEM is a plain value. */
+/*
+ * A BEGIN runs to the END of its label whatever the quoting (the first
+ * line after a quoted "> key:", the rest as pasted); without it, or past
+ * a form marker, the value cannot be read whole.
+ */
 static void
-test_pem_unterminated(void **state)
+test_pem_whole(void **state)
 {
 	readf("private_key: -----BEGIN PRIVATE KEY-----\n"
 	    " AAAA\n"
 	    "BBBB\n"
 	    "host: h\n");
-	assert_value("private_key", "-----BEGIN PRIVATE KEY-----\nAAAA", false);
+	assert_unwhole("private_key", "no END line");
 	assert_value("host", "h", false);
 	readf("> private_key: -----BEGIN PRIVATE KEY-----\n"
 	    "AAAA\n"
-	    "> -----END PRIVATE KEY-----\n");
-	assert_value("private_key", "-----BEGIN PRIVATE KEY-----", true);
+	    "BBBB\n"
+	    "-----END PRIVATE KEY-----\n"
+	    "host: after\n");
+	assert_value("private_key", "-----BEGIN PRIVATE KEY-----\nAAAA\nBBBB\n"
+	    "-----END PRIVATE KEY-----", true);
+	assert_value("host", "after", false);
+	readf("> private_key:\n"
+	    "-----BEGIN PRIVATE KEY-----\n"
+	    "> AAAA\n"
+	    "-----END PRIVATE KEY-----\n");
+	assert_value("private_key", "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+	    "-----END PRIVATE KEY-----", true);
 	readf("private_key: -----BEGIN X----- AAAA -----END X-----\nBBBB\n");
 	assert_value("private_key", "-----BEGIN X----- AAAA -----END X-----",
 	    false);
+	readf("private_key: -----BEGIN A-----\nAAAA\n-----END B-----\n");
+	assert_unwhole("private_key", "no END line");
+	readf("private_key: -----BEGIN A-----\nAAAA\n"
+	    "--- end of setup form ---\n-----END A-----\n");
+	assert_unwhole("private_key", "no END line");
+	/* A bundle: blocks that follow each other are one value. */
+	readf("sslrootcert: -----BEGIN CERTIFICATE-----\nAAAA\n"
+	    "-----END CERTIFICATE-----\n\n-----BEGIN CERTIFICATE-----\nBBBB\n"
+	    "-----END CERTIFICATE-----\nhost: h\n");
+	assert_value("sslrootcert", "-----BEGIN CERTIFICATE-----\nAAAA\n"
+	    "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nBBBB\n"
+	    "-----END CERTIFICATE-----", false);
+	assert_value("host", "h", false);
+	readf("sslrootcert: -----BEGIN CERTIFICATE-----\nAAAA\n"
+	    "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nBBBB\n");
+	assert_unwhole("sslrootcert", "no END line");
 }
 
 /* Reading stays linear with many BEGIN lines and no END. */
@@ -324,10 +380,56 @@ test_pem_hostile(void **state)
 
 	buf_init(&b);
 	for (i = 0; i < 100000; i++)
-		buf_adds(&b, "private_key: -----BEGIN A\n");
+		buf_adds(&b, "private_key: -----BEGIN A-----\n");
 	readf(b.data);
-	assert_value("private_key", "-----BEGIN A", false);
+	assert_unwhole("private_key", "no END line");
+	b.len = 0;
+	for (i = 0; i < 100000; i++)
+		buf_adds(&b, "credentials_json: {\n");
+	readj(b.data);
+	assert_unwhole("credentials_json", "does not close");
 	buf_free(&b);
+}
+
+/*
+ * JSON in a file field runs to the line that closes it, indentation kept,
+ * whatever the quoting; in any other field "{" is a value like another.
+ */
+static void
+test_json(void **state)
+{
+	readj("> credentials_json: {\n"
+	    "  \"type\": \"service_account\",\n"
+	    "  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMII\\n\",\n"
+	    "  \"odd\": \"} ] \\\" {\",\n"
+	    "  \"scopes\": [\n"
+	    "    \"a\"\n"
+	    "  ]\n"
+	    "}\n"
+	    "host: h\n");
+	assert_value("credentials_json", "{\n"
+	    "  \"type\": \"service_account\",\n"
+	    "  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMII\\n\",\n"
+	    "  \"odd\": \"} ] \\\" {\",\n"
+	    "  \"scopes\": [\n"
+	    "    \"a\"\n"
+	    "  ]\n"
+	    "}", true);
+	assert_value("host", "h", false);
+	readj("credentials_json:\n{\n\"a\": 1\n}\nhost: h\n");
+	assert_value("credentials_json", "{\n\"a\": 1\n}", false);
+	readj("> credentials_json: [\n>   1,\n>   2\n> ]\n");
+	assert_value("credentials_json", "[\n  1,\n  2\n]", true);
+	readj("credentials_json: {\"a\": 1}\nhost: h\n");
+	assert_value("credentials_json", "{\"a\": 1}", false);
+	readj("credentials_json: {\n  \"a\": 1\n--- end of setup form ---\n"
+	    "host: h\n");
+	assert_unwhole("credentials_json", "does not close");
+	assert_value("host", "h", false);
+	readj("credentials_json: {\n  \"a\": 1\n");
+	assert_unwhole("credentials_json", "does not close");
+	readj("host: {\n  \"a\": 1\n}\n");
+	assert_value("host", "{\n\"a\": 1", false);
 }
 
 static void
@@ -368,13 +470,19 @@ test_refs(void **state)
 	    "--- setup form for link 99999999999999999999: overflow\n"
 	    "--- setup form for link 5 missing colon\n"
 	    "--- setup form for link : empty\n"
+	    "--- setup form for link 6-abcdefgh: tagged ---\n"
+	    "--- setup form for link 6-abcdefg1: a tag outside base32\n"
+	    "--- setup form for link 6-abcdefghi: a tag too long\n"
+	    "--- setup form for link 6-abcdefg: a tag too short\n"
+	    "--- setup form for link 6-: no tag\n"
 	    "-- \n"
 	    "--- setup form for link 8: in a signature ---\n");
-	assert_int_equal(res.nrefs, 4);
-	assert_int_equal(res.refs[0], 3);
-	assert_int_equal(res.refs[1], 12);
-	assert_int_equal(res.refs[2], 44);
-	assert_int_equal(res.refs[3], 8);
+	assert_int_equal(res.nrefs, 5);
+	assert_string_equal(res.refs[0], "3");
+	assert_string_equal(res.refs[1], "12");
+	assert_string_equal(res.refs[2], "44");
+	assert_string_equal(res.refs[3], "6-abcdefgh");
+	assert_string_equal(res.refs[4], "8");
 }
 
 static void
@@ -389,7 +497,7 @@ test_crlf(void **state)
 	    "password: sig\r\n");
 	assert_int_equal(res.n, 1);
 	assert_value("host", "crlf.example\nmore", false);
-	assert_true(form_has_ref(&res, 9));
+	assert_true(form_has_ref(&res, "9"));
 }
 
 static void
@@ -427,7 +535,8 @@ main(void)
 		cmocka_unit_test_teardown(test_comments_and_prose, teardown),
 		cmocka_unit_test_teardown(test_continuation, teardown),
 		cmocka_unit_test_teardown(test_pem, teardown),
-		cmocka_unit_test_teardown(test_pem_unterminated, teardown),
+		cmocka_unit_test_teardown(test_pem_whole, teardown),
+		cmocka_unit_test_teardown(test_json, teardown),
 		cmocka_unit_test_teardown(test_pem_hostile, teardown),
 		cmocka_unit_test_teardown(test_signature, teardown),
 		cmocka_unit_test_teardown(test_refs, teardown),

@@ -113,7 +113,7 @@ test_gmail(void **state)
 	assert_value("host", "db.acme.example", false);
 	assert_value("password", "s3cr\xc3\xa9t", false);
 	assert_false(get("password")->bad_bytes);
-	assert_true(form_has_ref(&fr, 12));
+	assert_true(form_has_ref(&fr, "12"));
 	assert_int_equal(m->natt, 0);
 }
 
@@ -129,7 +129,7 @@ test_html_only(void **state)
 	assert_value("host", "html.acme.example", false);
 	assert_value("port", "6543", false);
 	assert_value("password", "<nested> & quoted", true);
-	assert_true(form_has_ref(&fr, 12));
+	assert_true(form_has_ref(&fr, "12"));
 }
 
 static void
@@ -141,7 +141,7 @@ test_outlook_latin1(void **state)
 	assert_int_equal(fr.n, 2);
 	assert_value("host", "outlook.acme.example", false);
 	assert_value("password", "p\xc3\xa4ss", false);
-	assert_true(form_has_ref(&fr, 12));
+	assert_true(form_has_ref(&fr, "12"));
 	assert_string_equal(m->rcpts[0],
 	    "setup+abcdefghijklmnopqrstuvwxyz234567@acme.example");
 }
@@ -199,6 +199,51 @@ test_attachments(void **state)
 }
 
 /* A multipart without a boundary cannot be split: no text, no file. */
+/*
+ * A text attachment loses MIME's CRLF (Alpine sends key files so, and
+ * ssh-keygen refuses them with CRs); a binary one is kept byte for byte.
+ */
+static void
+test_attachment_line_ends(void **state)
+{
+	static const char msg[] =
+	    "From: a@b.example\r\nTo: c@d.example\r\nSubject: x\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+	    "--B\r\nContent-Type: text/plain\r\n\r\nhost: h\r\n"
+	    "--B\r\nContent-Type: TEXT/PLAIN; charset=US-ASCII; name=id_ed25519\r\n"
+	    "Content-Transfer-Encoding: BASE64\r\n"
+	    "Content-Disposition: attachment; filename=id_ed25519\r\n\r\n"
+	    "%s\r\n"
+	    "--B\r\nContent-Type: text/plain; name=q.pem\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "Content-Disposition: attachment; filename=q.pem\r\n\r\n"
+	    "x=3D\r\ny\r\n"
+	    "--B\r\nContent-Type: application/octet-stream; name=k.bin\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment; filename=k.bin\r\n\r\n"
+	    "%s\r\n"
+	    "--B--\r\n";
+	static const char key[] = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n"
+	    "-----END OPENSSH PRIVATE KEY-----\n";
+	char *text, *err = NULL;
+
+	text = xprintf(msg, "LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS0NCkFBQUENCi0tLS0tRU5EIE9QRU5TU0ggUFJJVkFURSBLRVktLS0tLQ0K", "YQ0KYg0KAP8=");
+	mail_free(&m);
+	if (mail_parse(text, strlen(text), NULL, &m, &err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(m->natt, 3);
+	assert_string_equal(m->att[0].content_type, "text/plain");
+	assert_int_equal(m->att[0].len, strlen(key));
+	assert_memory_equal(m->att[0].data, key, strlen(key));
+	assert_int_equal(m->att[0].data[m->att[0].len], '\0');
+	assert_int_equal(m->att[1].len, 4);
+	assert_memory_equal(m->att[1].data, "x=\ny", 4);
+	assert_int_equal(m->att[2].len, 8);
+	assert_memory_equal(m->att[2].data, "a\r\nb\r\n\0\xff", 8);
+	free(text);
+}
+
 static void
 test_multipart_no_boundary(void **state)
 {
@@ -680,6 +725,7 @@ main(void)
 		cmocka_unit_test_teardown(test_bad_bytes, teardown),
 		cmocka_unit_test_teardown(test_flowed_signature, teardown),
 		cmocka_unit_test_teardown(test_attachments, teardown),
+		cmocka_unit_test_teardown(test_attachment_line_ends, teardown),
 		cmocka_unit_test_teardown(test_multipart_no_boundary, teardown),
 		cmocka_unit_test_teardown(test_pgp_signed, teardown),
 		cmocka_unit_test_teardown(test_pgp_encrypted, teardown),

@@ -137,6 +137,41 @@ test_log_errno(void **state)
 	freep(&logged);
 }
 
+/* A REF's tag: eight base32 characters, fixed for a token, apart for two,
+ * and not a piece of the token. */
+static void
+test_ref_tag(void **state)
+{
+	const char *tok = "abcdefghijklmnopqrstuvwxyz234567";
+	char *a = token_ref_tag(tok), *b = token_ref_tag(tok);
+	char *c = token_ref_tag("abcdefghijklmnopqrstuvwxyz234566");
+
+	assert_int_equal(strlen(a), TOKEN_REF_LEN);
+	assert_true(token_ref_tag_well_formed(a, strlen(a)));
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_null(strstr(tok, a));
+	assert_false(token_ref_tag_well_formed("abcdefg1", 8));
+	assert_false(token_ref_tag_well_formed("abcdefg", 7));
+	assert_false(token_ref_tag_well_formed("ABCDEFGH", 8));
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* Mail text for a terminal: every escape visible, text and UTF-8 kept. */
+static void
+test_term_safe(void **state)
+{
+	static const char in[] = "a\tb\n\033]0;t\007\r\177\302\233x\233"
+	    "\342\200\256r\303\251\360\237\230\200\340\200\200";
+	char *s = term_safe(in, sizeof in - 1, NULL);
+
+	assert_string_equal(s, "a\tb\n^[]0;t^G^M^?<U+009B>x\\x9b<U+202E>r"
+	    "\303\251\360\237\230\200\\xe0\\x80\\x80");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -145,6 +180,8 @@ main(void)
 		cmocka_unit_test(test_log_errno),
 		cmocka_unit_test(test_line_next_edges),
 		cmocka_unit_test(test_line_trailing_empty),
+		cmocka_unit_test(test_ref_tag),
+		cmocka_unit_test(test_term_safe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

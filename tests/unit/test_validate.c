@@ -8,6 +8,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "store/store.h"
 #include "util/util.h"
 
@@ -109,8 +114,11 @@ test_secret_and_text(void **state)
 	char *canon = NULL, *err = NULL;
 
 	ok(&s, "hunter2 ", "hunter2");
-	ok(&t, "-----BEGIN X-----\nabc\n-----END X-----",
-	    "-----BEGIN X-----\nabc\n-----END X-----");
+	/* Only a file holds several lines (a .pgpass line, a variable). */
+	bad(&t, "-----BEGIN X-----\nabc\n-----END X-----", "line break");
+	bad(&t, "db.example\n*", "line break");
+	bad(&s, "pass\rword", "line break");
+	bad(&s, "pass\tword", "control characters");
 	bad(&s, "pass\033[2Jword", "control characters");
 	/* Bytes that are not UTF-8 are refused, never turned into '?'. */
 	assert_int_equal(field_validate(&s, "p\xe9ss", 4, 100, &canon, &err),
@@ -134,6 +142,143 @@ test_file(void **state)
 	    EX_DATAERR);
 	assert_non_null(strstr(err, "larger than 2 bytes"));
 	free(err);
+}
+
+/* A throwaway RSA key (as PKCS #8 PEM), its public half and a certificate. */
+static void
+make_pems(char **priv, char **pub, char **cert)
+{
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	X509 *x = X509_new();
+	BIO *b;
+	char *p;
+	long n;
+
+	assert_non_null(k);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, k);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)"test", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	for (int i = 0; i < 3; i++) {
+		b = BIO_new(BIO_s_mem());
+		if (i == 0)
+			PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+		else if (i == 1)
+			PEM_write_bio_PUBKEY(b, k);
+		else
+			PEM_write_bio_X509(b, x);
+		n = BIO_get_mem_data(b, &p);
+		*(i == 0 ? priv : i == 1 ? pub : cert) = xstrndup(p, (size_t)n);
+		BIO_free(b);
+	}
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+static void
+kind_ok(struct field_def *f, const char *in)
+{
+	char *canon = NULL, *err = NULL;
+
+	assert_int_equal(field_validate(f, in, strlen(in), 1 << 20, &canon,
+	    &err), 0);
+	assert_memory_equal(canon, in, strlen(in));
+	free(canon);
+}
+
+static void
+kind_bad(struct field_def *f, const char *in, const char *rule)
+{
+	char *canon = NULL, *err = NULL;
+
+	assert_int_equal(field_validate(f, in, strlen(in), 1 << 20, &canon,
+	    &err), EX_DATAERR);
+	assert_null(canon);
+	if (strstr(err, rule) == NULL)
+		fail_msg("\"%s\" lacks \"%s\"", err, rule);
+	assert_null(strstr(err, "MII"));	/* never the content */
+	free(err);
+}
+
+static void
+test_file_kinds(void **state)
+{
+	struct field_def f = def(FT_FILE);
+	char *priv, *pub, *cert, *s, *cut, *sa;
+	char *keys[] = { "host", "token" };
+
+	make_pems(&priv, &pub, &cert);
+	f.file_kind = FKIND_PEM_PRIVATE_KEY;
+	kind_ok(&f, "");				/* clears the field */
+	kind_ok(&f, priv);
+	s = xprintf("Bag Attributes: text before is allowed\n%s", priv);
+	kind_ok(&f, s);
+	free(s);
+	kind_bad(&f, cert, "a PEM private key");
+	kind_bad(&f, pub, "a PEM private key");
+	kind_bad(&f, "this is not a key", "a PEM private key");
+	cut = xstrndup(priv, strstr(priv, "-----END") - priv);
+	kind_bad(&f, cut, "a PEM private key");		/* no END line */
+	s = xprintf("%s%s", priv, priv);
+	kind_bad(&f, s, "a PEM private key");		/* two keys */
+	free(s);
+	s = xstrdup(priv);				/* a line lost */
+	memmove(strchr(s, '\n') + 1, strchr(strchr(s, '\n') + 1, '\n') + 1,
+	    strlen(strchr(strchr(s, '\n') + 1, '\n') + 1) + 1);
+	kind_bad(&f, s, "a PEM private key");
+	free(s);
+
+	f.file_kind = FKIND_PEM_CERTIFICATE;
+	kind_ok(&f, cert);
+	s = xprintf("%s%s", cert, cert);		/* a bundle */
+	kind_ok(&f, s);
+	free(s);
+	s = xprintf("%s%s", cert, priv);
+	kind_bad(&f, s, "PEM certificates");
+	free(s);
+	kind_bad(&f, priv, "PEM certificates");
+
+	f.file_kind = FKIND_PEM_PUBLIC_KEY;
+	kind_ok(&f, pub);
+	kind_bad(&f, priv, "a PEM public key");
+
+	f.file_kind = FKIND_JSON;
+	f.json_keys = keys;
+	f.njson_keys = 2;
+	kind_ok(&f, "{\"host\": \"h\", \"token\": \"t\"}");
+	kind_bad(&f, "{\"host\": \"h\"}", "with the key \"token\"");
+	kind_bad(&f, "[1, 2]", "not an object");
+	kind_bad(&f, "this is not json", "not valid JSON");
+	f.json_keys = NULL;
+	f.njson_keys = 0;
+
+	f.file_kind = FKIND_SERVICE_ACCOUNT;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", "service_account",
+	    "project_id", "p", "private_key", priv, "client_email",
+	    "a@p.iam.gserviceaccount.com");
+	sa = json_dumps(o, JSON_INDENT(2));
+	kind_ok(&f, sa);
+	free(sa);
+	json_object_set_new(o, "private_key", json_string("FAKE"));
+	sa = json_dumps(o, 0);
+	kind_bad(&f, sa, "\"private_key\" is not a private key");
+	free(sa);
+	json_object_set_new(o, "private_key", json_string(priv));
+	json_object_set_new(o, "type", json_string("authorized_user"));
+	sa = json_dumps(o, 0);
+	kind_bad(&f, sa, "is not \"service_account\"");
+	free(sa);
+	json_decref(o);
+	kind_bad(&f, "this is not json", "service account");
+	free(priv);
+	free(pub);
+	free(cert);
+	free(cut);
 }
 
 static void
@@ -194,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_url_email),
 		cmocka_unit_test(test_secret_and_text),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_file_kinds),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_token),
 	};
