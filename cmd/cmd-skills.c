@@ -98,7 +98,7 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "the intake did with each\n   message (`reason` codes: unknown_token, "
 	    "expired, used, revoked, policy,\n   no_fields, invalid, duplicate, "
 	    "auto_reply, bounce, loop, oversize,\n   unreadable).\n"
-	    "6. `setuplink draft export ID --format env|json|pgpass`: the "
+	    "6. `setuplink draft export ID --format env|json|pgpass|uri|dbt|k8s`: the "
 	    "values, for\n   the connector. This prints secrets: send it "
 	    "straight where it is needed.\n\n");
 	commands();

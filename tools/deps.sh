@@ -9,6 +9,8 @@ libinih-dev gnupg gpg-agent"
 check="libcmocka-dev procmail fetchmail dovecot-imapd dovecot-pop3d
 python3-aiosmtpd mutt tmux sqlite3 openssl ca-certificates file fiu-utils
 libfiu-dev cppcheck man-db zsh dpkg-dev debhelper openssh-client"
+# draft export's readers (166-export): psql against a private server, YAML.
+check="$check postgresql python3-yaml"
 fuzz="clang libclang-rt-14-dev"
 
 want=$build
