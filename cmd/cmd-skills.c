@@ -114,7 +114,7 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "never a value. After a merge the\n   intake tests on its own "
 	    "(`test_on_merge`): read `test` in `draft show\n   --json`, and "
 	    "its `fields` say what to ask the recipient for again.\n"
-	    "7. `setuplink draft export ID --format env|json|pgpass`: the "
+	    "7. `setuplink draft export ID --format env|json|pgpass|uri|dbt|k8s`:\n   the "
 	    "values, for\n   the connector. This prints secrets: send it "
 	    "straight where it is needed.\n   Secrets are stored sealed; "
 	    "when `setuplink vault passphrase` has protected\n   the vault "
