@@ -28,7 +28,7 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 
 PKGS	= ncursesw formw menuw libetpan gpgme sqlite3 libcurl jansson \
-	  libxml-2.0 inih libcrypto libsodium
+	  libxml-2.0 inih libcrypto libsodium libpq libssh libmariadb
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -40,8 +40,9 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-# What the program links at start.  libcurl and libxml2 are compiled
-# against but loaded on first use (util/lazy.c), and libetpan is linked
+# What the program links at start.  libcurl, libxml2 and the clients
+# credentials tests use (libpq) are compiled against but loaded on first
+# use (util/lazy.c), and libetpan is linked
 # statically: its shared build brings GnuTLS, SASL and Berkeley DB into
 # every start for network and storage code setuplink never calls.  The
 # intake starts once per message, so this is its floor.  libsodium is
@@ -127,11 +128,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA) | deps-check
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) \
 	    $(PKG_LIBS) $$($(PKG_CONFIG) --cflags --libs cmocka)
 
+# abspath: BUILD may be relative (build) or absolute.
+DEMO	= $(abspath $(BUILD)/demo)
 demo: all
-	@sh tools/demo.sh $(BUILD)/setuplink $(BUILD)/demo
+	@sh tools/demo.sh $(BUILD)/setuplink $(DEMO)
 
 run: demo
-	@SETUPLINK_HOME=$(CURDIR)/$(BUILD)/demo $(BUILD)/setuplink
+	@SETUPLINK_HOME=$(DEMO) $(BUILD)/setuplink
 
 check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)

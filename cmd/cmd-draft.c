@@ -260,6 +260,11 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 	    (rv = (reveal ? draft_get_revealed(ctx, id, &d, errstr) :
 	    draft_get(ctx->st, ctx->cat, id, &d, errstr))) != 0)
 		return rv;
+	if (reveal && (rv = cmd_audit_note(ctx, "reveal", id, NULL,
+	    errstr)) != 0) {
+		draft_free(&d);
+		return rv;
+	}
 	if ((c = catalog_find(ctx->cat, d->connector)) != NULL)
 		complete = draft_complete(c, d, &missing, &nmissing);
 	if (args_has(args, "json")) {
@@ -289,6 +294,7 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 			free(v);
 		}
 		json_object_set_new(j, "fields", fields);
+		json_object_set_new(j, "test", cmd_draft_test_json(ctx, d));
 		json_out(j);
 	} else {
 		char *name = str_safe(d->name);
@@ -297,7 +303,9 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 		free(name);
 		for (i = 0; i < nmissing; i++)
 			printf("%s%s", i ? ", " : "; missing ", missing[i]);
-		printf("\n\n");
+		printf("\n");
+		cmd_draft_test_print(ctx, d);
+		printf("\n");
 		for (i = 0; i < d->nfields; i++) {
 			const struct field_value *fv = &d->fields[i];
 			const struct field_def *f = c ? connector_field(c,

@@ -83,6 +83,10 @@ session_open(struct session *s, int flags, char **errstr)
 		    (int)s->cfg.db_timeout, &seal, &s->st, errstr)) != 0)
 			return rv;
 	}
+	/* Events are queued only where a webhook will read them. */
+	if (s->st != NULL)
+		store_events_enable(s->st, s->cfg.webhook_url != NULL &&
+		    *s->cfg.webhook_url != '\0');
 	return 0;
 }
 

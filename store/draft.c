@@ -419,6 +419,31 @@ draft_history_free(struct field_history **hp, size_t n)
 	*hp = NULL;
 }
 
+/* A link_revoked event for each link the removal revokes. */
+static int
+draft_remove_events(struct store *st, int64_t id, char **errstr)
+{
+	sqlite3_stmt *s = db_prepare(st, "SELECT id FROM links WHERE "
+	    "draft = ? AND state = 'pending'");
+	int64_t *v = NULL;
+	size_t n = 0, i;
+	int rc, rv = 0;
+
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		rv = db_error(st, rc, "reading the draft's links", errstr);
+	for (i = 0; rv == 0 && i < n; i++)
+		rv = event_add(st, "link_revoked", id, v[i], NULL, 0,
+		    "draft_removed", errstr);
+	free(v);
+	return rv;
+}
+
 /*
  * Removing a draft keeps nothing secret behind: every value, current or
  * old, is wiped; pending links are revoked; the draft row and the audit
@@ -439,7 +464,8 @@ draft_remove(struct store *st, int64_t id, const char *admin, char **errstr)
 
 	if ((rv = db_tx_enter(st, &mine, errstr)) != 0)
 		return rv;
-	if ((rv = draft_exists(st, id, errstr)) != 0)
+	if ((rv = draft_exists(st, id, errstr)) != 0 ||
+	    (rv = draft_remove_events(st, id, errstr)) != 0)
 		goto out;
 	s = db_prepare(st, revoke);
 	sqlite3_bind_int64(s, 1, now);

@@ -115,6 +115,21 @@ static const char *migrations[] = {
 	"ALTER TABLE field_values ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE vault (sealed_all INTEGER NOT NULL);"
 	"INSERT INTO vault (sealed_all) VALUES (0);",
+	/* 5: the last credentials test of each draft (never a value). */
+	"CREATE TABLE draft_tests ("
+	"  draft INTEGER PRIMARY KEY REFERENCES drafts(id),"
+	"  at INTEGER NOT NULL,"
+	"  values_at INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  result TEXT NOT NULL);",
+	/* 6: what a link needs over time: its token sealed under the home's
+	 * token key (link remind), when it was reminded, and when its
+	 * expiry unused was reported. */
+	"CREATE TABLE link_tokens ("
+	"  link INTEGER PRIMARY KEY REFERENCES links(id),"
+	"  sealed TEXT,"
+	"  reminded INTEGER,"
+	"  expiry_noted INTEGER);",
 };
 
 int

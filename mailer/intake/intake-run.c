@@ -215,6 +215,7 @@ intake_one(struct intake *in, struct intake_raw *raw, bool retry,
 		intake_unkeep(in, raw->qname);
 	intake_after(in, d);
 	intake_send_queued(in);
+	intake_test_spawn(in, d);
 out:
 	intake_verdict_free(&v);
 	return rv;
