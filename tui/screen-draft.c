@@ -140,6 +140,7 @@ test_run(struct tui *t, struct draftscr *s)
 	    (long long)t->sess->cfg.test_timeout);
 	clrtoeol();
 	refresh();
+	tui_vault(t);	/* the test opens the secrets: the passphrase, once */
 	if (admin_test_draft(t->sess, s->id, tui_admin(t), &r, &err) != 0) {
 		tui_error(t, "The test did not run", &err);
 		return;
