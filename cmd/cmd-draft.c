@@ -227,7 +227,9 @@ print_history(struct session *ctx, const struct connector *c,
 	char *err = NULL;
 	size_t n, i;
 
-	if (draft_history(ctx->st, d->id, key, &h, &n, &err) != 0) {
+	if (draft_history(ctx->st, d->id, key, &h, &n, &err) != 0 ||
+	    (reveal && draft_history_reveal(ctx->st, h, n, &err) != 0)) {
+		draft_history_free(&h, n);
 		free(err);
 		return;
 	}
@@ -255,8 +257,14 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 	int rv;
 
 	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0 ||
-	    (rv = draft_get(ctx->st, ctx->cat, id, &d, errstr)) != 0)
+	    (rv = (reveal ? draft_get_revealed(ctx, id, &d, errstr) :
+	    draft_get(ctx->st, ctx->cat, id, &d, errstr))) != 0)
 		return rv;
+	if (reveal && (rv = cmd_audit_note(ctx, "reveal", id, NULL,
+	    errstr)) != 0) {
+		draft_free(&d);
+		return rv;
+	}
 	if ((c = catalog_find(ctx->cat, d->connector)) != NULL)
 		complete = draft_complete(c, d, &missing, &nmissing);
 	if (args_has(args, "json")) {

@@ -25,7 +25,9 @@ commands(void)
 	printf("## Commands\n\nEvery command takes `--home DIR` (else "
 	    "`$SETUPLINK_HOME`, else\n`${XDG_DATA_HOME:-~/.local/share}/"
 	    "setuplink`). Errors are one sentence on\nstderr; on an error "
-	    "stdout stays empty.\n\n");
+	    "stdout stays empty.  `setuplink GROUP -h` (draft, link,\n"
+	    "outbox, quarantine, key) lists a group's commands; "
+	    "`setuplink COMMAND -h`\ndescribes each option.\n\n");
 	for (i = 0; i < cmd_table_size; i++) {
 		const struct cmd_entry *e = cmd_table[i];
 		char *syn = cmd_synopsis(e);
@@ -63,6 +65,22 @@ connectors(const struct catalog *cat)
 	printf("\n");
 }
 
+/* Reacting to replies without polling: the webhook. */
+static void
+skills_events(void)
+{
+	printf("## Events\n\n"
+	    "Rather than polling, set `webhook_url` and `webhook_secret_file` "
+	    "in\n`setuplink.conf`: each event (`link_created`, `link_revoked`, "
+	    "`merged`,\n`completed`, `rejected`, `bounced`, `expired`) is "
+	    "POSTed as JSON `{\"id\", \"type\",\n\"at\", \"workspace\", "
+	    "\"draft\", \"link\", \"fields\": [keys], \"detail\"}` with\n"
+	    "`X-Setuplink-Signature: sha256=HMAC` of the body; check it, and "
+	    "drop\nrepeats by `id` (delivery is at least once, in order). "
+	    "`setuplink events\nlist --json` shows what waits and why; "
+	    "`setuplink events flush` posts it now.\n\n");
+}
+
 static int
 cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 {
@@ -81,7 +99,10 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "inline in a command line.\n"
 	    "4. `setuplink link create ID --to ADDRESS --missing`: emails a "
 	    "reply form\n   for what is still missing; line 1 is the link id, "
-	    "line 2 a mailto: URL\n   that may be pasted into a chat.\n"
+	    "line 2 a mailto: URL\n   that may be pasted into a chat. With `--json`, "
+	    "`\"delivery\": \"queued\"`\n   means the email waits in outbox/, "
+	    "not sent: `setuplink outbox flush`\n   sends it (stderr says "
+	    "how).\n"
 	    "5. Wait for the reply: `setuplink draft show ID --json` until "
 	    "`status` is\n   `complete`; `setuplink log --json` says what "
 	    "the intake did with each\n   message (`reason` codes: unknown_token, "
@@ -93,10 +114,15 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "never a value. After a merge the\n   intake tests on its own "
 	    "(`test_on_merge`): read `test` in `draft show\n   --json`, and "
 	    "its `fields` say what to ask the recipient for again.\n"
-	    "7. `setuplink draft export ID --format env|json|pgpass`: the "
+	    "7. `setuplink draft export ID --format env|json|pgpass|uri|dbt|k8s`:\n   the "
 	    "values, for\n   the connector. This prints secrets: send it "
-	    "straight where it is needed.\n\n");
+	    "straight where it is needed.\n   Secrets are stored sealed; "
+	    "when `setuplink vault passphrase` has protected\n   the vault "
+	    "key, give the passphrase in a file named by\n   "
+	    "`SETUPLINK_VAULT_PASSPHRASE_FILE` (exit 77: wrong or missing "
+	    "passphrase).\n\n");
 	commands();
+	skills_events();
 	printf("## JSON shapes\n\n"
 	    "- `draft show ID --json`: `{\"id\", \"name\", \"connector\", "
 	    "\"status\": \"complete\"|\"incomplete\",\n  \"missing\": [keys], "
@@ -114,12 +140,19 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "\"pending\"|\"used\"|\"expired\"|\"revoked\"|\"bounced\",\n  "
 	    "\"expires\", \"fields\"}]`.\n"
 	    "- Values are strings in canonical form (`\"5432\"`, "
-	    "`\"true\"`); times are UTC RFC 3339.\n\n");
+	    "`\"true\"`); times are UTC RFC 3339.\n"
+	    "- `connector show KEY --json`: a field of `type` `file` has "
+	    "`file_kind`\n  (pem_private_key, pem_certificate, "
+	    "pem_public_key, json, service_account or\n  null): give the "
+	    "file itself with `key=@FILE`; a file that is not that kind\n"
+	    "  is refused (65). Only file fields take values of several "
+	    "lines.\n\n");
 	printf("## Exit codes\n\n"
 	    "0 done; 64 bad usage (unknown key or option); 65 bad data (an "
 	    "invalid\nvalue, a link past 90 days, nothing missing); 66 no "
-	    "such draft, link or file;\n69 a mail server refused the message; "
-	    "75 temporary failure, try again;\n78 no home (run `setuplink "
+	    "such draft, link, connector or\nfile; 69 a mail server refused "
+	    "the message; 75 temporary failure, try again;\n77 the vault "
+	    "passphrase is wrong or missing;\n78 no home (run `setuplink "
 	    "init`) or a bad configuration.\n\n");
 	connectors(ctx->cat);
 	printf("## Worked example\n\n```sh\n"

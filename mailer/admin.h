@@ -68,12 +68,32 @@ int	 draft_new(struct session *, const struct connector *, const char *name,
 int	 draft_set_values(struct session *, int64_t draft,
 	     const struct connector *c, struct value_input *in, size_t n,
 	     char **errstr);
+/* ---- Links ---- */
+
 /*
- * Remove a draft: its pending links revoked, its values wiped (the audit
+ * Revoke a link (store's link_revoke: 65 naming its state when it is
+ * not pending, 66 when there is none) and remove its setup email from
+ * outbox/ if it still waits there, so that no flush sends it later.
+ */
+int	 link_withdraw(struct session *, int64_t link, const char *by,
+	     char **errstr);
+
+/*
+ * Remove a draft: its pending links revoked (their queued setup emails
+ * removed from outbox/), its values wiped (the audit
  * entry stays), and the mail of it kept in quarantine forgotten and then
  * deleted.  EX_NOINPUT when there is no such draft.
  */
 int	 draft_delete(struct session *, int64_t draft, char **errstr);
+/*
+ * A draft with its secret values opened: what draft export, draft test,
+ * draft show --reveal and the interface's reveal hand on.  The vault may
+ * ask for its passphrase (SETUPLINK_VAULT_PASSPHRASE_FILE, else the
+ * session's question); a wrong one, or none to be had, is EX_NOPERM and
+ * no draft.  EX_NOINPUT when there is no such draft.
+ */
+int	 draft_get_revealed(struct session *, int64_t draft, struct draft **,
+	     char **errstr);
 
 /* ---- Testing credentials (admin-test.c) ---- */
 

@@ -23,6 +23,7 @@ struct config {
 	char	*smtp_password_env;
 	char	*smtp_ca_file;
 	bool	 smtp_verify;
+	bool	 smtp_require_starttls;
 	int64_t	 link_expiry;		/* seconds */
 	int64_t	 link_expiry_max;	/* seconds */
 	int64_t	 quarantine_days;
@@ -38,6 +39,9 @@ struct config {
 	int64_t	 test_timeout;		/* seconds */
 	char	*test_networks;		/* see probe-net.c */
 	bool	 renew_on_failed_test;
+	char	*webhook_url;		/* http(s):// or NULL: no events */
+	char	*webhook_secret_file;	/* the HMAC key, first line */
+	int64_t	 remind_before;		/* seconds: link remind's window */
 };
 
 /* Types a configuration value may have. */

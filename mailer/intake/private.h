@@ -113,6 +113,9 @@ struct intake_raw {
 int	 intake_read(struct intake *, int fd, bool keep, struct intake_raw *,
 	     char **errstr);
 void	 intake_raw_free(struct intake_raw *);
+/* Keep a message read whole in quarantine/, sealed (intake-run.c). */
+int	 intake_keep(struct intake *, const char *data, size_t len,
+	     char **qname, char **errstr);
 void	 intake_unkeep(struct intake *, const char *qname);
 /* Judge without writing: 0, or 75 (the store busy, gpg unable to run). */
 int	 intake_judge(struct intake *, const struct intake_raw *,

@@ -14,7 +14,7 @@
 # it must catch, so that this script cannot pass by seeing nothing.
 . "$(dirname "$0")/../lib.sh"
 
-PKGS="libetpan gpgme sqlite3 libcurl jansson libxml-2.0 inih libcrypto ncursesw libpq libssh libmariadb"
+PKGS="libetpan gpgme sqlite3 libcurl jansson libxml-2.0 inih libcrypto ncursesw libsodium libpq libssh libmariadb"
 # shellcheck disable=SC2086
 cflags="-std=c11 -D_GNU_SOURCE $(pkg-config --cflags $PKGS 2>/dev/null)"
 
