@@ -66,4 +66,29 @@ check "the failure names host" contains "$T/err" "host"
 sl draft set "$id" host=localhost port="$(free_port)"
 sl draft test "$id"
 expect_rc 75 "a closed port is not reached (75)"
+
+# A connector that names a schema the user must be able to use.
+mkdir -p "$H/connectors"
+cat >"$H/connectors/pgschema.json" <<'EOF'
+{"key": "pgschema", "name": "PostgreSQL schema", "fields": [
+ {"key": "host", "type": "string", "required": true},
+ {"key": "port", "type": "integer", "required": true},
+ {"key": "dbname", "type": "string", "required": true},
+ {"key": "login", "type": "string", "required": true},
+ {"key": "password", "type": "secret", "required": true},
+ {"key": "sslmode", "type": "string"},
+ {"key": "reads", "type": "string", "required": true}],
+ "test": {"kind": "postgres", "fields": {"user": "login", "schema": "reads"}}}
+EOF
+sl draft new pgschema --name Schema
+s=$(cat "$T/out")
+sl draft set "$s" host=localhost port="$PG_PORT" dbname=appdb login=app \
+    password="$PW" sslmode=require reads=public
+sl draft test "$s"
+expect_rc 0 "a schema the user may use passes"
+check "the schema check passed" grep -q '^ok  *schema' "$T/out"
+sl draft set "$s" reads=no_such_schema
+sl draft test "$s"
+expect_rc 69 "a schema that does not exist is refused (69)"
+check "the failure names the schema field" contains "$T/err" "reads"
 done_testing

@@ -21,13 +21,13 @@ notify_admin = yes
 test_timeout = 10s
 EOF
 
-# wait_test DRAFT N: wait (up to 40 s) until the draft's stored test is
-# the Nth one the audit knows of, i.e. the worker has finished.
+# wait_test DRAFT [BEFORE]: wait (up to 40 s) until the draft has a stored
+# test other than BEFORE (its time and checks, as printed), and print it.
 wait_test() {
 	_i=0
 	while [ "$_i" -lt 400 ]; do
 		"$SETUPLINK" draft show "$1" --json >"$T/w.json" 2>/dev/null
-		_at=$($PY -c "import json; t = json.load(open('$T/w.json'))['test']; print(t['at'] if t else '')")
+		_at=$($PY -c "import json; t = json.load(open('$T/w.json'))['test']; print(json.dumps([t['at'], t['checks']]) if t else '')")
 		if [ -n "$_at" ] && [ "$_at" != "${2:-}" ]; then
 			echo "$_at"
 			return 0
@@ -120,8 +120,22 @@ host: 127.0.0.1
 EOF
 intake "$T/r3.eml"
 expect_rc 0 "a reply setting host=127.0.0.1 is merged"
-wait_test "$D" "$(tested "t['at']")" >/dev/null || not_ok "a third result was stored"
+wait_test "$D" "$(tested "json.dumps([t['at'], t['checks']])")" >/dev/null || not_ok "a third result was stored"
 check "the test was refused at the network check" \
     test "$(tested "[c['check'] for c in t['checks'] if not c['ok']][0]")" = network
 check "PostgreSQL saw no connection" test "$(pg_connections)" -eq "$n"
+
+# The same from intake --maildir (the batch path fetchmail or a watcher
+# takes): the worker starts after the batch's commit.
+sed -i 's/^test_networks = .*/test_networks = public, 127.0.0.0\/8, ::1\/128/' "$H/setuplink.conf"
+before=$(tested "json.dumps([t['at'], t['checks']])")
+new_link "$D" --fields host || exit 1
+mkdir -p "$T/md/new" "$T/md/cur" "$T/md/tmp"
+reply "$T/md/new/1.eml" <<EOF
+host: localhost
+EOF
+sl intake --maildir "$T/md"
+expect_rc 0 "intake --maildir merges the reply"
+wait_test "$D" "$before" >/dev/null || not_ok "a result after the batch"
+check "the test after the batch passed" test "$(tested "t['ok']")" = True
 done_testing
