@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 p=$T/p
-make -C "$TOP" BUILD="$BUILD" PREFIX="$p" install >"$T/make.out" 2>&1
+make -C "$TOP" SANITIZE= BUILD="$BUILD" PREFIX="$p" install >"$T/make.out" 2>&1
 check "make install exits 0 ($(tail -2 "$T/make.out"))" test -x "$p/bin/setuplink"
 for f in share/man/man1/setuplink.1 share/man/man5/setuplink.conf.5 \
     share/setuplink/connectors/postgres.json \
@@ -51,17 +51,17 @@ rm -f "$cd_c/broken.json" "$cd_c/acme_api.json"
 
 # ---- uninstall takes back every file install wrote, and only those
 echo "mine" >"$p/share/setuplink/connectors/zz_local.json.orig"
-make -C "$TOP" BUILD="$BUILD" PREFIX="$p" uninstall >"$T/make.out" 2>&1
+make -C "$TOP" SANITIZE= BUILD="$BUILD" PREFIX="$p" uninstall >"$T/make.out" 2>&1
 find "$p" -type f | sort >"$T/left"
 check "make uninstall removes what install wrote ($(head -3 "$T/left"))" \
     test "$(cat "$T/left")" = "$p/share/setuplink/connectors/zz_local.json.orig"
 check "make install had written files" test "$(wc -l <"$T/installed")" -gt 30
 rm -f "$p/share/setuplink/connectors/zz_local.json.orig"
-make -C "$TOP" BUILD="$BUILD" PREFIX="$p" uninstall >/dev/null 2>&1
+make -C "$TOP" SANITIZE= BUILD="$BUILD" PREFIX="$p" uninstall >/dev/null 2>&1
 check "uninstall removes the empty share/setuplink folder" test ! -d "$p/share/setuplink"
 
 # ---- systemd: the intake unit, and the timer for link remind
-make -C "$TOP" BUILD="$BUILD" PREFIX="$p" install install-systemd \
+make -C "$TOP" SANITIZE= BUILD="$BUILD" PREFIX="$p" install install-systemd \
     >"$T/make.out" 2>&1
 u=$p/lib/systemd/system
 for f in setuplink-intake.service setuplink-remind.service setuplink-remind.timer; do
@@ -133,8 +133,13 @@ typed() {	# SHELL-COMMAND KEYS...: the line after Tab
 	done
 	tmux -L "sl$$" send-keys -l "$2"
 	tmux -L "sl$$" send-keys Tab
-	sleep 1.5
-	tmux -L "sl$$" capture-pane -p | grep -v '^$' | tail -1
+	_i=0 _t=${2% }	# until Tab has changed the line (10 s at most)
+	while [ $_i -lt 100 ]; do
+		_l=$(tmux -L "sl$$" capture-pane -p | grep -v '^$' | tail -1)
+		case $_l in *"$_t") ;; *) break ;; esac
+		sleep 0.1; _i=$((_i + 1))
+	done
+	echo "$_l"
 	tmux -L "sl$$" kill-server 2>/dev/null
 }
 cleanup_add "tmux -L sl$$ kill-server"
