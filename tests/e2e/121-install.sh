@@ -112,7 +112,11 @@ env -u SETUPLINK_HOME bash "$T/comp.bash" >"$T/comp" 2>&1 &&
 line() { sed -n "${1}p" "$T/comp-env"; }
 check "bash completes command groups ($(line 1))" \
     sh -c "echo '$(line 1)' | grep -q 'draft' && echo '$(line 1)' | grep -q 'quarantine'"
-check "bash completes a group's subcommands ($(line 2))" test "$(line 2)" = "new list show set rm export"
+want=$("$SL" -h | sed -n 's/^  draft \([a-z]*\)  .*/\1/p' | tr '\n' ' ')
+check "bash completes a group's subcommands ($(line 2))" \
+    test "$(line 2)" = "${want% }"
+check "... all of them (draft new ... export)" sh -c \
+    "echo '$(line 2)' | grep -q '^new list show set rm export'"
 check "bash completes draft ids ($(line 3))" test "$(line 3)" = "3 2"
 check "bash completes a command's options ($(line 4))" \
     sh -c "echo '$(line 4)' | grep -q -- '--reveal' && echo '$(line 4)' | grep -q -- '--json'"
