@@ -105,6 +105,7 @@ comp "setuplink link create 1 --require "
 comp "setuplink link revoke "
 comp "setuplink draft new pos"
 comp "setuplink --home $H link list --draft "
+comp "setuplink draft set 2 db"
 complete -p setuplink
 EOF
 env -u SETUPLINK_HOME bash "$T/comp.bash" >"$T/comp" 2>&1 &&
@@ -124,6 +125,7 @@ check "bash completes an option's choices ($(line 5))" test "$(line 5)" = "any s
 check "bash completes link ids ($(line 6))" test "$(line 6)" = "1"
 check "bash completes connector keys ($(line 7))" test "$(line 7)" = "postgres"
 check "bash reads ids from --home DIR ($(sed -n 8p "$T/comp"))" test "$(sed -n 8p "$T/comp")" = "3 2"
+check "bash completes a draft's field keys for draft set ($(line 9))" test "$(line 9)" = "dbname="
 check "the completion is registered for setuplink" grep -q 'complete -F _setuplink setuplink' "$T/comp-env"
 
 # ---- and as typed: bash and zsh in tmux, Tab after a partial word
@@ -169,6 +171,8 @@ EOF
 	check "zsh completes a connector key ($got)" test "$got" = "% setuplink connector show postgres"
 	got=$(typed "ZDOTDIR=$T/z zsh -i" "setuplink link revoke ")
 	check "zsh completes a link id ($got)" test "$got" = "% setuplink link revoke 1"
+	got=$(typed "ZDOTDIR=$T/z zsh -i" "setuplink draft set 2 passw")
+	check "zsh completes a field key for draft set ($got)" test "$got" = "% setuplink draft set 2 password="
 else
 	not_ok "zsh is not installed (tools/deps.sh check installs it)"
 fi
