@@ -1,6 +1,7 @@
 # setuplink.bash: bash completion for setuplink(1).  Commands and options
 # are read from the program's own -h (its command table), so they cannot
-# drift from it; draft and link ids and connector keys from its lists in
+# drift from it; draft and link ids, connector keys and a draft's field
+# keys (draft set ID KEY=) from its lists in
 # the home the line names (--home DIR, else $SETUPLINK_HOME).
 # Installed by make install as PREFIX/share/bash-completion/completions/
 # setuplink; or source it from ~/.bashrc.
@@ -128,6 +129,13 @@ _setuplink() {
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$(printf '%s\n' "$opts" |
 		    cut -d" " -f1)" -- "$cur"))
+		return
+	fi
+	# draft set ID KEY=...: the keys of the draft's fields.
+	if [[ $cmd == "draft set" ]] && ((argn >= 1)); then
+		compopt -o nospace 2>/dev/null
+		COMPREPLY=($(compgen -W "$(_setuplink_run draft show "${words[2]}" |
+		    awk '/^  [a-z_0-9]+ / { print $1 "=" }')" -- "$cur"))
 		return
 	fi
 	# A positional argument: its name from the usage line, the last one

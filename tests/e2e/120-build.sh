@@ -60,7 +60,7 @@ b=$T/b
 tm() { tmux -L "sl$$" "$@"; }
 cleanup_add "tmux -L sl$$ kill-server"
 tm new-session -d -x 100 -y 30 "cd '$TOP' && PATH='$shim:$PATH' CFLAGS=-O0 \
-    make -j2 BUILD='$b' run 2>'$T/make.out'; echo \$? >'$T/make.rc'"
+    make -j2 SANITIZE= BUILD='$b' run 2>'$T/make.out'; echo \$? >'$T/make.rc'"
 i=0
 while [ $i -lt 1200 ] && [ ! -f "$T/make.rc" ] &&
     ! tm capture-pane -p | grep -q 'q:quit\|Esc:quit'; do
@@ -85,7 +85,7 @@ check "the binary it built runs" sh -c "'$b/setuplink' --version | grep -q '^set
 # make check's unit tests need cmocka (the check set): it comes first too.
 rm -f "$T/have-libcmocka-dev"
 : >"$T/log"
-PATH=$shim:$PATH CFLAGS=-O0 make -C "$TOP" -j2 BUILD="$b" \
+PATH=$shim:$PATH CFLAGS=-O0 make -C "$TOP" SANITIZE= -j2 BUILD="$b" \
     "$b/tests/test_catalog" >"$T/make.out" 2>&1
 rc=$?
 check "a unit test builds when cmocka was missing (exit $rc: $(tail -3 "$T/make.out"))" \
@@ -96,11 +96,11 @@ check "deps-check installed cmocka first" sh -c \
 
 # Quiet unless V=1: one short line per step, the command line with V=1.
 rm -f "$b/util/str.o"
-CFLAGS=-O0 make -C "$TOP" BUILD="$b" "$b/util/str.o" >"$T/quiet" 2>&1
+CFLAGS=-O0 make -C "$TOP" SANITIZE= BUILD="$b" "$b/util/str.o" >"$T/quiet" 2>&1
 check "a quiet build says 'CC file'" grep -q "^  CC  *$b/util/str.o\$" "$T/quiet"
 check "a quiet build hides the command" lacks "$T/quiet" "-Wall"
 rm -f "$b/util/str.o"
-CFLAGS=-O0 make -C "$TOP" BUILD="$b" V=1 "$b/util/str.o" >"$T/loud" 2>&1
+CFLAGS=-O0 make -C "$TOP" SANITIZE= BUILD="$b" V=1 "$b/util/str.o" >"$T/loud" 2>&1
 check "V=1 shows the compiler's command line" grep -q -- "-Wall .*-c -o $b/util/str.o util/str.c" "$T/loud"
 
 done_testing

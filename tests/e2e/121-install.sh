@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 p=$T/p
-make -C "$TOP" BUILD="$BUILD" PREFIX="$p" install >"$T/make.out" 2>&1
+make -C "$TOP" SANITIZE= BUILD="$BUILD" PREFIX="$p" install >"$T/make.out" 2>&1
 check "make install exits 0 ($(tail -2 "$T/make.out"))" test -x "$p/bin/setuplink"
 for f in share/man/man1/setuplink.1 share/man/man5/setuplink.conf.5 \
     share/setuplink/connectors/postgres.json \
@@ -51,17 +51,17 @@ rm -f "$cd_c/broken.json" "$cd_c/acme_api.json"
 
 # ---- uninstall takes back every file install wrote, and only those
 echo "mine" >"$p/share/setuplink/connectors/zz_local.json.orig"
-make -C "$TOP" BUILD="$BUILD" PREFIX="$p" uninstall >"$T/make.out" 2>&1
+make -C "$TOP" SANITIZE= BUILD="$BUILD" PREFIX="$p" uninstall >"$T/make.out" 2>&1
 find "$p" -type f | sort >"$T/left"
 check "make uninstall removes what install wrote ($(head -3 "$T/left"))" \
     test "$(cat "$T/left")" = "$p/share/setuplink/connectors/zz_local.json.orig"
 check "make install had written files" test "$(wc -l <"$T/installed")" -gt 30
 rm -f "$p/share/setuplink/connectors/zz_local.json.orig"
-make -C "$TOP" BUILD="$BUILD" PREFIX="$p" uninstall >/dev/null 2>&1
+make -C "$TOP" SANITIZE= BUILD="$BUILD" PREFIX="$p" uninstall >/dev/null 2>&1
 check "uninstall removes the empty share/setuplink folder" test ! -d "$p/share/setuplink"
 
 # ---- systemd: the intake unit, and the timer for link remind
-make -C "$TOP" BUILD="$BUILD" PREFIX="$p" install install-systemd \
+make -C "$TOP" SANITIZE= BUILD="$BUILD" PREFIX="$p" install install-systemd \
     >"$T/make.out" 2>&1
 u=$p/lib/systemd/system
 for f in setuplink-intake.service setuplink-remind.service setuplink-remind.timer; do
@@ -105,6 +105,7 @@ comp "setuplink link create 1 --require "
 comp "setuplink link revoke "
 comp "setuplink draft new pos"
 comp "setuplink --home $H link list --draft "
+comp "setuplink draft set 2 db"
 complete -p setuplink
 EOF
 env -u SETUPLINK_HOME bash "$T/comp.bash" >"$T/comp" 2>&1 &&
@@ -112,7 +113,11 @@ env -u SETUPLINK_HOME bash "$T/comp.bash" >"$T/comp" 2>&1 &&
 line() { sed -n "${1}p" "$T/comp-env"; }
 check "bash completes command groups ($(line 1))" \
     sh -c "echo '$(line 1)' | grep -q 'draft' && echo '$(line 1)' | grep -q 'quarantine'"
-check "bash completes a group's subcommands ($(line 2))" test "$(line 2)" = "new list show set rm export"
+want=$("$SL" -h | sed -n 's/^  draft \([a-z]*\)  .*/\1/p' | tr '\n' ' ')
+check "bash completes a group's subcommands ($(line 2))" \
+    test "$(line 2)" = "${want% }"
+check "... all of them (draft new ... export)" sh -c \
+    "echo '$(line 2)' | grep -q '^new list show set rm export'"
 check "bash completes draft ids ($(line 3))" test "$(line 3)" = "3 2"
 check "bash completes a command's options ($(line 4))" \
     sh -c "echo '$(line 4)' | grep -q -- '--reveal' && echo '$(line 4)' | grep -q -- '--json'"
@@ -120,6 +125,7 @@ check "bash completes an option's choices ($(line 5))" test "$(line 5)" = "any s
 check "bash completes link ids ($(line 6))" test "$(line 6)" = "1"
 check "bash completes connector keys ($(line 7))" test "$(line 7)" = "postgres"
 check "bash reads ids from --home DIR ($(sed -n 8p "$T/comp"))" test "$(sed -n 8p "$T/comp")" = "3 2"
+check "bash completes a draft's field keys for draft set ($(line 9))" test "$(line 9)" = "dbname="
 check "the completion is registered for setuplink" grep -q 'complete -F _setuplink setuplink' "$T/comp-env"
 
 # ---- and as typed: bash and zsh in tmux, Tab after a partial word
@@ -133,8 +139,13 @@ typed() {	# SHELL-COMMAND KEYS...: the line after Tab
 	done
 	tmux -L "sl$$" send-keys -l "$2"
 	tmux -L "sl$$" send-keys Tab
-	sleep 1.5
-	tmux -L "sl$$" capture-pane -p | grep -v '^$' | tail -1
+	_i=0 _t=${2% }	# until Tab has changed the line (10 s at most)
+	while [ $_i -lt 100 ]; do
+		_l=$(tmux -L "sl$$" capture-pane -p | grep -v '^$' | tail -1)
+		case $_l in *"$_t") ;; *) break ;; esac
+		sleep 0.1; _i=$((_i + 1))
+	done
+	echo "$_l"
 	tmux -L "sl$$" kill-server 2>/dev/null
 }
 cleanup_add "tmux -L sl$$ kill-server"
@@ -160,6 +171,8 @@ EOF
 	check "zsh completes a connector key ($got)" test "$got" = "% setuplink connector show postgres"
 	got=$(typed "ZDOTDIR=$T/z zsh -i" "setuplink link revoke ")
 	check "zsh completes a link id ($got)" test "$got" = "% setuplink link revoke 1"
+	got=$(typed "ZDOTDIR=$T/z zsh -i" "setuplink draft set 2 passw")
+	check "zsh completes a field key for draft set ($got)" test "$got" = "% setuplink draft set 2 password="
 else
 	not_ok "zsh is not installed (tools/deps.sh check installs it)"
 fi
