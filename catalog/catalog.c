@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "catalog/catalog.h"
+#include "catalog/private.h"
 #include "util/util.h"
 
 struct embedded_file {
@@ -63,6 +63,9 @@ connector_clear(struct connector *c)
 	for (i = 0; i < c->nfields; i++)
 		field_clear(&c->fields[i]);
 	free(c->fields);
+	for (i = 0; i < c->ntests; i++)
+		conntest_clear(&c->tests[i]);
+	free(c->tests);
 	free(c->key);
 	free(c->name);
 	free(c->category);
@@ -190,6 +193,26 @@ parse_dbt(json_t *root, struct connector *c, const char *origin,
 	return 0;
 }
 
+/* An integer's range (a port's by default) and a file's size limit. */
+static void
+parse_limits(json_t *o, struct field_def *f)
+{
+	json_t *v;
+
+	f->min = 0;
+	f->max = INT64_MAX;
+	if (f->key != NULL && strcmp(f->key, "port") == 0) {
+		f->min = 1;
+		f->max = 65535;
+	}
+	if ((v = json_object_get(o, "min")) != NULL && json_is_integer(v))
+		f->min = json_integer_value(v);
+	if ((v = json_object_get(o, "max")) != NULL && json_is_integer(v))
+		f->max = json_integer_value(v);
+	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
+		f->max_size = json_integer_value(v);
+}
+
 static int
 parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 {
@@ -232,18 +255,7 @@ parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 	f->required = json_is_true(json_object_get(o, "required"));
 	f->secret = f->type == FT_SECRET ||
 	    json_is_true(json_object_get(o, "secret"));
-	f->min = 0;
-	f->max = INT64_MAX;
-	if (f->key != NULL && strcmp(f->key, "port") == 0) {
-		f->min = 1;
-		f->max = 65535;
-	}
-	if ((v = json_object_get(o, "min")) != NULL && json_is_integer(v))
-		f->min = json_integer_value(v);
-	if ((v = json_object_get(o, "max")) != NULL && json_is_integer(v))
-		f->max = json_integer_value(v);
-	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
-		f->max_size = json_integer_value(v);
+	parse_limits(o, f);
 	if ((rv = parse_file_kind(o, f, where, errstr)) != 0 ||
 	    (rv = parse_env(o, f, where, errstr)) != 0)
 		goto out;
@@ -380,7 +392,8 @@ catalog_parse(const char *text, size_t len, const char *origin,
 		    &c->fields[i], origin, errstr)) != 0)
 			goto fail;
 	}
-	if ((rv = check_connector(c, errstr)) != 0)
+	if ((rv = check_connector(c, errstr)) != 0 ||
+	    (rv = conntest_parse(root, c, errstr)) != 0)
 		goto fail;
 	json_decref(root);
 	return 0;
@@ -531,7 +544,7 @@ field_applies(const struct connector *c, const struct field_def *f,
 char *
 connector_to_json(const struct connector *c)
 {
-	json_t *o = json_object(), *fields = json_array();
+	json_t *o = json_object(), *fields = json_array(), *t;
 	size_t i, j;
 	char *s;
 
@@ -595,6 +608,8 @@ connector_to_json(const struct connector *c)
 		json_object_set_new(o, "uri", json_string(c->uri));
 	if (c->dbt != NULL)
 		json_object_set_new(o, "dbt", json_loads(c->dbt, 0, NULL));
+	if ((t = conntest_to_json(c)) != NULL)
+		json_object_set_new(o, "test", t);
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)

@@ -20,6 +20,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_draft_set_entry,
 	&cmd_draft_rm_entry,
 	&cmd_draft_export_entry,
+	&cmd_draft_test_entry,
 	&cmd_link_create_entry,
 	&cmd_link_list_entry,
 	&cmd_link_revoke_entry,
@@ -27,6 +28,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_link_remind_entry,
 	&cmd_outbox_list_entry,
 	&cmd_outbox_flush_entry,
+	&cmd_outbox_retry_entry,
 	&cmd_intake_entry,
 	&cmd_quarantine_list_entry,
 	&cmd_quarantine_show_entry,
@@ -41,6 +43,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_events_list_entry,
 	&cmd_events_flush_entry,
 	&cmd_skills_entry,
+	&cmd_vault_passphrase_entry,
 };
 const size_t cmd_table_size = nitems(cmd_table);
 
@@ -672,6 +675,9 @@ cmd_exec(const struct cmd_entry *e, struct session *ctx, int argc,
 			rv = EX_TEMPFAIL;
 		return rv;
 	}
+	/* The intake only seals: it never asks for the passphrase. */
+	if (ctx->vault != NULL && !(e->flags & CMD_INTAKE))
+		vault_set_ask(ctx->vault, cmd_vault_ask, NULL);
 	if ((rv = cmd_parse(e, argc, argv, &a, errstr)) == 0) {
 		rv = e->exec(ctx, &a, errstr);
 		cmd_webhook(ctx, &a);

@@ -156,16 +156,15 @@ record_row(WINDOW *win, int y, int x, int w, const struct message_record *m,
 	    draw_attr(TC_DIM);
 	char *tm = fmt_time(m->at), *where, *what;
 
-	where = m->draft ? xprintf("draft %lld", (long long)m->draft) :
-	    xstrdup("");
+	where = m->draft ? xprintf("%lld", (long long)m->draft) : xstrdup("-");
 	what = xprintf("%s%s%s", m->reason ? m->reason : m->fields ?
 	    m->fields : "", m->detail ? ": " : "", m->detail ? m->detail : "");
 	draw_text(win, y, x, w, "", a, true);
 	draw_text(win, y, x, 23, tm, a, true);
 	draw_text(win, y, x + 23, 9, outcome_name(m->outcome), a | oa, true);
-	draw_text(win, y, x + 32, 20, m->sender ? m->sender : "-", a, true);
-	draw_text(win, y, x + 52, 9, where, a, true);
-	draw_text(win, y, x + 61, w - 61, what, a, true);
+	draw_text(win, y, x + 32, 16, m->sender ? m->sender : "-", a, true);
+	draw_text(win, y, x + 49, 5, where, a, true);
+	draw_text(win, y, x + 55, w - 55, what, a, true);
 	free(tm);
 	free(where);
 	free(what);
@@ -187,10 +186,40 @@ q_row(WINDOW *win, int y, int x, int w, size_t item, bool sel, void *arg)
 	record_row(win, y, x, w, &a->q[item], sel);
 }
 
+#define WHY_LINES	3	/* the selected entry's whole WHY, under the list */
+
+/*
+ * The WHY column is narrow at 80 columns: the selected entry's reason
+ * and detail are shown whole below the list, wrapped.  Lines taken.
+ */
+static int
+activity_why(struct activity *a, char ***lines)
+{
+	struct list *l = a->tab == 0 ? &a->log_l : &a->q_l;
+	struct message_record *v = a->tab == 0 ? a->log : a->q;
+	size_t i = list_selected(l), n, k;
+	char *text;
+
+	*lines = NULL;
+	if (i == (size_t)-1)
+		return 0;
+	text = xprintf("-- why (message %lld): %s%s%s", (long long)v[i].id,
+	    v[i].reason ? v[i].reason : v[i].fields ? v[i].fields : "-",
+	    v[i].detail ? ": " : "", v[i].detail ? v[i].detail : "");
+	n = text_wrap(text, COLS, lines);
+	free(text);
+	for (k = WHY_LINES; k < n; k++)
+		freep(&(*lines)[k]);
+	return (int)(n < WHY_LINES ? n : WHY_LINES);
+}
+
 static void
 activity_draw(struct tui *t, struct screen *sc, WINDOW *win, int y, int h)
 {
 	struct activity *a = sc->data;
+	char **why;
+	size_t i;
+	int lines;
 	char *tabs = xprintf(" %s Log (%zu) %s   %s Quarantine (%zu) %s   "
 	    "%s Audit (%zu) %s",
 	    a->tab == 0 ? "[" : " ", a->nlog, a->tab == 0 ? "]" : " ",
@@ -207,17 +236,23 @@ activity_draw(struct tui *t, struct screen *sc, WINDOW *win, int y, int h)
 		return;
 	}
 	draw_text(win, y + 1, 0, COLS, "WHEN                   OUTCOME  FROM "
-	    "               DRAFT    WHY", A_BOLD, true);
+	    "            DRAFT WHY", A_BOLD, true);
+	lines = activity_why(a, &why);
 	if (a->tab == 0)
-		list_draw(&a->log_l, win, y + 2, 0, h - 2, COLS, log_row, a);
+		list_draw(&a->log_l, win, y + 2, 0, h - 2 - lines, COLS, log_row,
+		    a);
 	else
-		list_draw(&a->q_l, win, y + 2, 0, h - 2, COLS, q_row, a);
+		list_draw(&a->q_l, win, y + 2, 0, h - 2 - lines, COLS, q_row, a);
+	for (i = 0; i < (size_t)lines; i++)
+		draw_text(win, y + h - lines + (int)i, 0, COLS, why[i],
+		    i == 0 ? draw_attr(TC_HEADER) : A_NORMAL, true);
+	strv_free(&why, (size_t)lines);
 }
 
 static char *
 record_detail(const struct message_record *m)
 {
-	char *tm = time_rfc3339(m->at), *r;
+	char *tm = fmt_time(m->at), *r;
 
 	r = xprintf("Message %lld\n\nWhen:       %s\nOutcome:    %s\nReason:     "
 	    "%s\nDetail:     %s\nFrom:       %s\nMessage-ID: %s\nLink:       "
@@ -237,7 +272,6 @@ view_quarantined(struct tui *t, const struct message_record *m)
 	char *path = NULL, *data = NULL, *err = NULL, *text, *title, *head;
 	size_t len = 0;
 	bool trunc = false;
-	int fd = -1;
 
 	if (m->quarantine == NULL || (path = maildir_find(
 	    t->sess->home.quarantine, m->quarantine)) == NULL) {
@@ -245,15 +279,17 @@ view_quarantined(struct tui *t, const struct message_record *m)
 		    "quarantine/ (its days there are over, or it was removed).");
 		return;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fd_read_all(fd, VIEW_MAX, &data, &len, &trunc, &err) != 0) {
-		if (fd != -1)
-			close(fd);
+	/* Kept sealed: opened whole, then cut for the pager. */
+	if (vault_read_file(tui_vault(t), path, SIZE_MAX, &data, &len,
+	    &err) != 0) {
 		tui_error(t, "Cannot read the message", &err);
 		free(path);
 		return;
 	}
-	close(fd);
+	if ((trunc = len > VIEW_MAX)) {
+		explicit_bzero(data + VIEW_MAX, len - VIEW_MAX);
+		len = VIEW_MAX;
+	}
 	head = record_detail(m);
 	/* NULs would end the text early; text_wrap makes the rest safe. */
 	for (size_t i = 0; i < len; i++) {
@@ -286,6 +322,7 @@ retry(struct tui *t, const struct message_record *m)
 	}
 	memset(&o, 0, sizeof o);
 	memset(&d, 0, sizeof d);
+	tui_vault(t);
 	intake_open(&ss->cfg, &ss->home, ss->st, ss->cat, &o, &in);
 	if (intake_retry(in, m->quarantine, &d, &err) != 0) {
 		tui_error(t, "The intake did not judge it again (run setuplink "

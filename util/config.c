@@ -73,6 +73,19 @@ const struct config_entry config_table[] = {
 	{ "db_timeout", CONFIG_NUMBER, "10000", false, OFF(db_timeout),
 	  "Milliseconds a writer waits for a locked database before it "
 	  "gives up (the intake then exits 75)." },
+	{ "test_on_merge", CONFIG_BOOL, "yes", false, OFF(test_on_merge),
+	  "Test a draft's credentials against the service after a merge "
+	  "completes it or changes a complete one, in a worker of its own." },
+	{ "test_timeout", CONFIG_DURATION, "20s", false, OFF(test_timeout),
+	  "Deadline for one credentials test, from start to verdict." },
+	{ "test_networks", CONFIG_STRING, "public", false, OFF(test_networks),
+	  "Addresses a test may connect to: public (all but loopback, "
+	  "link-local and cloud metadata), any, and ADDRESS/BITS networks, "
+	  "comma separated." },
+	{ "renew_on_failed_test", CONFIG_BOOL, "no", false,
+	  OFF(renew_on_failed_test),
+	  "When a test fails on values a recipient sent, the follow-up "
+	  "carries a fresh link for just those fields." },
 	{ "webhook_url", CONFIG_STRING, NULL, false, OFF(webhook_url),
 	  "http:// or https:// URL that gets a signed JSON POST per event "
 	  "(merged, rejected, link_created, ...); empty: no webhook." },

@@ -90,8 +90,8 @@ intake_keep_copy(struct intake *in, const char *path, struct batch_item *it,
 	    strcmp(it->v.reason, "duplicate") == 0))
 		return 0;
 	if (!it->raw.oversize)
-		return maildir_deliver(in->home->quarantine, it->raw.data,
-		    it->raw.len, NULL, &it->raw.qname, errstr);
+		return intake_keep(in, it->raw.data, it->raw.len,
+		    &it->raw.qname, errstr);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return errorf(errstr, EX_TEMPFAIL, "cannot read %s again: %s",
 		    path, strerror(errno));
@@ -204,6 +204,8 @@ intake_batch(struct intake *in, const char *dir, char **names, size_t n,
 			in->opts.report(&it[i].d, in->opts.report_arg);
 	}
 	intake_send_queued(in);
+	for (i = 0; i < k; i++)
+		intake_test_spawn(in, &it[i].d);
 	goto out;
 fail:
 	/* Nothing of this batch is stored: its messages stay in new/. */

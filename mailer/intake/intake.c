@@ -33,6 +33,8 @@ intake_close(struct intake **inp)
 	if (*inp == NULL)
 		return;
 	crypto_close(&(*inp)->ic.c);
+	/* Forks not reaped yet go to init when this process ends. */
+	free((*inp)->workers);
 	free(*inp);
 	*inp = NULL;
 }
@@ -496,9 +498,8 @@ intake_apply(struct intake *in, struct intake_verdict *v,
 	    (rv = quarantine_forget(in->st, raw->qname, errstr)) != 0)
 		goto out;
 	/* Judged accepted, then beaten to the link: it must be kept now. */
-	if (!*drop && raw->qname == NULL && (rv = maildir_deliver(
-	    in->home->quarantine, raw->data, raw->len, NULL, &raw->qname,
-	    errstr)) != 0)
+	if (!*drop && raw->qname == NULL && (rv = intake_keep(in, raw->data,
+	    raw->len, &raw->qname, errstr)) != 0)
 		goto out;
 
 	memset(&rec, 0, sizeof rec);

@@ -53,7 +53,9 @@ enum reply_outcome {
 	REPLY_NOT_PROVIDED,	/* a field of the link the reply left out */
 	REPLY_RECEIVED,
 	REPLY_REPLACED,		/* received, replacing an earlier value */
-	REPLY_NOT_TAKEN		/* a field outside the link's */
+	REPLY_NOT_TAKEN,	/* a field outside the link's */
+	REPLY_UNCHANGED		/* left out, but the form showed its value:
+				   already known */
 };
 
 /* How a received value shows: only plain, short, non-secret, unencrypted. */
@@ -147,6 +149,21 @@ int	 transport_send(const struct config *, const struct home *, const char *spec
 /* 0 when spec names a transport, else 64 (EX_USAGE) and why. */
 int	 transport_check(const char *spec, char **errstr);
 bool	 transport_is_maildir(const char *spec);
+/* Where spec sends, for "Sending to ...": HOST:PORT, the program, outbox/. */
+char	*transport_where(const char *spec);
+/*
+ * A function the network transports call while they wait (several times
+ * a second): when it returns true the send stops as a temporary failure
+ * ("cancelled"), so the mail stays queued.  The TUI sets one that reads
+ * Esc; NULL unsets it.
+ */
+typedef bool (*transport_cancel_fn)(void *arg);
+void	 transport_set_cancel(transport_cancel_fn, void *arg);
+/* A short test message from and to admin (an address) through spec:
+ * what transport_send returns.  cfg and home may be NULL (no home yet)
+ * for the smtp and sendmail transports. */
+int	 transport_test(const struct config *, const struct home *,
+	     const char *spec, const char *admin, char **errstr);
 
 /*
  * The outbox (transport-maildir.c).  The maildir transport delivers into
@@ -171,12 +188,27 @@ struct outbox_item {
 	int64_t	 date;		/* Date: header, else the file's mtime */
 	int64_t	 mtime;
 	size_t	 size;		/* bytes of the file */
+	char	*message_id;	/* without <>, or NULL */
 };
 
 /* Waiting messages, oldest first. */
 int	 outbox_list(const struct home *, struct outbox_item **, size_t *n,
 	     char **errstr);
 void	 outbox_items_free(struct outbox_item **, size_t);
+/* Messages a server refused for good, in outbox/.failed/, oldest first. */
+int	 outbox_list_failed(const struct home *, struct outbox_item **,
+	     size_t *n, char **errstr);
+/* How many messages wait (new/ and cur/), cheaply, for a status line. */
+size_t	 outbox_count(const struct home *);
+/* Remove a message (waiting or refused) by its Message-ID (without <>). */
+int	 outbox_drop(const struct home *, const char *message_id,
+	     size_t *dropped, char **errstr);
+/* Refused mail back into the queue: id (as listed), or all when NULL;
+ * 66 when there is no such message. */
+int	 outbox_retry(const struct home *, const char *id, size_t *moved,
+	     char **errstr);
+/* "send it with setuplink outbox flush ...", for whoever queues mail. */
+char	*outbox_how_to_send(const struct config *);
 
 enum outbox_event { OUTBOX_SENT, OUTBOX_REFUSED, OUTBOX_SKIPPED,
 	OUTBOX_STOPPED };
@@ -197,6 +229,33 @@ struct outbox_stats {
  */
 int	 outbox_flush(const struct config *, const struct home *, const char *spec,
 	     outbox_progress_fn, void *arg, struct outbox_stats *, char **errstr);
+
+/* ---- After a credentials test (followup.c) ---- */
+
+struct followup {
+	const struct config	*cfg;
+	int64_t			 now;
+	bool			 to_admin;	/* the admin's note, else the
+						   recipient's follow-up */
+	bool			 passed;	/* the note: how it went */
+	const char		*rcpt;		/* who sent the values */
+	const char		*in_reply_to;	/* the setup email's id */
+	const char		*seed;		/* fixes the Message-ID */
+	int64_t			 link;
+	int64_t			 draft;
+	const char		*draft_name;
+	const char		*connector;	/* its name */
+	const char		*failure;	/* the failed check's kind */
+	const char		*const *fields;	/* keys to check */
+	size_t			 nfields;
+	const char		*renew_address;	/* a fresh link's, or NULL */
+	int64_t			 renew_link;
+};
+
+/* The recipient's follow-up, or the admin's note: which fields, what
+ * kind of failure, never a value or the server's words.  0 or 70. */
+int	 followup_compose(const struct followup *, struct reply_mail *,
+	     char **errstr);
 
 /* ---- Sharing a setup link (share.c): the one path the command line and
  * the TUI both take to create a link and send its email. ---- */
@@ -220,12 +279,22 @@ struct share_result {
 	char		*mailto;
 	char		*message_id;
 	char		*reply_address;
+	bool		 queued;	/* the email waits in outbox/ */
+	char		*notice;	/* with queued: "queued in outbox/, not
+					   sent" and how to send it, or why the
+					   transport could not take it */
+	bool		 failed;	/* queued because the transport failed */
 };
 
 /*
  * Validate the request (64 bad usage, 65 bad data, 66 no such draft or
- * key), create the link, compose and send the email.  A send that fails
- * leaves no pending link (it is revoked) and returns 69 or 75.
+ * key), create the link, compose and send the email.  The maildir
+ * transport queues it (queued, a notice saying so).  A transport that
+ * cannot take it for now (75) queues it in outbox/ too, the link stays
+ * pending, 0 with failed and the notice a warning; a transport whose
+ * settings are wrong (78) does the same but returns 78, naming the
+ * setting (res still says which link).  A refusal for good (69, 65)
+ * revokes the link, which nobody could answer.
  */
 int	 share_link(const struct config *, const struct home *, struct store *,
 	     const struct catalog *, const struct share_request *,

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "util/util.h"
-#include "mailer/send/send.h"
+#include "mailer/send/private.h"
 
 #define NOTE_MAX	1000	/* bytes: a note is a line or two, not a letter */
 
@@ -336,6 +336,29 @@ share_withdraw(struct store *st, const char *admin, int64_t draft, int64_t id)
 	free(err);
 }
 
+/*
+ * The transport could not take the email, for now (75) or until a setting
+ * is fixed (78), and it was queued in outbox/ instead: the link stays
+ * pending, since the email can still leave (outbox flush).  A new link
+ * each time would leave dead ones behind.
+ */
+static int
+share_queued(const struct config *cfg, int64_t id, const char *why, int rv,
+    struct share_result *res, char **errstr)
+{
+	char *how = outbox_how_to_send(cfg);
+
+	res->queued = res->failed = true;
+	res->notice = xprintf("the setup email of link %lld was not sent (%s); "
+	    "it is queued in outbox/ and the link stays pending: %s%s",
+	    (long long)id, why != NULL ? why : status_name(rv), rv == EX_CONFIG ?
+	    "fix that, then " : "", how);
+	free(how);
+	if (rv == EX_CONFIG)
+		return errorf(errstr, rv, "%s", res->notice);
+	return 0;
+}
+
 int
 share_token_key(const struct home *home, unsigned char *key,
     char **errstr)
@@ -384,6 +407,7 @@ share_link(const struct config *cfg, const struct home *home,
 	const char *rcpt[1];
 	char *token = NULL, *hash = NULL, *msgid = NULL, *msg = NULL;
 	char *reply = NULL, *err = NULL, *tag = NULL;
+	const char *spec;
 	unsigned char tkey[SEAL_KEY_BYTES];
 	size_t len;
 	int64_t id = 0;
@@ -433,17 +457,33 @@ share_link(const struct config *cfg, const struct home *home,
 
 	reply = reply_address(cfg, token);
 	rcpt[0] = l->to;
+	spec = req->transport != NULL ? req->transport : cfg->transport;
+	res->queued = transport_is_maildir(spec);
 	if ((rv = transport_send(cfg, home, req->transport, reply, rcpt, 1, msg,
 	    len, &err)) != 0) {
 		share_scrub(&err, token);
+		if ((rv == EX_TEMPFAIL || rv == EX_CONFIG) && !res->queued &&
+		    transport_send(cfg, home, "maildir", reply, rcpt, 1, msg,
+		    len, NULL) == 0) {
+			rv = share_queued(cfg, id, err, rv, res, errstr);
+			goto done;
+		}
 		share_withdraw(st, admin, p.draft->id, id);
 		rv = errorf(errstr, rv, "the setup email was not sent, so link "
 		    "%lld is revoked: %s", (long long)id, err ? err :
 		    status_name(rv));
 		goto out;
 	}
-	log_info("link %lld for draft %lld sent to %s", (long long)id,
-	    (long long)p.draft->id, l->to);
+	if (res->queued) {
+		char *how = outbox_how_to_send(cfg);
+		res->notice = xprintf("the setup email of link %lld is queued "
+		    "in outbox/, not sent: %s", (long long)id, how);
+		free(how);
+	}
+done:
+	log_info("link %lld for draft %lld %s %s", (long long)id,
+	    (long long)p.draft->id, res->queued ? "queued for" : "sent to",
+	    l->to);
 	res->link = id;
 	res->mailto = mailto_url(&sm);
 	res->message_id = msgid;
@@ -471,9 +511,37 @@ out:
 }
 
 /*
- * The text as it would go out, for an admin to read before sending.  The
- * link has no id yet, so the form names link 0.
+ * The headers a recipient sees, then the text.  The link has no id and no
+ * token yet: REF and TOKEN stand in for them, never a "link 0" that reads
+ * like a real link.
  */
+static char *
+share_preview_text(const struct config *cfg, const struct setup_mail *sm)
+{
+	char *text = compose_text(sm), *subject = compose_subject(sm);
+	char *reply = reply_address(cfg, "TOKEN"), *r;
+	const char *mark = "--- setup form for link ", *q;
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "From: %s via %s (setuplink) <%s>\nTo: %s\n"
+	    "Subject: %s\n\n", compose_asker(cfg), cfg->workspace,
+	    cfg->from_intake ? cfg->intake : reply, sm->link->to, subject);
+	/* Whatever stands for the link (0, or 0-XXXXXXXX) up to the colon. */
+	for (r = text; (q = strstr(r, mark)) != NULL; ) {
+		q += strlen(mark);
+		buf_add(&b, r, (size_t)(q - r));
+		buf_adds(&b, "REF");
+		r = (char *)q + strcspn(q, ": \n");
+	}
+	buf_adds(&b, r);
+	free(text);
+	free(subject);
+	free(reply);
+	return buf_take(&b);
+}
+
+/* The text as it would go out, for an admin to read before sending. */
 int
 share_preview(const struct config *cfg, const struct home *home,
     struct store *st, const struct catalog *cat,
@@ -499,7 +567,7 @@ share_preview(const struct config *cfg, const struct home *home,
 	l.signer = p.signer;
 	l.note = (char *)req->note;
 	share_mail_init(&sm, cfg, &p, &l, NULL);
-	*text = compose_text(&sm);
+	*text = share_preview_text(cfg, &sm);
 	share_plan_free(&p);
 	return 0;
 }
@@ -512,5 +580,6 @@ share_result_free(struct share_result *r)
 	free(r->mailto);
 	free(r->message_id);
 	free(r->reply_address);
+	free(r->notice);
 	memset(r, 0, sizeof *r);
 }
