@@ -140,6 +140,26 @@ parse_file_kind(json_t *o, struct field_def *f, const char *where,
 	return 0;
 }
 
+/* An integer's range (a port's by default) and a file's size limit. */
+static void
+parse_limits(json_t *o, struct field_def *f)
+{
+	json_t *v;
+
+	f->min = 0;
+	f->max = INT64_MAX;
+	if (f->key != NULL && strcmp(f->key, "port") == 0) {
+		f->min = 1;
+		f->max = 65535;
+	}
+	if ((v = json_object_get(o, "min")) != NULL && json_is_integer(v))
+		f->min = json_integer_value(v);
+	if ((v = json_object_get(o, "max")) != NULL && json_is_integer(v))
+		f->max = json_integer_value(v);
+	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
+		f->max_size = json_integer_value(v);
+}
+
 /*
  * "env": the variable a downstream tool reads the field from (libpq's
  * PGHOST).  Upper case, and never one a shell or a login already means
@@ -191,26 +211,6 @@ parse_dbt(json_t *root, struct connector *c, const char *origin,
 	    NULL)
 		fatalx("out of memory writing JSON");
 	return 0;
-}
-
-/* An integer's range (a port's by default) and a file's size limit. */
-static void
-parse_limits(json_t *o, struct field_def *f)
-{
-	json_t *v;
-
-	f->min = 0;
-	f->max = INT64_MAX;
-	if (f->key != NULL && strcmp(f->key, "port") == 0) {
-		f->min = 1;
-		f->max = 65535;
-	}
-	if ((v = json_object_get(o, "min")) != NULL && json_is_integer(v))
-		f->min = json_integer_value(v);
-	if ((v = json_object_get(o, "max")) != NULL && json_is_integer(v))
-		f->max = json_integer_value(v);
-	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
-		f->max_size = json_integer_value(v);
 }
 
 static int
@@ -604,12 +604,12 @@ connector_to_json(const struct connector *c)
 		json_array_append_new(fields, fo);
 	}
 	json_object_set_new(o, "fields", fields);
+	if ((t = conntest_to_json(c)) != NULL)
+		json_object_set_new(o, "test", t);
 	if (c->uri != NULL)
 		json_object_set_new(o, "uri", json_string(c->uri));
 	if (c->dbt != NULL)
 		json_object_set_new(o, "dbt", json_loads(c->dbt, 0, NULL));
-	if ((t = conntest_to_json(c)) != NULL)
-		json_object_set_new(o, "test", t);
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)

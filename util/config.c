@@ -28,7 +28,7 @@ const struct config_entry config_table[] = {
 	  "The intake address; replies come to local+TOKEN@domain." },
 	{ "transport", CONFIG_TRANSPORT, "maildir", false, OFF(transport),
 	  "How mail leaves: maildir (into outbox/), sendmail[:PATH], "
-	  "smtp://HOST[:PORT] (STARTTLS when offered) or smtps://HOST[:PORT]." },
+	  "smtp://HOST[:PORT] (STARTTLS required) or smtps://HOST[:PORT]." },
 	{ "from_intake", CONFIG_BOOL, "no", false, OFF(from_intake),
 	  "Send setup emails From the bare intake address, for relays that "
 	  "refuse the tokened From (drops the Autocrypt header)." },
@@ -46,6 +46,11 @@ const struct config_entry config_table[] = {
 	{ "smtp_verify", CONFIG_BOOL, "yes", false, OFF(smtp_verify),
 	  "Verify the SMTP server's certificate; turning it off is unsafe "
 	  "and warned about on every send." },
+	{ "smtp_require_starttls", CONFIG_BOOL, "yes", false,
+	  OFF(smtp_require_starttls),
+	  "Send nothing over smtp:// to a server that does not offer "
+	  "STARTTLS; turning it off sends mail and its tokens in cleartext "
+	  "there, warned about on every send." },
 	{ "link_expiry", CONFIG_DURATION, "7d", false, OFF(link_expiry),
 	  "How long a new link works unless link create says --expires." },
 	{ "link_expiry_max", CONFIG_DURATION, "90d", false,

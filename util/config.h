@@ -23,6 +23,7 @@ struct config {
 	char	*smtp_password_env;
 	char	*smtp_ca_file;
 	bool	 smtp_verify;
+	bool	 smtp_require_starttls;
 	int64_t	 link_expiry;		/* seconds */
 	int64_t	 link_expiry_max;	/* seconds */
 	int64_t	 quarantine_days;

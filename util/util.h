@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sysexits.h>
 #include <time.h>
@@ -144,6 +145,14 @@ char	*seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 /* EX_DATAERR when it does not open (another key, or tampered with). */
 int	 unseal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 	     const char *sealed, char **text, char **errstr);
+/* Secrets in the process (guard.c): no core dumps, and windows in which
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT wait until cleanup is done. */
+void	 secrets_guard(void);
+struct sig_guard {
+	struct sigaction old[4];
+};
+void	 sig_guard_begin(struct sig_guard *);
+void	 sig_guard_end(struct sig_guard *);
 
 /* A shared library loaded on first use (lazy.c). */
 struct lazy_lib {
