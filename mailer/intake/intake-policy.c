@@ -282,6 +282,25 @@ policy_entity(struct intake_crypto *ic, const struct mail *m, size_t depth,
  * the link has it, and never the workspace's own key.  *why says what
  * was missing when they do not.
  */
+/*
+ * A signature by a workspace key, the current one or one that key rotate
+ * replaced (its secret part is here too), is ours, not the sender's.
+ */
+static bool
+policy_ours(struct intake_crypto *ic, const char *ours, const char *fpr)
+{
+	struct key_info *k = NULL;
+	bool yes;
+
+	if (ours != NULL && strcmp(fpr, ours) == 0)
+		return true;
+	if (ic->c == NULL || crypto_key_get(ic->c, fpr, &k, NULL) != 0)
+		return false;
+	yes = k->secret;
+	key_info_free(&k, 1);
+	return yes;
+}
+
 static char *
 policy_signer(struct intake_crypto *ic, const struct link *l,
     const struct policy_read *r, char **why)
@@ -306,7 +325,7 @@ policy_signer(struct intake_crypto *ic, const struct link *l,
 			    s->detail : "signature that is not valid");
 			goto out;
 		}
-		if (ours != NULL && s->fpr != NULL && strcmp(s->fpr, ours) == 0) {
+		if (s->fpr != NULL && policy_ours(ic, ours, s->fpr)) {
 			*why = xstrdup("it is signed with the workspace's own "
 			    "key, not the sender's");
 			goto out;

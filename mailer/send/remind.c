@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/util.h"
+#include "mailer/send/private.h"
 #include "mailer/send/send.h"
 
 int
@@ -174,24 +175,82 @@ out:
 	return rv;
 }
 
+/*
+ * The admin's note of the links that expired unused in this run: one
+ * automatic message from the intake address, sent once (the links are
+ * noted as reported before it goes; stdout and the webhook say it too).
+ */
+static void
+remind_note(struct remind_run *r, struct link **v, size_t n)
+{
+	struct writer_head h;
+	struct writer *w;
+	struct buf b;
+	const char *rcpt[1] = { r->cfg->admin_email };
+	char *msg = NULL, *err = NULL, *t, *subject, *mid;
+	size_t len = 0, i;
+
+	if (n == 0 || r->cfg->admin_email == NULL)
+		return;
+	buf_init(&b);
+	writer_para(&b, "%zu setup link%s expired without an answer:", n,
+	    n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		t = time_local(v[i]->expires);
+		buf_printf(&b, "    link %lld (draft %lld) to %s, on %s\n",
+		    (long long)v[i]->id, (long long)v[i]->draft, v[i]->to, t);
+		free(t);
+	}
+	buf_addc(&b, '\n');
+	writer_para(&b, "setuplink link renew ID sends a fresh link for the "
+	    "same fields, to the same or another address (--to).");
+	subject = xprintf("%s: %zu setup link%s expired unanswered",
+	    r->cfg->workspace, n, n == 1 ? "" : "s");
+	mid = message_id_new(r->cfg);
+	memset(&h, 0, sizeof h);
+	h.date = time_now();
+	h.from = r->cfg->intake;
+	h.to = r->cfg->admin_email;
+	h.message_id = mid;
+	h.subject = subject;
+	w = writer_new(&h);
+	writer_field(w, "Auto-Submitted", "auto-generated");
+	writer_field(w, "X-Setuplink", "expired");
+	writer_text(w, NULL, b.data);
+	if (writer_write(w, NULL, &msg, &len, &err) != 0 ||
+	    transport_send(r->cfg, r->home, NULL, "", rcpt, 1, msg, len,
+	    &err) != 0)
+		log_warnx("the note of expired links to %s was not sent: %s",
+		    r->cfg->admin_email, err);
+	writer_free(&w);
+	free(msg);
+	free(err);
+	free(mid);
+	free(subject);
+	buf_free(&b);
+}
+
 /* Links that expired unused since the last run, reported once. */
 static int
 remind_expired(struct remind_run *r, remind_fn cb, void *arg,
     char **errstr)
 {
-	struct link *l = NULL;
+	struct link **v = NULL;
 	int64_t *ids = NULL;
-	size_t n = 0, i;
+	size_t n = 0, m = 0, i;
 	int rv;
 
 	if ((rv = link_expiry_note(r->st, time_now(), &ids, &n, errstr)) != 0)
 		return rv;
+	v = xcalloc(n + 1, sizeof *v);
 	for (i = 0; i < n; i++) {
-		if (link_get(r->st, ids[i], &l, NULL) != 0)
+		if (link_get(r->st, ids[i], &v[m], NULL) != 0)
 			continue;
-		cb(REMIND_EXPIRED, l, NULL, arg);
-		link_free(&l);
+		cb(REMIND_EXPIRED, v[m], NULL, arg);
+		m++;
 	}
+	remind_note(r, v, m);
+	links_free(&v, m);
 	free(ids);
 	return 0;
 }

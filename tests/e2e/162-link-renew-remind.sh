@@ -147,9 +147,17 @@ check "... saying the token does not open" contains "$T/out" "does not open"
 echo "webhook_url = http://127.0.0.1:$(free_port)/hook" >>"$H/setuplink.conf"
 echo "webhook_secret_file = $T/none" >>"$H/setuplink.conf"
 later=$(($(date +%s) + 30 * 86400))
+n2=$(outbox_n)
 SETUPLINK_NOW=$later sl link remind
 expect_rc 0 "link remind a month on: exit 0"
 check "the expired unused link is reported" contains "$T/out" "expired unused: link $LB "
+check "the admin gets one note" [ "$(outbox_n)" -eq $((n2 + 1)) ]
+N=$(newest_out)
+check "... to the admin" grep -q "^To: ann@acme.example" "$N"
+check "... an automatic one" grep -q "^Auto-Submitted: auto-generated" "$N"
+decoded "$N" >"$T/note.txt"
+check "... naming the link" contains "$T/note.txt" "link $LB (draft $D) to bob@client.example"
+check "... and the way out" contains "$T/note.txt" "setuplink link renew ID"
 check "... with the way out" contains "$T/out" "setuplink link renew $LB"
 check "a used link is not" lacks "$T/out" "link $LC "
 SETUPLINK_NOW=$later sl events list --json
@@ -157,6 +165,7 @@ check "an expired event waits for the webhook" \
     [ "$(json "len([e for e in d if e['type'] == 'expired' and e['link'] == $LB])")" = 1 ]
 SETUPLINK_NOW=$later sl link remind
 check "reported once" lacks "$T/out" "link $LB "
+check "... one note" [ "$(outbox_n)" -eq $((n2 + 1)) ]
 SETUPLINK_NOW=$later sl events list --json
 check "... and one event" \
     [ "$(json "len([e for e in d if e['type'] == 'expired' and e['link'] == $LB])")" = 1 ]

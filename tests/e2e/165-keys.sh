@@ -84,6 +84,17 @@ pgp encrypt "$T/enc-new.eml" --encrypt-to "$T/new.asc"
 intake "$T/enc-new.eml"
 expect_log accepted null "a reply encrypted to the new key is accepted"
 
+# A reply signed with a workspace key, even a replaced one, is not the
+# sender's signature.
+new_link "$D" --fields user --require signed || exit 1
+body "$LINK" "user: signed_by_us"
+$PY "$FIX/pgpmime.py" sign --home "$H/gnupg" --from bob@client.example \
+    --to "$RA" --body "$T/body" --sign "$OLD" >"$T/ours.eml"
+intake "$T/ours.eml"
+expect_log rejected policy "a reply signed with the previous workspace key: policy"
+check "... saying it is the workspace's own key" \
+    sh -c 'echo "$1" | grep -q "workspace.s own key"' - "$(log0 "e['detail']")"
+
 sl key rotate
 expect_rc 0 "a second rotation"
 THIRD=$(sed -n 1p "$T/out")

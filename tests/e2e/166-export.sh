@@ -131,6 +131,21 @@ sl draft export "$D" --format json
 check "json: the values exactly" \
     [ "$($PY -c "import json,sys; d = json.load(open('$T/out')); print(d['password'] == sys.argv[1] and d['user'] == sys.argv[2])" "$PW" "$US")" = True ]
 
+sl draft set "$M" port=3306 database=shop password=@"$T/pw"
+sl draft export "$M" --format dbt
+$PY - "$T/out" "$PW" <<'PYEOF' >"$T/mydbt.out" 2>&1
+import sys, yaml
+(name, prof), = yaml.safe_load(open(sys.argv[1])).items()
+o = prof["outputs"][prof["target"]]
+assert o == {"type": "mysql", "server": "my.example", "port": 3306,
+             "schema": "shop", "username": "root", "password": sys.argv[2]}, o
+print("ok")
+PYEOF
+check "dbt for mysql: dbt-mysql's keys, read back exactly" [ "$(cat "$T/mydbt.out")" = ok ]
+sl draft export "$M" --format uri
+check "uri for mysql, every part encoded" \
+    [ "$(cat "$T/out")" = "mysql://root:$($PY -c "import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe='-._~'))" "$PW")@my.example:3306/shop" ]
+
 # ---- what a format cannot carry
 sl draft new hubspot --name Hub; HB=$(cat "$T/out")
 sl draft export "$HB" --format uri
