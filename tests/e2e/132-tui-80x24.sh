@@ -60,6 +60,11 @@ keys main Escape
 check "Esc with typed values asks first" shows main "Leave this form? What you typed here is not saved."
 keys main n
 check "n stays on the form" shows main "Typed name"
+keys main Tab Tab C-u
+keys main -l 99999
+keys main Up Up Up Enter
+check "a bad value is named by its label, not its key" shows main "Nothing was saved: Port:"
+check "... the cursor on its row" sh -c "$TM capture-pane -p -t =main: | grep -q '^> Port'"
 keys main Escape y
 check "y leaves it" shows main "CONNECTOR"
 keys main Escape
