@@ -127,7 +127,7 @@ keys main y
 check "y under set-clipboard external says it likely did not copy" \
     shows main "tmux drops OSC 52"
 screen main
-check "... and how to enable it" grep -q "set-clipboard on" "$T/screen"
+check "... and how to enable it, naming the setting it found" sh -c 'grep -q "set-clipboard on" "$1" && grep -q "it is external" "$1"' - "$T/screen"
 check "... never a bare Copied" lacks "$T/screen" "Copied"
 
 # ---- u: the URL alone, unbroken for a mouse copy
