@@ -32,6 +32,7 @@ home_remove_parts(const struct home *h, char **errstr)
 	for (i = 0; i < nitems(dirs); i++)
 		nftw(dirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	unlink(h->config);
+	vault_destroy(h->dir);
 	return store_destroy(h->db, errstr);
 }
 
@@ -74,6 +75,7 @@ home_create(struct session *s, const struct home_params *p, char **fpr,
 	struct config cfg;
 	struct crypto *cr = NULL;
 	struct store *st = NULL;
+	struct vault *v = NULL;
 	char *uid = NULL;
 	bool fresh;
 	int rv;
@@ -92,6 +94,7 @@ home_create(struct session *s, const struct home_params *p, char **fpr,
 		goto fail;
 	chmod(h->dir, 0700);
 	if ((rv = store_open(h->db, STORE_CREATE, 5000, &st, errstr)) != 0 ||
+	    (rv = vault_load(h->dir, true, &v, errstr)) != 0 ||
 	    (rv = crypto_open(h->gnupg, 60, &cr, errstr)) != 0)
 		goto fail;
 	uid = xprintf("%s (setuplink) <%s>", p->workspace, cfg.intake);
@@ -105,6 +108,8 @@ fail:
 	crypto_close(&cr);
 	store_close(&st);
 	freep(fpr);
+	if (fresh || p->force)
+		vault_destroy(h->dir);
 	if (fresh) {
 		home_remove_parts(h, NULL);
 		nftw(h->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -112,6 +117,7 @@ fail:
 out:
 	crypto_close(&cr);
 	store_close(&st);
+	vault_free(&v);
 	config_free(&cfg);
 	free(uid);
 	return rv;
@@ -312,6 +318,19 @@ link_withdraw(struct session *s, int64_t id, const char *by, char **errstr)
 		links_unqueue(s, &l, 1);
 	link_free(&l);
 	return 0;
+}
+
+int
+draft_get_revealed(struct session *s, int64_t draft, struct draft **out,
+    char **errstr)
+{
+	int rv;
+
+	if ((rv = draft_get(s->st, s->cat, draft, out, errstr)) != 0)
+		return rv;
+	if ((rv = draft_reveal(s->st, *out, errstr)) != 0)
+		draft_free(out);
+	return rv;
 }
 
 int

@@ -11,10 +11,55 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "mailer/mailer.h"
 #include "tui/private.h"
+
+/* The passphrase on the terminal itself, the interface put aside. */
+static int
+tui_vault_ask(void *arg, const char *question, char **pass, char **errstr)
+{
+	struct tui *t = arg;
+	struct termios old, noecho;
+	size_t cap = 0;
+	bool off;
+
+	*pass = NULL;
+	def_prog_mode();
+	endwin();
+	fputs("\nThe vault key is protected.\n", stdout);
+	fputs(question, stdout);
+	fflush(stdout);
+	off = tcgetattr(STDIN_FILENO, &old) == 0;
+	if (off) {
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)ECHO;
+		noecho.c_lflag |= ICANON;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+	}
+	if (getline(pass, &cap, stdin) < 0)
+		freep(pass);
+	if (off)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	t->dirty = true;
+	if (*pass == NULL)
+		return errorf(errstr, EX_NOPERM, "no vault passphrase was "
+		    "given: nothing was opened");
+	(*pass)[strcspn(*pass, "\r\n")] = '\0';
+	return 0;
+}
+
+struct vault *
+tui_vault(struct tui *t)
+{
+	if (t->sess->vault != NULL)
+		vault_set_ask(t->sess->vault, tui_vault_ask, t);
+	return t->sess->vault;
+}
 
 int
 tui_editor(struct tui *t, const char *value, size_t len, char **out,

@@ -256,6 +256,9 @@ struct form_row *tui_prompt(struct tui *, enum form_kind, const char *label,
 	     void (*cb)(struct tui *, struct form_row *, void *), void *arg,
 	     void (*arg_free)(void *));
 /* Hand a value to $EDITOR; 0 with *out set, or an error. */
+/* The vault, set to ask for its passphrase below the interface (once a
+ * run: an opened vault stays open) (handoff.c). */
+struct vault *tui_vault(struct tui *);
 int	 tui_editor(struct tui *, const char *value, size_t len, char **out,
 	     size_t *outlen, char **errstr);
 /* Put text on the terminal's clipboard (OSC 52). */

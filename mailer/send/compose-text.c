@@ -49,8 +49,9 @@ compose_asker(const struct config *cfg)
 char *
 compose_subject(const struct setup_mail *sm)
 {
-	return xprintf("%s asks for %s settings: %s", sm->cfg->workspace,
-	    sm->conn->name, sm->draft->name);
+	return xprintf("%s%s asks for %s settings: %s", sm->reminder ?
+	    "Reminder: " : "", sm->cfg->workspace, sm->conn->name,
+	    sm->draft->name);
 }
 
 char *
@@ -154,6 +155,9 @@ compose_intro(struct buf *b, const struct setup_mail *sm)
 	const struct link *l = sm->link;
 	char *until = time_local(l->expires);
 
+	if (sm->reminder)
+		compose_para(b, "Reminder: this request has not been answered "
+		    "yet, and it ends on %s.", until);
 	buf_adds(b, "Hello,\n\n");
 	compose_para(b, "%s <%s> asks you, for the workspace \"%s\", for the "
 	    "connection settings of %s %s data source, \"%s\".",

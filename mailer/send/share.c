@@ -324,6 +324,8 @@ share_withdraw(struct store *st, const char *admin, int64_t draft, int64_t id)
 		if (link_mark(st, id, LINK_REVOKED, &err) == 0 &&
 		    audit_add(st, admin, "link revoke", draft, id,
 		    "its email could not be sent", &err) == 0 &&
+		    event_add(st, "link_revoked", draft, id, NULL, 0,
+		    "not_sent", &err) == 0 &&
 		    store_commit(st, &err) == 0)
 			return;
 		store_rollback(st);
@@ -358,6 +360,40 @@ share_queued(const struct config *cfg, int64_t id, const char *why, int rv,
 }
 
 int
+share_token_key(const struct home *home, unsigned char *key,
+    char **errstr)
+{
+	char *path = xprintf("%s/token.key", home->dir);
+	int rv = seal_key(path, true, key, errstr);
+
+	free(path);
+	return rv;
+}
+
+char *
+share_token_aad(int64_t link)
+{
+	return xprintf("setuplink link %lld", (long long)link);
+}
+
+/*
+ * The token, sealed under the home's token key and bound to its link, so
+ * that link remind can send the same reply address again while the
+ * database alone answers nothing.
+ */
+static int
+share_keep_token(struct store *st, const unsigned char *key, int64_t id,
+    const char *token, char **errstr)
+{
+	char *aad = share_token_aad(id), *sealed = seal_text(key, aad, token);
+	int rv = link_token_keep(st, id, sealed, errstr);
+
+	free(sealed);
+	free(aad);
+	return rv;
+}
+
+int
 share_link(const struct config *cfg, const struct home *home,
     struct store *st, const struct catalog *cat,
     const struct share_request *req, struct share_result *res,
@@ -372,6 +408,7 @@ share_link(const struct config *cfg, const struct home *home,
 	char *token = NULL, *hash = NULL, *msgid = NULL, *msg = NULL;
 	char *reply = NULL, *err = NULL, *tag = NULL;
 	const char *spec;
+	unsigned char tkey[SEAL_KEY_BYTES];
 	size_t len;
 	int64_t id = 0;
 	int rv;
@@ -382,6 +419,8 @@ share_link(const struct config *cfg, const struct home *home,
 	if ((rv = token_new(&token, errstr)) != 0)
 		goto out;
 	hash = sha256_hex(token, strlen(token));
+	if ((rv = share_token_key(home, tkey, errstr)) != 0)
+		goto out;
 	msgid = message_id_new(cfg);
 	memset(&ln, 0, sizeof ln);
 	ln.draft = p.draft->id;
@@ -403,6 +442,7 @@ share_link(const struct config *cfg, const struct home *home,
 	if ((rv = store_begin(st, errstr)) != 0)
 		goto out;
 	if ((rv = link_create(st, &ln, &id, errstr)) != 0 ||
+	    (rv = share_keep_token(st, tkey, id, token, errstr)) != 0 ||
 	    (rv = link_get(st, id, &l, errstr)) != 0) {
 		store_rollback(st);
 		goto out;
@@ -459,6 +499,7 @@ out:
 		explicit_bzero(msg, len);
 		free(msg);
 	}
+	explicit_bzero(tkey, sizeof tkey);
 	free(err);
 	free(hash);
 	free(tag);

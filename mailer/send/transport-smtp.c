@@ -1,5 +1,6 @@
-/* transport-smtp.c: the smtp://HOST[:PORT] (STARTTLS when offered, or
- * required with AUTH) and smtps://HOST[:PORT] transports, through libcurl. */
+/* transport-smtp.c: the smtp://HOST[:PORT] (STARTTLS required unless
+ * smtp_require_starttls is off) and smtps://HOST[:PORT] transports,
+ * through libcurl. */
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -268,6 +269,12 @@ transport_smtp_error(const struct config *cfg, const char *scheme,
 		    "offer STARTTLS, and with smtp_user set the password goes "
 		    "only over TLS: the message was not sent (use a server or "
 		    "port with TLS, or smtps://)", where);
+	if (res == CURLE_USE_SSL_FAILED && strcmp(scheme, "smtp") == 0)
+		return errorf(errstr, EX_TEMPFAIL, "the SMTP server %s does not "
+		    "offer STARTTLS, and a setup email's addresses carry its "
+		    "link's token: the message was not sent (use a server or "
+		    "port with TLS, or smtps://; or, knowing the risk, set "
+		    "smtp_require_starttls = no)", where);
 	if (code >= 500 && code <= 599)
 		return errorf(errstr, EX_UNAVAILABLE, "the SMTP server %s "
 		    "refused the message for good: %s", where, *said ? said :
@@ -277,6 +284,22 @@ transport_smtp_error(const struct config *cfg, const char *scheme,
 	    "later", where, curl_easy_strerror(res), *errbuf ? " (" : "",
 	    errbuf, *errbuf ? ")" : "", code >= 400 ? "; the server said \"" :
 	    "", code >= 400 ? said : "", code >= 400 ? "\"" : "");
+}
+
+/*
+ * STARTTLS is required unless smtp_require_starttls is off (never with
+ * AUTH, whose password goes only over TLS); off, every send says so.
+ */
+static bool
+transport_smtp_tls_required(const struct config *cfg, const char *user,
+    const char *where)
+{
+	if (user != NULL || cfg == NULL || cfg->smtp_require_starttls)
+		return true;
+	log_warnx("smtp_require_starttls is off: if the SMTP server %s offers "
+	    "no STARTTLS, this mail and the link token in its addresses go "
+	    "in cleartext", where);
+	return false;
 }
 
 static int
@@ -349,7 +372,8 @@ transport_smtp_run(const struct config *cfg, const char *scheme,
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, transport_smtp_progress);
 	if (strcmp(scheme, "smtp") == 0)
-		curl_easy_setopt(c, CURLOPT_USE_SSL, user != NULL ?
+		curl_easy_setopt(c, CURLOPT_USE_SSL,
+		    transport_smtp_tls_required(cfg, user, where) ?
 		    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
 	if (user != NULL) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, user);

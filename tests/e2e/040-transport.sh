@@ -7,6 +7,9 @@
 
 init_home || exit 1
 OUT=$H/outbox
+# Most of this script talks to a plain aiosmtpd: cleartext allowed by name
+# (STARTTLS required by default is tests/e2e/115-starttls.sh).
+echo "smtp_require_starttls = no" >>"$H/setuplink.conf"
 
 # conf KEY VALUE: set a key in setuplink.conf (VALUE empty: unset it).
 conf() {
