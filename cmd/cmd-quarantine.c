@@ -186,6 +186,7 @@ cmd_quarantine_retry(struct session *ctx, const struct args *args,
 	struct intake_opts o;
 	struct intake *in = NULL;
 	char *path = NULL, *line;
+	size_t queued;
 	int rv;
 
 	if ((rv = cmd_quarantine_file(ctx, args->argv[0], &m, &path,
@@ -194,10 +195,21 @@ cmd_quarantine_retry(struct session *ctx, const struct args *args,
 	memset(&o, 0, sizeof o);
 	memset(&d, 0, sizeof d);
 	intake_open(&ctx->cfg, &ctx->home, ctx->st, ctx->cat, &o, &in);
+	queued = outbox_count(&ctx->home);
 	if ((rv = intake_retry(in, m->quarantine, &d, errstr)) == 0) {
 		line = intake_decision_line(&d);
 		printf("%s\n", line);
 		free(line);
+		/* Whoever queues mail says so: the receipt or the answer. */
+		if ((queued = outbox_count(&ctx->home) - queued) > 0 &&
+		    (queued < (size_t)-1 / 2)) {
+			char *how = outbox_how_to_send(&ctx->cfg);
+			fprintf(stderr, "setuplink: %zu answer%s to the sender "
+			    "%s queued in outbox/, not sent: %s\n", queued,
+			    queued == 1 ? "" : "s", queued == 1 ? "is" : "are",
+			    how);
+			free(how);
+		}
 	}
 	intake_decision_free(&d);
 	intake_close(&in);

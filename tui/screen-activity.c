@@ -315,6 +315,7 @@ retry(struct tui *t, const struct message_record *m)
 	struct intake_decision d;
 	char *err = NULL, *line;
 	struct session *ss = t->sess;
+	size_t queued;
 
 	if (m->quarantine == NULL) {
 		tui_status(t, TC_ERROR, "This entry has no quarantined file.");
@@ -324,6 +325,7 @@ retry(struct tui *t, const struct message_record *m)
 	memset(&d, 0, sizeof d);
 	tui_vault(t);
 	intake_open(&ss->cfg, &ss->home, ss->st, ss->cat, &o, &in);
+	queued = outbox_count(&ss->home);
 	if (intake_retry(in, m->quarantine, &d, &err) != 0) {
 		tui_error(t, "The intake did not judge it again (run setuplink "
 		    "quarantine retry in a shell to see more)", &err);
@@ -332,8 +334,15 @@ retry(struct tui *t, const struct message_record *m)
 	}
 	intake_send_queued(in);
 	line = intake_decision_line(&d);
-	tui_status(t, d.outcome == OUTCOME_ACCEPTED ? TC_OK : TC_WARN,
-	    "Judged again: %s", line);
+	queued = outbox_count(&ss->home) - queued;
+	if (queued > 0 && queued < (size_t)-1 / 2) {
+		char *how = outbox_how_to_send(&ss->cfg);
+		tui_status(t, TC_WARN, "Judged again: %s. The answer to the "
+		    "sender is queued in outbox/, not sent: %s.", line, how);
+		free(how);
+	} else
+		tui_status(t, d.outcome == OUTCOME_ACCEPTED ? TC_OK : TC_WARN,
+		    "Judged again: %s", line);
 	free(line);
 	intake_decision_free(&d);
 	intake_close(&in);

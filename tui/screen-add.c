@@ -220,6 +220,42 @@ add_inputs(struct tui *t, struct addscr *s, struct value_input *in,
 	return n;
 }
 
+/*
+ * The problems draft_new lists ("port: must be ...; host: ...") in the
+ * form's words: each key as the label the admin sees on the row.
+ */
+static char *
+add_labelled(struct form *f, const char *err)
+{
+	struct buf b;
+	char **parts = NULL;
+	size_t n = 0, i, k;
+	ssize_t r;
+
+	str_split(err, ';', &parts, &n);
+	buf_init(&b);
+	for (i = 0; i < n; i++) {
+		char *p = str_trim(parts[i]);
+		k = strcspn(p, ":");
+		if (p[k] == ':') {
+			p[k] = '\0';
+			r = form_find(f, p);
+			p[k] = ':';
+			if (r >= 0) {
+				const char *lab = f->rows[r].label;
+				while (*lab == ' ')
+					lab++;
+				buf_printf(&b, "%s%s%s", b.len ? "; " : "", lab,
+				    p + k);
+				continue;
+			}
+		}
+		buf_printf(&b, "%s%s", b.len ? "; " : "", p);
+	}
+	strv_free(&parts, n);
+	return buf_take(&b);
+}
+
 /* Save through draft_new, as draft new does; name every bad row at once. */
 static void
 add_save(struct tui *t, struct addscr *s, bool share)
@@ -253,9 +289,11 @@ add_save(struct tui *t, struct addscr *s, bool share)
 		bad = true;
 	}
 	if (rv != 0) {
-		if (bad)
-			tui_status(t, TC_ERROR, "Nothing was saved: %s.", err);
-		else
+		if (bad) {
+			char *lab = add_labelled(f, err);
+			tui_status(t, TC_ERROR, "Nothing was saved: %s.", lab);
+			free(lab);
+		} else
 			tui_error(t, "Nothing was saved", &err);
 		goto out;
 	}

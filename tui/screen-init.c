@@ -10,6 +10,7 @@
 
 struct initscr {
 	struct form	 form;
+	bool		 changed;	/* something was typed: Esc asks */
 };
 
 static const struct key_help init_keys[] = {
@@ -152,9 +153,12 @@ init_key(struct tui *t, struct screen *sc, int key)
 	char *err = NULL;
 	enum form_event ev;
 
-	if (key == K_ESC)
-		return false;
+	if (key == K_ESC) {
+		tui_leave_form(t, s->changed);
+		return true;
+	}
 	ev = form_key(&s->form, key);
+	s->changed = s->changed || ev == FE_CHANGED;
 	if (ev == FE_CHANGED && r != NULL && strcmp(r->key, "how") == 0)
 		init_where_default(s);
 	if (ev != FE_ACTIVATE || r == NULL || r->kind != FK_BUTTON)

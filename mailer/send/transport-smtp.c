@@ -14,6 +14,9 @@
 
 #define SMTP_CONNECT_TIMEOUT	15L	/* seconds */
 #define SMTP_TIMEOUT		60L	/* seconds, the whole message */
+#define SMTP_RESPONSE_TIMEOUT	20L	/* seconds a server may stay silent:
+					   one that accepts and says nothing
+					   is down, and an admin waits */
 #define SMTP_PASSWORD_MAX	4096
 
 /* What the server last said, for the sentence when it says no. */
@@ -355,6 +358,8 @@ transport_smtp_run(const struct config *cfg, const char *scheme,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, SMTP_CONNECT_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, SMTP_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+	    SMTP_RESPONSE_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, *m->env_from ? from : "");
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);

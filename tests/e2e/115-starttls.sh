@@ -18,9 +18,12 @@ smtpd_start || { not_ok "smtpd_start"; done_testing; }
 URL=smtp://127.0.0.1:$SMTPD_PORT
 
 # ---- link create straight through smtp://
+# SPEC: a setup email a transport could not hand over stays queued in
+# outbox/ and its link pending; link create prints the link and warns.
 sl link create "$D" --to bob@client.example --transport "$URL"
-check "link create to a server without STARTTLS fails" [ "$rc" -ne 0 ]
-expect_rc 75 "... as a temporary failure (75)"
+L=$(sed -n 1p "$T/out")
+expect_rc 0 "link create to a server without STARTTLS sends nothing, queues the email"
+check "... warning that it waits in outbox/, not sent" contains "$T/err" "queued in outbox/"
 check "... saying STARTTLS is missing" contains "$T/err" "does not offer STARTTLS"
 check "... and naming the setting that would allow it" \
     contains "$T/err" "smtp_require_starttls = no"
@@ -28,8 +31,11 @@ check "... nothing reached the server" [ "$(spooled)" -eq 0 ]
 check "... no MAIL FROM with a token was spoken in the clear" \
     sh -c '! grep -q "setup+" "$1"' - "$SMTPD_LOG"
 sl link list --json
-check "... no link is left pending with a token sent nowhere" \
-    [ "$(json "len([l for l in d if l['state'] == 'pending'])")" -eq 0 ]
+check "... the link stays pending, its email queued in outbox/" \
+    [ "$(json "len([l for l in d if l['state'] == 'pending'])")" -eq 1 ] &&
+    [ "$(waiting)" -eq 1 ]
+sl link revoke "$L"
+check "... revoking it takes the email out of outbox/" [ "$(waiting)" -eq 0 ]
 
 # ---- outbox flush of a waiting setup email
 new_link "$D" || exit 1

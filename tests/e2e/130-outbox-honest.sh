@@ -11,6 +11,8 @@
 
 init_home || exit 1
 OUT=$H/outbox
+# Plain loopback servers: STARTTLS is tested in 115; here the queue is.
+echo "smtp_require_starttls = no" >>"$H/setuplink.conf"
 waiting() { find "$OUT/new" "$OUT/cur" -type f | wc -l; }
 failed() { find "$OUT/.failed" -type f 2>/dev/null | wc -l; }
 spooled() { find "$SMTPD_SPOOL" -name '*.eml' 2>/dev/null | wc -l; }
@@ -170,5 +172,39 @@ n0=$(spooled)
 sl outbox flush --transport "smtp://127.0.0.1:$SMTPD_PORT"
 expect_rc 0 "the retried mail goes out"
 check "both arrived" [ "$(spooled)" = $((n0 + 2)) ]
+
+# ---- quarantine retry, which queues the receipt, says so too
+rm -f "$OUT"/new/*
+mkdir -p "$H/connectors"
+conn() {
+	cat >"$H/connectors/tally.json" <<EOF
+{"key": "tally", "name": "Tally", "category": "other",
+ "description": "A test connector.", "method_field": null,
+ "fields": [{"key": "count", "label": "Count", "type": "integer",
+  "required": true, "secret": false, "default": null, "choices": null,
+  "method": null, "min": 1, "max": $1, "help": "A number."}]}
+EOF
+}
+conn 5
+sl draft new tally --name Tally
+TD=$(cat "$T/out")
+sl link create "$TD" --to bob@client.example
+f=$(find "$OUT/new" -type f | head -1)
+RA=$(sed -n 's/^Reply-To: *//p' "$f" | head -1 | tr -d '<>')
+rm -f "$OUT"/new/*
+printf 'From: bob@client.example\nTo: %s\nSubject: Re\nMessage-ID: <t1@client.example>\n\ncount: 7\n' "$RA" >"$T/t1.eml"
+sl_in "$T/t1.eml" intake
+sl quarantine list --json
+QID=$(json 'd[0]["id"]')
+check "the reply was rejected (7 is over the maximum)" [ "$(json 'd[0]["reason"]')" = invalid ]
+rm -f "$OUT"/new/*
+conn 10
+sl quarantine retry "$QID"
+expect_rc 0 "quarantine retry after the connector allows it"
+check "... it is accepted" grep -q "^accepted" "$T/out"
+check "... the receipt waits in outbox/" [ "$(waiting)" = 1 ]
+check "... and stderr says it is queued, not sent, and how to send it" sh -c '
+	grep -q "answer to the sender is queued in outbox/, not sent" "$1" &&
+	grep -q "setuplink outbox flush" "$1"' - "$T/err"
 
 done_testing
