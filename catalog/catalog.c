@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "catalog/catalog.h"
+#include "catalog/private.h"
 #include "util/util.h"
 
 struct embedded_file {
@@ -62,6 +62,9 @@ connector_clear(struct connector *c)
 	for (i = 0; i < c->nfields; i++)
 		field_clear(&c->fields[i]);
 	free(c->fields);
+	for (i = 0; i < c->ntests; i++)
+		conntest_clear(&c->tests[i]);
+	free(c->tests);
 	free(c->key);
 	free(c->name);
 	free(c->category);
@@ -134,6 +137,26 @@ parse_file_kind(json_t *o, struct field_def *f, const char *where,
 	return 0;
 }
 
+/* An integer's range (a port's by default) and a file's size limit. */
+static void
+parse_limits(json_t *o, struct field_def *f)
+{
+	json_t *v;
+
+	f->min = 0;
+	f->max = INT64_MAX;
+	if (f->key != NULL && strcmp(f->key, "port") == 0) {
+		f->min = 1;
+		f->max = 65535;
+	}
+	if ((v = json_object_get(o, "min")) != NULL && json_is_integer(v))
+		f->min = json_integer_value(v);
+	if ((v = json_object_get(o, "max")) != NULL && json_is_integer(v))
+		f->max = json_integer_value(v);
+	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
+		f->max_size = json_integer_value(v);
+}
+
 static int
 parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 {
@@ -176,18 +199,7 @@ parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 	f->required = json_is_true(json_object_get(o, "required"));
 	f->secret = f->type == FT_SECRET ||
 	    json_is_true(json_object_get(o, "secret"));
-	f->min = 0;
-	f->max = INT64_MAX;
-	if (f->key != NULL && strcmp(f->key, "port") == 0) {
-		f->min = 1;
-		f->max = 65535;
-	}
-	if ((v = json_object_get(o, "min")) != NULL && json_is_integer(v))
-		f->min = json_integer_value(v);
-	if ((v = json_object_get(o, "max")) != NULL && json_is_integer(v))
-		f->max = json_integer_value(v);
-	if ((v = json_object_get(o, "max_size")) != NULL && json_is_integer(v))
-		f->max_size = json_integer_value(v);
+	parse_limits(o, f);
 	if ((rv = parse_file_kind(o, f, where, errstr)) != 0)
 		goto out;
 	v = json_object_get(o, "choices");
@@ -321,7 +333,8 @@ catalog_parse(const char *text, size_t len, const char *origin,
 		    &c->fields[i], origin, errstr)) != 0)
 			goto fail;
 	}
-	if ((rv = check_connector(c, errstr)) != 0)
+	if ((rv = check_connector(c, errstr)) != 0 ||
+	    (rv = conntest_parse(root, c, errstr)) != 0)
 		goto fail;
 	json_decref(root);
 	return 0;
@@ -472,7 +485,7 @@ field_applies(const struct connector *c, const struct field_def *f,
 char *
 connector_to_json(const struct connector *c)
 {
-	json_t *o = json_object(), *fields = json_array();
+	json_t *o = json_object(), *fields = json_array(), *t;
 	size_t i, j;
 	char *s;
 
@@ -530,6 +543,8 @@ connector_to_json(const struct connector *c)
 		json_array_append_new(fields, fo);
 	}
 	json_object_set_new(o, "fields", fields);
+	if ((t = conntest_to_json(c)) != NULL)
+		json_object_set_new(o, "test", t);
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)

@@ -51,6 +51,25 @@ check_url(const char *s)
 	return 0;
 }
 
+/* A file: bytes as they came, within its size, of its declared kind. */
+static int
+validate_file(const struct field_def *f, const char *v, size_t len,
+    int64_t max_file, char **canon, char **errstr)
+{
+	int64_t max = f->max_size > 0 ? f->max_size : max_file;
+
+	if ((int64_t)len > max)
+		return errorf(errstr, EX_DATAERR, "%s: the file is larger than "
+		    "%lld bytes", f->key, (long long)max);
+	/* Empty clears the field: no kind to check. */
+	if (len > 0 && file_kind_check(f, v, len, errstr) != 0)
+		return EX_DATAERR;
+	*canon = xmalloc(len + 1);
+	memcpy(*canon, v, len);
+	(*canon)[len] = '\0';
+	return 0;
+}
+
 int
 field_validate(const struct field_def *f, const char *v, size_t len,
     int64_t max_file, char **canon, char **errstr)
@@ -60,19 +79,8 @@ field_validate(const struct field_def *f, const char *v, size_t len,
 	size_t i;
 
 	*canon = NULL;
-	if (f->type == FT_FILE) {
-		int64_t max = f->max_size > 0 ? f->max_size : max_file;
-		if ((int64_t)len > max)
-			return errorf(errstr, EX_DATAERR, "%s: the file is "
-			    "larger than %lld bytes", f->key, (long long)max);
-		/* Empty clears the field: no kind to check. */
-		if (len > 0 && file_kind_check(f, v, len, errstr) != 0)
-			return EX_DATAERR;
-		*canon = xmalloc(len + 1);
-		memcpy(*canon, v, len);
-		(*canon)[len] = '\0';
-		return 0;
-	}
+	if (f->type == FT_FILE)
+		return validate_file(f, v, len, max_file, canon, errstr);
 	if (memchr(v, '\0', len) != NULL || !utf8_valid(v, len))
 		return errorf(errstr, EX_DATAERR, "%s: the value is not valid "
 		    "UTF-8 text", f->key);

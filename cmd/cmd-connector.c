@@ -100,9 +100,13 @@ cmd_connector_show(struct session *ctx, const struct args *args, char **errstr)
 	printf("\n");
 	for (i = 0; i < c->nfields; i++) {
 		const struct field_def *f = &c->fields[i];
-		printf("%-22s %-8s %s%s%s%s\n", f->key, field_type_name(f->type),
+		printf("%-22s %-8s %s%s%s%s%s%s\n", f->key,
+		    field_type_name(f->type),
 		    f->required ? "required" : "optional",
 		    f->secret ? ", secret" : "",
+		    f->file_kind != FKIND_ANY ? ", " : "",
+		    f->file_kind != FKIND_ANY ?
+		    file_kind_name(f->file_kind) : "",
 		    f->method ? ", for " : "", f->method ? f->method : "");
 		printf("    %s", f->label);
 		if (f->dflt != NULL)

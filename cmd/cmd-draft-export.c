@@ -81,8 +81,10 @@ cmd_draft_export(struct session *ctx, const struct args *args, char **errstr)
 	if ((fmt = args_get(args, "format")) == NULL)
 		fmt = "env";
 	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0 ||
-	    (rv = draft_get(ctx->st, ctx->cat, id, &d, errstr)) != 0)
+	    (rv = draft_get_revealed(ctx, id, &d, errstr)) != 0)
 		return rv;
+	if ((rv = cmd_audit_note(ctx, "export", id, fmt, errstr)) != 0)
+		goto out;
 	if ((c = catalog_find(ctx->cat, d->connector)) == NULL) {
 		rv = errorf(errstr, EX_CONFIG, "the connector '%s' is no longer "
 		    "in the catalog", d->connector);

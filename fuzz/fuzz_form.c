@@ -1,5 +1,6 @@
-/* fuzz_form.c: the form reader (form_read on the text of a reply), with the
- * shipped postgres connector's keys and the values a form was sent with. */
+/* fuzz_form.c: the form reader (form_read_fields on the text of a reply),
+ * with the shipped postgres connector's keys, the values a form was sent
+ * with and two file fields, where PEM blocks and JSON run over lines. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,24 @@ static const char *const keys[] = {
 static const char *const templates[] = {
 	"db.example", "5432", NULL, "", NULL, "prefer", NULL, NULL, NULL, "y",
 };
+static const bool files[] = {
+	false, false, false, false, false, false, true, false, true, false,
+};
+
+/* The last line of a value, trimmed as form.c trims it. */
+static bool
+fuzz_last_line_is_end(const char *v, size_t len)
+{
+	const char *nl = NULL, *p;
+
+	for (p = v; p < v + len; p++) {
+		if (*p == '\n')
+			nl = p;
+	}
+	p = nl != NULL ? nl + 1 : v;
+	return (size_t)(v + len - p) >= 14 && strncmp(p, "-----END ", 9) == 0 &&
+	    memcmp(v + len - 5, "-----", 5) == 0;
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -32,8 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* An exact-size copy: form_read takes a length, not a C string. */
 	text = xmalloc(size > 0 ? size : 1);
 	memcpy(text, data, size);
-	FUZZ_CHECK(form_read(text, size, keys, templates, nitems(keys),
-	    &res) == 0, "form_read failed");
+	FUZZ_CHECK(form_read_fields(text, size, keys, templates, files,
+	    nitems(keys), &res) == 0, "form_read_fields failed");
 	FUZZ_CHECK(res.n <= nitems(keys), "more values than keys");
 	for (i = 0; i < res.n; i++) {
 		const struct form_value *v = &res.v[i];
@@ -56,6 +75,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (j = 0; j < i; j++)
 			FUZZ_CHECK(strcmp(res.v[j].key, v->key) != 0,
 			    "a key given twice");
+		/* A PEM block read whole ends with an END line, never cut. */
+		if (v->unwhole == NULL && v->len > 11 &&
+		    strncmp(v->value, "-----BEGIN ", 11) == 0 &&
+		    memmem(v->value, strcspn(v->value, "\n"), "-----END ", 9) ==
+		    NULL && strchr(v->value, '\n') != NULL)
+			FUZZ_CHECK(fuzz_last_line_is_end(v->value, v->len),
+			    "a PEM block taken whole without its END line");
 	}
 	for (i = 0; i < res.nrefs; i++)
 		FUZZ_CHECK(res.refs[i][0] >= '1' && res.refs[i][0] <= '9' &&

@@ -78,6 +78,28 @@ const struct config_entry config_table[] = {
 	{ "db_timeout", CONFIG_NUMBER, "10000", false, OFF(db_timeout),
 	  "Milliseconds a writer waits for a locked database before it "
 	  "gives up (the intake then exits 75)." },
+	{ "test_on_merge", CONFIG_BOOL, "yes", false, OFF(test_on_merge),
+	  "Test a draft's credentials against the service after a merge "
+	  "completes it or changes a complete one, in a worker of its own." },
+	{ "test_timeout", CONFIG_DURATION, "20s", false, OFF(test_timeout),
+	  "Deadline for one credentials test, from start to verdict." },
+	{ "test_networks", CONFIG_STRING, "public", false, OFF(test_networks),
+	  "Addresses a test may connect to: public (all but loopback, "
+	  "link-local and cloud metadata), any, and ADDRESS/BITS networks, "
+	  "comma separated." },
+	{ "renew_on_failed_test", CONFIG_BOOL, "no", false,
+	  OFF(renew_on_failed_test),
+	  "When a test fails on values a recipient sent, the follow-up "
+	  "carries a fresh link for just those fields." },
+	{ "webhook_url", CONFIG_STRING, NULL, false, OFF(webhook_url),
+	  "http:// or https:// URL that gets a signed JSON POST per event "
+	  "(merged, rejected, link_created, ...); empty: no webhook." },
+	{ "webhook_secret_file", CONFIG_STRING, NULL, false,
+	  OFF(webhook_secret_file),
+	  "File whose first line is the HMAC-SHA256 key that signs each "
+	  "webhook body (X-Setuplink-Signature)." },
+	{ "remind_before", CONFIG_DURATION, "2d", false, OFF(remind_before),
+	  "link remind mails links that expire within this." },
 };
 const size_t config_table_size = nitems(config_table);
 
@@ -344,6 +366,11 @@ config_set(struct config *c, const char *key, const char *value,
 		return rv;
 	switch (e->type) {
 	case CONFIG_STRING:
+		if (strcmp(key, "webhook_url") == 0 && *value != '\0' &&
+		    !str_has_prefix(value, "http://") &&
+		    !str_has_prefix(value, "https://"))
+			return errorf(errstr, EX_CONFIG, "'%s' takes an "
+			    "http:// or https:// URL", key);
 		break;
 	case CONFIG_ADDRESS:
 		if (!address_valid(value))

@@ -140,6 +140,21 @@ struct sig_guard {
 void	 sig_guard_begin(struct sig_guard *);
 void	 sig_guard_end(struct sig_guard *);
 
+/*
+ * Sealing (seal.c): AES-256-GCM under a key file of the home, for what
+ * must be read back but never from the database alone (a link's token,
+ * for link remind).  aad binds the sealed text to its row.
+ */
+#define SEAL_KEY_BYTES	32
+/* Read the key; with create, make it first (0600) if it is not there. */
+int	 seal_key(const char *path, bool create,
+	     unsigned char key[SEAL_KEY_BYTES], char **errstr);
+char	*seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+	     const char *text);		/* hex */
+/* EX_DATAERR when it does not open (another key, or tampered with). */
+int	 unseal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+	     const char *sealed, char **text, char **errstr);
+
 /* A shared library loaded on first use (lazy.c). */
 struct lazy_lib {
 	const char	*soname;	/* "libxml2.so.2" */

@@ -418,6 +418,13 @@ policy_value_add(struct intake_verdict *v, const struct field_def *f,
 	char *canon = NULL, *err = NULL;
 
 	if (field_validate(f, value, len, max_file, &canon, &err) != 0) {
+		/* A pasted file may have been rewrapped by the mail program. */
+		if (f->type == FT_FILE && !attachment) {
+			char *e = xprintf("%s (if you pasted it, attach the "
+			    "file to your reply instead)", err);
+			free(err);
+			err = e;
+		}
 		policy_strv_add(&v->invalid, &v->ninvalid, err);
 		free(err);
 		return;

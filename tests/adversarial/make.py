@@ -272,6 +272,67 @@ case("bare-cr", msg(bad(nl=b"\r"), nl=b"\r"), REJ,
 case("cr-cr-lf", msg(bad(nl=b"\r\r\n"), nl=b"\r\r\n"), REJ,
      BAD + ",unknown_token", "CR CR LF line ends")
 
+# ---- Values that cannot be read whole (SPEC "The reply") ----------------
+# Each carries valid values as well: a reader that cut a PEM block or JSON
+# short, or let a line break into a one-line field, would merge them.
+
+CERT_BODY = ["MIIBszCCAVmgAwIBAgIUJ0pZ", "Y2VydGlmaWNhdGUgYm9keQ=="]
+case("pem-no-end", msg(form(A.any_ref, GOOD + [
+    "sslrootcert: -----BEGIN CERTIFICATE-----"] + CERT_BODY)), REJ, "invalid",
+     "a PEM block without its END line (once stored as its first line)")
+case("pem-quoted-no-end", msg(b"> " + form(A.any_ref, GOOD).replace(b"\n", b"\n> ") +
+                              b"\n> sslrootcert: -----BEGIN CERTIFICATE-----\n" +
+                              b("\n".join(CERT_BODY)) + b"\n"), REJ, "invalid",
+     "the first PEM line after a quoted key, the rest unquoted, no END")
+case("pem-end-mismatch", msg(form(A.any_ref, GOOD + [
+    "sslrootcert: -----BEGIN CERTIFICATE-----"] + CERT_BODY +
+    ["-----END PRIVATE KEY-----"])), REJ, "invalid",
+     "a BEGIN CERTIFICATE closed by another label's END")
+case("pem-end-past-form", msg(form(A.any_ref, GOOD + [
+    "sslrootcert: -----BEGIN CERTIFICATE-----"] + CERT_BODY) +
+    b"-----END CERTIFICATE-----\n"), REJ, "invalid",
+     "the END line only after the form's end marker")
+case("pem-50000-begins", msg(form(A.any_ref, GOOD + [
+    "sslrootcert: -----BEGIN CERTIFICATE-----"] * 50000)), REJ, "invalid",
+     "50,000 BEGIN lines and no END (reading must stay linear)")
+case("pem-bundle-cut", msg(form(A.any_ref, GOOD + [
+    "sslrootcert: -----BEGIN CERTIFICATE-----"] + CERT_BODY +
+    ["-----END CERTIFICATE-----", "-----BEGIN CERTIFICATE-----"] + CERT_BODY)),
+     REJ, "invalid", "a bundle whose second certificate has no END")
+case("json-unclosed", msg(form(A.any_ref, GOOD + [
+    "sslrootcert: {", '  "type": "service_account",', '  "a": "}"'])), REJ,
+     "invalid", "JSON in a file field that never closes (a } inside a string)")
+case("json-deep-open", msg(form(A.any_ref, GOOD + ["sslrootcert: " + "[" * 1000000])),
+     REJ, "invalid", "a million [ on one line")
+case("json-50000-opens", msg(form(A.any_ref, GOOD + ["sslrootcert: {"] * 50000)),
+     REJ, "invalid", "50,000 file lines that each open JSON")
+case("host-continued", msg(form(A.any_ref, GOOD[1:] + [
+    "host: db.example", "  *:*:*:postgres"])), REJ, "invalid",
+     "a host continued on a second line (once a new .pgpass entry)")
+case("password-tab", msg(form(A.any_ref, GOOD[:2] + ["password: s3cret\tevil"])),
+     REJ, "invalid", "a tab inside a password")
+case("cert-is-key", mp([text_part(good()),
+                        (b"Content-Type: application/x-pem-file\nContent-Disposition: "
+                         b'attachment; filename="sslrootcert.pem"\n',
+                         b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----")]),
+     REJ, "invalid", "a private key attached for a CA certificate")
+case("cert-crlf-junk", mp([text_part(good()),
+                           (b"Content-Type: text/plain; name=sslrootcert.pem\n"
+                            b"Content-Transfer-Encoding: base64\n",
+                            base64.b64encode(b"not\r\na\r\ncertificate\r\n"))]),
+     REJ, "invalid", "a text attachment of CRLF junk for the certificate")
+for name, ctype in (("smime.p7s", "application/pkcs7-signature"),
+                    ("smime.p7s", "application/octet-stream"),
+                    ("bob.vcf", "text/x-vcard"), ("winmail.dat", "application/ms-tnef"),
+                    ("0xDEAD.asc", "application/pgp-keys")):
+    case("machinery-%s" % ctype.split("/")[1],
+         mp([text_part(form(A.any_ref, ["# nothing filled in"])),
+             (b"Content-Type: " + b(ctype) + b"; name=" + b(name) +
+              b"\nContent-Disposition: attachment; filename=" + b(name) + b"\n",
+              b"MIIB not a certificate")]),
+         REJ, "no_fields", "only a %s (%s) attached: never a file field, so no "
+         "field at all" % (name, ctype))
+
 # ---- Transfer encodings -------------------------------------------------
 
 b64 = base64.b64encode(bad()).decode()

@@ -137,6 +137,24 @@ check "... the answer says the JSON does not close and how to send it" \
 check "... the log detail names the rule too" \
     sh -c 'echo "$1" | grep -q "does not close"' - "$(log0 "e['detail']")"
 
+# ---- JSON whose long line a mail program wrapped: read whole, then
+# refused as not JSON, with the advice to attach it
+new_link "$BQ" --fields credentials_json || exit 1
+$PY - "$T/sa.json" >"$T/sa-wrapped.json" <<'EOF'
+import sys
+for line in open(sys.argv[1]).read().split("\n"):
+    while len(line) > 76:
+        print(line[:76])
+        line = line[76:]
+    print(line)
+EOF
+paste_body quoted credentials_json "$T/sa-wrapped.json" | reply "$T/json-wrap.eml"
+intake "$T/json-wrap.eml"
+expect_log rejected invalid "JSON hard-wrapped by a mail program: rejected as invalid"
+decoded "$(newest_out)" >"$T/rej.txt"
+check "... the answer says it is not valid JSON and to attach the file" \
+    sh -c 'tr "\n" " " <"$1" | grep -q "it is not valid JSON) (if you pasted it, attach the file"' - "$T/rej.txt"
+
 # ---- gpg-made replies: PGP/MIME signed, then encrypted, pasted after a quote
 RFPR=$(gpg_home "$T/r" "Bob Client" bob@client.example) || exit 1
 gpg --homedir "$T/r" --armor --export "$RFPR" >"$T/r.asc"

@@ -93,6 +93,9 @@ check "... and json_keys" [ "$(json 'd["fields"][1]["json_keys"]')" = "['host', 
 sl connector show bigquery --json
 check "the shipped BigQuery key file declares service_account" \
     [ "$(json '[f["file_kind"] for f in d["fields"] if f["type"] == "file"]')" = "['service_account']" ]
+sl connector show sftp
+check "connector show says what the SSH key file must be" \
+    sh -c 'grep "^private_key " "$1" | grep -q pem_private_key' - "$T/out"
 sl draft new vault --name V; VA=$(cat "$T/out")
 set_file "$VA" pubkey "$T/ca.key"
 expect_rc 65 "pem_public_key: a private key is refused"
