@@ -225,6 +225,41 @@ out:
 	return rv;
 }
 
+void
+crypto_set_budget(struct crypto *c, size_t *remaining)
+{
+	c->budget = remaining;
+}
+
+/* The most plaintext the next operation may write. */
+static size_t
+crypto_max_plain(const struct crypto *c)
+{
+	if (c->budget != NULL && *c->budget < CRYPTO_MAX_PLAIN)
+		return *c->budget;
+	return CRYPTO_MAX_PLAIN;
+}
+
+/* An operation's plaintext past its cap: whose cap it was. */
+static int
+crypto_too_much(const struct crypto *c, const char *what, char **errstr)
+{
+	if (c->budget != NULL && *c->budget < CRYPTO_MAX_PLAIN)
+		return errorf(errstr, EX_DATAERR, "the %s text goes past the "
+		    "%zu bytes of plaintext one message may unpack "
+		    "(max_message_size)", what, crypto_max_plain(c));
+	return errorf(errstr, EX_DATAERR, "the %s text is larger than %u MB",
+	    what, CRYPTO_MAX_PLAIN >> 20);
+}
+
+/* What an operation produced comes off the budget. */
+static void
+crypto_spend(struct crypto *c, size_t n)
+{
+	if (c->budget != NULL)
+		*c->budget = n >= *c->budget ? 0 : *c->budget - n;
+}
+
 /* Stop gpg as soon as it turns out to decrypt: verifying never does. */
 static gpgme_error_t
 crypto_watch(void *hook, const char *keyword, const char *args)
@@ -257,7 +292,7 @@ crypto_inline(struct crypto_run *r, const char *armored, size_t len,
 	int rv;
 
 	memset(res, 0, sizeof *res);
-	if ((rv = crypto_out_new(&out, CRYPTO_MAX_PLAIN, errstr)) != 0)
+	if ((rv = crypto_out_new(&out, crypto_max_plain(c), errstr)) != 0)
 		return rv;
 	if ((err = gpgme_data_new_from_mem(&in, armored, len, 0)) != 0) {
 		rv = crypto_fail(errstr, err, "read the signed text");
@@ -275,8 +310,7 @@ crypto_inline(struct crypto_run *r, const char *armored, size_t len,
 		rv = errorf(errstr, EX_DATAERR, "the block is encrypted, not "
 		    "only signed");
 	else if (out.over)
-		rv = errorf(errstr, EX_DATAERR, "the signed text is larger "
-		    "than %u MB", CRYPTO_MAX_PLAIN >> 20);
+		rv = crypto_too_much(c, "signed", errstr);
 	else if (err != 0)
 		rv = crypto_fail(errstr, err, "check the signed text");
 	else if ((rv = crypto_sigs(r, "checking the signature", res,
@@ -284,6 +318,7 @@ crypto_inline(struct crypto_run *r, const char *armored, size_t len,
 		rv = errorf(errstr, EX_DATAERR, "the block holds no OpenPGP "
 		    "signature");
 	if (rv == 0) {
+		crypto_spend(c, out.b.len);
 		res->plain_len = out.b.len;
 		res->plain = buf_take(&out.b);
 	}
@@ -387,7 +422,7 @@ crypto_decrypt(struct crypto *c, const char *data, size_t len,
 
 	memset(res, 0, sizeof *res);
 	crypto_run_start(&r, c);
-	if ((rv = crypto_out_new(&out, CRYPTO_MAX_PLAIN, errstr)) != 0)
+	if ((rv = crypto_out_new(&out, crypto_max_plain(c), errstr)) != 0)
 		return rv;
 	if ((err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0) {
 		rv = crypto_fail(errstr, err, "read the encrypted text");
@@ -407,8 +442,7 @@ crypto_decrypt(struct crypto *c, const char *data, size_t len,
 		rv = errorf(errstr, EX_DATAERR, "it is encrypted with a "
 		    "passphrase (or as if with one), not to the workspace key");
 	else if (out.over)
-		rv = errorf(errstr, EX_DATAERR, "the decrypted text is larger "
-		    "than %u MB", CRYPTO_MAX_PLAIN >> 20);
+		rv = crypto_too_much(c, "decrypted", errstr);
 	else if (gpg_err_code(err) == GPG_ERR_NO_DATA &&
 	    (dr == NULL || dr->recipients == NULL)) {
 		crypto_out_free(&out);
@@ -436,6 +470,7 @@ crypto_decrypt(struct crypto *c, const char *data, size_t len,
 		    "result");
 	else if ((rv = crypto_sigs(&r, "decrypting", res, errstr)) == 0) {
 		res->decrypted = true;
+		crypto_spend(c, out.b.len);
 		res->plain_len = out.b.len;
 		res->plain = buf_take(&out.b);
 	}
