@@ -128,11 +128,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA) | deps-check
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) \
 	    $(PKG_LIBS) $$($(PKG_CONFIG) --cflags --libs cmocka)
 
+# abspath: BUILD may be relative (build) or absolute.
+DEMO	= $(abspath $(BUILD)/demo)
 demo: all
-	@sh tools/demo.sh $(BUILD)/setuplink $(BUILD)/demo
+	@sh tools/demo.sh $(BUILD)/setuplink $(DEMO)
 
 run: demo
-	@SETUPLINK_HOME=$(CURDIR)/$(BUILD)/demo $(BUILD)/setuplink
+	@SETUPLINK_HOME=$(DEMO) $(BUILD)/setuplink
 
 check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)

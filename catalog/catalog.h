@@ -37,6 +37,8 @@ struct field_def {
 	enum file_kind	 file_kind;	/* FT_FILE: what the file must be */
 	char		**json_keys;	/* FKIND_JSON: keys it must have */
 	size_t		 njson_keys;
+	char		*env;		/* the variable the next tool reads
+					   (PGHOST), or NULL: CONNECTOR_KEY */
 };
 
 /*
@@ -75,6 +77,11 @@ struct connector {
 	char		*category;
 	char		*description;
 	char		*method_field;	/* key of the enum choosing auth, or NULL */
+	char		*uri;		/* "postgresql://{user}:{password}@..."
+					   (each {key} percent-encoded), or NULL */
+	char		*dbt;		/* the "dbt" object as JSON text: type,
+					   fields (profile key: field key) and
+					   defaults; NULL: no dbt adapter */
 	struct field_def *fields;
 	size_t		 nfields;
 	struct conntest	*tests;		/* first whose method applies wins */

@@ -25,7 +25,9 @@ commands(void)
 	printf("## Commands\n\nEvery command takes `--home DIR` (else "
 	    "`$SETUPLINK_HOME`, else\n`${XDG_DATA_HOME:-~/.local/share}/"
 	    "setuplink`). Errors are one sentence on\nstderr; on an error "
-	    "stdout stays empty.\n\n");
+	    "stdout stays empty.  `setuplink GROUP -h` (draft, link,\n"
+	    "outbox, quarantine, key) lists a group's commands; "
+	    "`setuplink COMMAND -h`\ndescribes each option.\n\n");
 	for (i = 0; i < cmd_table_size; i++) {
 		const struct cmd_entry *e = cmd_table[i];
 		char *syn = cmd_synopsis(e);
@@ -112,7 +114,7 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "never a value. After a merge the\n   intake tests on its own "
 	    "(`test_on_merge`): read `test` in `draft show\n   --json`, and "
 	    "its `fields` say what to ask the recipient for again.\n"
-	    "7. `setuplink draft export ID --format env|json|pgpass`: the "
+	    "7. `setuplink draft export ID --format env|json|pgpass|uri|dbt|k8s`:\n   the "
 	    "values, for\n   the connector. This prints secrets: send it "
 	    "straight where it is needed.\n   Secrets are stored sealed; "
 	    "when `setuplink vault passphrase` has protected\n   the vault "
@@ -148,9 +150,9 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	printf("## Exit codes\n\n"
 	    "0 done; 64 bad usage (unknown key or option); 65 bad data (an "
 	    "invalid\nvalue, a link past 90 days, nothing missing); 66 no "
-	    "such draft, link or file;\n69 a mail server refused the message; "
-	    "75 temporary failure, try again;\n77 the vault passphrase is "
-	    "wrong or missing;\n78 no home (run `setuplink "
+	    "such draft, link, connector or\nfile; 69 a mail server refused "
+	    "the message; 75 temporary failure, try again;\n77 the vault "
+	    "passphrase is wrong or missing;\n78 no home (run `setuplink "
 	    "init`) or a bad configuration.\n\n");
 	connectors(ctx->cat);
 	printf("## Worked example\n\n```sh\n"

@@ -131,15 +131,6 @@ char	*sha256_hex(const void *, size_t);
 char	*token_ref_tag(const char *token);
 bool	 token_ref_tag_well_formed(const char *, size_t);
 
-/* Secrets in the process (guard.c): no core dumps, and windows in which
- * SIGINT, SIGTERM, SIGHUP and SIGQUIT wait until cleanup is done. */
-void	 secrets_guard(void);
-struct sig_guard {
-	struct sigaction old[4];
-};
-void	 sig_guard_begin(struct sig_guard *);
-void	 sig_guard_end(struct sig_guard *);
-
 /*
  * Sealing (seal.c): AES-256-GCM under a key file of the home, for what
  * must be read back but never from the database alone (a link's token,
@@ -154,6 +145,14 @@ char	*seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 /* EX_DATAERR when it does not open (another key, or tampered with). */
 int	 unseal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 	     const char *sealed, char **text, char **errstr);
+/* Secrets in the process (guard.c): no core dumps, and windows in which
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT wait until cleanup is done. */
+void	 secrets_guard(void);
+struct sig_guard {
+	struct sigaction old[4];
+};
+void	 sig_guard_begin(struct sig_guard *);
+void	 sig_guard_end(struct sig_guard *);
 
 /* A shared library loaded on first use (lazy.c). */
 struct lazy_lib {

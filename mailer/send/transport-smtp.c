@@ -224,22 +224,6 @@ transport_smtp_crlf(const char *p, size_t len, size_t *outlen)
 }
 
 /*
- * STARTTLS is required unless smtp_require_starttls is off (never with
- * AUTH, whose password goes only over TLS); off, every send says so.
- */
-static bool
-transport_smtp_tls_required(const struct config *cfg, const char *user,
-    const char *where)
-{
-	if (user != NULL || cfg == NULL || cfg->smtp_require_starttls)
-		return true;
-	log_warnx("smtp_require_starttls is off: if the SMTP server %s offers "
-	    "no STARTTLS, this mail and the link token in its addresses go "
-	    "in cleartext", where);
-	return false;
-}
-
-/*
  * The sentence and the status for a send that failed.  What the admin
  * must fix in the configuration (a host that does not exist, a login
  * refused or missing) is 78, so that nothing is moved aside and no one
@@ -297,6 +281,22 @@ transport_smtp_error(const struct config *cfg, const char *scheme,
 	    "later", where, curl_easy_strerror(res), *errbuf ? " (" : "",
 	    errbuf, *errbuf ? ")" : "", code >= 400 ? "; the server said \"" :
 	    "", code >= 400 ? said : "", code >= 400 ? "\"" : "");
+}
+
+/*
+ * STARTTLS is required unless smtp_require_starttls is off (never with
+ * AUTH, whose password goes only over TLS); off, every send says so.
+ */
+static bool
+transport_smtp_tls_required(const struct config *cfg, const char *user,
+    const char *where)
+{
+	if (user != NULL || cfg == NULL || cfg->smtp_require_starttls)
+		return true;
+	log_warnx("smtp_require_starttls is off: if the SMTP server %s offers "
+	    "no STARTTLS, this mail and the link token in its addresses go "
+	    "in cleartext", where);
+	return false;
 }
 
 static int
