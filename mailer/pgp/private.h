@@ -15,7 +15,7 @@ struct crypto {
 	gpgme_ctx_t	 ctx;
 	char		*home;		/* the GnuPG home */
 	int		 timeout_s;	/* per verify or decrypt; 0: none */
-	size_t		*budget;	/* plaintext bytes left, or NULL */
+	size_t		*budget;	/* plaintext left, or NULL */
 };
 /* gpgme output into our buffer, at most max bytes (over: gpg wanted more). */
 struct crypto_out {
