@@ -60,7 +60,8 @@ const struct config_entry config_table[] = {
 	  "Days a message that was not merged stays in quarantine/." },
 	{ "max_message_size", CONFIG_SIZE, "25M", false, OFF(max_message_size),
 	  "Largest message the intake parses; larger ones are kept and "
-	  "rejected from their headers alone." },
+	  "rejected from their headers alone.  Also the most plaintext one "
+	  "message may unpack by decrypting, all levels together." },
 	{ "max_file_size", CONFIG_SIZE, "1M", false, OFF(max_file_size),
 	  "Largest value for a file field without a limit of its own." },
 	{ "replies_per_sender", CONFIG_NUMBER, "3", false,

@@ -76,6 +76,7 @@ policy_crypto(struct intake_crypto *ic, struct crypto **c, char **errstr)
 	if (ic->c == NULL && (rv = crypto_open(ic->gnupghome, ic->timeout_s,
 	    &ic->c, errstr)) != 0)
 		return rv == EX_DATAERR ? EX_TEMPFAIL : rv;
+	crypto_set_budget(ic->c, &ic->budget);
 	*c = ic->c;
 	return 0;
 }
@@ -569,6 +570,11 @@ intake_policy(struct intake_crypto *ic, const struct config *cfg,
 
 	memset(&r, 0, sizeof r);
 	memset(&fr, 0, sizeof fr);
+	/* Every plaintext of this message together, however deep it nests,
+	 * stays within what the message itself may weigh. */
+	ic->budget = cfg->max_message_size > 0 &&
+	    (uint64_t)cfg->max_message_size < SIZE_MAX ?
+	    (size_t)cfg->max_message_size : SIZE_MAX;
 	if ((rv = policy_entity(ic, v->mail, 0, &r, errstr)) != 0)
 		goto out;
 	v->arrived_encrypted = r.decrypted || v->mail->protection ==

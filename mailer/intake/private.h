@@ -77,6 +77,7 @@ struct intake_crypto {
 	const char	*gnupghome;
 	int		 timeout_s;
 	struct crypto	*c;
+	size_t		 budget;	/* plaintext left to unpack */
 };
 
 void	 intake_verdict_free(struct intake_verdict *);

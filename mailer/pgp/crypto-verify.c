@@ -21,6 +21,8 @@ struct crypto_run {
 	struct timespec	 deadline;
 	bool		 late;
 	bool		 encrypted;	/* gpg began to decrypt */
+	bool		 symmetric;	/* gpg asked for a passphrase */
+	struct crypto_loop loop;
 };
 
 static void
@@ -54,30 +56,27 @@ crypto_too_late(struct crypto_run *r, const char *what, char **errstr)
 }
 
 /*
- * Wait for the operation started on the context, until the deadline.
- * Without a hang, gpgme_wait_ext() polls gpg's pipes once, blocking for a
- * second at most, so the deadline holds to about a second.  Cancelling
- * closes the pipes, and gpg ends on its next write to them.
+ * Wait for the operation started on the context (after
+ * crypto_loop_attach()) until the deadline, in our own poll() loop:
+ * gpgme_wait_ext() returns at once when no pipe is left to watch, and a
+ * loop around it spun a core until the deadline on a small malformed
+ * block.  Cancelling closes the pipes, and gpg ends on its next write.
  */
 static gpgme_error_t
-crypto_wait(struct crypto_run *r)
+crypto_wait(struct crypto_run *r, gpgme_error_t started)
 {
-	gpgme_ctx_t ctx = r->c->ctx;
-	gpgme_error_t status, op_err;
+	gpgme_error_t err;
+	bool late;
 
-	for (;;) {
-		status = op_err = 0;
-		if (gpgme_wait_ext(ctx, &status, &op_err, 0) == ctx)
-			return status != 0 ? status : op_err;
-		if (status != 0 || crypto_late(r)) {
-			gpgme_cancel(ctx);
-			/* Take the context off gpgme's list of finished ones,
-			 * or it would end the next wait at once. */
-			(void)gpgme_wait_ext(ctx, NULL, NULL, 0);
-			return status != 0 ? status :
-			    gpg_error(GPG_ERR_TIMEOUT);
-		}
+	if (started != 0) {
+		crypto_loop_detach(r->c->ctx);
+		return started;
 	}
+	err = crypto_loop_wait(r->c->ctx, &r->loop, r->c->timeout_s > 0 ?
+	    &r->deadline : NULL, &late);
+	if (late)
+		r->late = true;
+	return err;
 }
 
 /* What gpg said about a signature, in words for the log and for the
@@ -208,8 +207,8 @@ crypto_verify_detached(struct crypto *c, const char *data, size_t len,
 		rv = crypto_fail(errstr, err, "read the signature");
 		goto out;
 	}
-	if ((err = gpgme_op_verify_start(c->ctx, sigd, text, NULL)) == 0)
-		err = crypto_wait(&r);
+	crypto_loop_attach(c->ctx, &r.loop);
+	err = crypto_wait(&r, gpgme_op_verify_start(c->ctx, sigd, text, NULL));
 	if (r.late)
 		rv = crypto_too_late(&r, "checking the signature", errstr);
 	else if (err != 0)
@@ -224,6 +223,41 @@ out:
 	gpgme_data_release(text);
 	gpgme_data_release(sigd);
 	return rv;
+}
+
+void
+crypto_set_budget(struct crypto *c, size_t *remaining)
+{
+	c->budget = remaining;
+}
+
+/* The most plaintext the next operation may write. */
+static size_t
+crypto_max_plain(const struct crypto *c)
+{
+	if (c->budget != NULL && *c->budget < CRYPTO_MAX_PLAIN)
+		return *c->budget;
+	return CRYPTO_MAX_PLAIN;
+}
+
+/* An operation's plaintext past its cap: whose cap it was. */
+static int
+crypto_too_much(const struct crypto *c, const char *what, char **errstr)
+{
+	if (c->budget != NULL && *c->budget < CRYPTO_MAX_PLAIN)
+		return errorf(errstr, EX_DATAERR, "the %s text goes past the "
+		    "%zu bytes of plaintext one message may unpack "
+		    "(max_message_size)", what, crypto_max_plain(c));
+	return errorf(errstr, EX_DATAERR, "the %s text is larger than %u MB",
+	    what, CRYPTO_MAX_PLAIN >> 20);
+}
+
+/* What an operation produced comes off the budget. */
+static void
+crypto_spend(struct crypto *c, size_t n)
+{
+	if (c->budget != NULL)
+		*c->budget = n >= *c->budget ? 0 : *c->budget - n;
 }
 
 /* Stop gpg as soon as it turns out to decrypt: verifying never does. */
@@ -258,7 +292,7 @@ crypto_inline(struct crypto_run *r, const char *armored, size_t len,
 	int rv;
 
 	memset(res, 0, sizeof *res);
-	if ((rv = crypto_out_new(&out, CRYPTO_MAX_PLAIN, errstr)) != 0)
+	if ((rv = crypto_out_new(&out, crypto_max_plain(c), errstr)) != 0)
 		return rv;
 	if ((err = gpgme_data_new_from_mem(&in, armored, len, 0)) != 0) {
 		rv = crypto_fail(errstr, err, "read the signed text");
@@ -266,8 +300,8 @@ crypto_inline(struct crypto_run *r, const char *armored, size_t len,
 	}
 	gpgme_set_ctx_flag(c->ctx, "full-status", "1");
 	gpgme_set_status_cb(c->ctx, crypto_watch, r);
-	if ((err = gpgme_op_verify_start(c->ctx, in, NULL, out.d)) == 0)
-		err = crypto_wait(r);
+	crypto_loop_attach(c->ctx, &r->loop);
+	err = crypto_wait(r, gpgme_op_verify_start(c->ctx, in, NULL, out.d));
 	gpgme_set_status_cb(c->ctx, NULL, NULL);
 	gpgme_set_ctx_flag(c->ctx, "full-status", "0");
 	if (r->late)
@@ -276,8 +310,7 @@ crypto_inline(struct crypto_run *r, const char *armored, size_t len,
 		rv = errorf(errstr, EX_DATAERR, "the block is encrypted, not "
 		    "only signed");
 	else if (out.over)
-		rv = errorf(errstr, EX_DATAERR, "the signed text is larger "
-		    "than %u MB", CRYPTO_MAX_PLAIN >> 20);
+		rv = crypto_too_much(c, "signed", errstr);
 	else if (err != 0)
 		rv = crypto_fail(errstr, err, "check the signed text");
 	else if ((rv = crypto_sigs(r, "checking the signature", res,
@@ -285,6 +318,7 @@ crypto_inline(struct crypto_run *r, const char *armored, size_t len,
 		rv = errorf(errstr, EX_DATAERR, "the block holds no OpenPGP "
 		    "signature");
 	if (rv == 0) {
+		crypto_spend(c, out.b.len);
 		res->plain_len = out.b.len;
 		res->plain = buf_take(&out.b);
 	}
@@ -352,6 +386,24 @@ crypto_no_mdc(gpgme_decrypt_result_t dr)
 }
 
 /*
+ * A message that wants a passphrase (symmetric, or a bare encrypted
+ * packet, which gpg takes for one) is the sender's doing: noted, and gpg
+ * stopped, so that it is rejected rather than taken for our own key
+ * asking for a passphrase, which is a temporary failure.
+ */
+static gpgme_error_t
+crypto_watch_sym(void *hook, const char *keyword, const char *args)
+{
+	struct crypto_run *r = hook;
+
+	if (strcmp(keyword, "NEED_PASSPHRASE_SYM") == 0) {
+		r->symmetric = true;
+		return gpg_error(GPG_ERR_CANCELED);
+	}
+	return 0;
+}
+
+/*
  * Decrypt, checking the signatures inside.  gpg writes plaintext before
  * it reaches the integrity check at the end, so nothing of a failed
  * decryption is kept.  A message that turns out only signed is verified
@@ -370,21 +422,27 @@ crypto_decrypt(struct crypto *c, const char *data, size_t len,
 
 	memset(res, 0, sizeof *res);
 	crypto_run_start(&r, c);
-	if ((rv = crypto_out_new(&out, CRYPTO_MAX_PLAIN, errstr)) != 0)
+	if ((rv = crypto_out_new(&out, crypto_max_plain(c), errstr)) != 0)
 		return rv;
 	if ((err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0) {
 		rv = crypto_fail(errstr, err, "read the encrypted text");
 		goto out;
 	}
-	if ((err = gpgme_op_decrypt_verify_start(c->ctx, in, out.d)) == 0)
-		err = crypto_wait(&r);
+	gpgme_set_ctx_flag(c->ctx, "full-status", "1");
+	gpgme_set_status_cb(c->ctx, crypto_watch_sym, &r);
+	crypto_loop_attach(c->ctx, &r.loop);
+	err = crypto_wait(&r, gpgme_op_decrypt_verify_start(c->ctx, in, out.d));
+	gpgme_set_status_cb(c->ctx, NULL, NULL);
+	gpgme_set_ctx_flag(c->ctx, "full-status", "0");
 	if ((dr = gpgme_op_decrypt_result(c->ctx)) != NULL)
 		gpgme_result_ref(dr);
 	if (r.late)
 		rv = crypto_too_late(&r, "decrypting", errstr);
+	else if (r.symmetric)
+		rv = errorf(errstr, EX_DATAERR, "it is encrypted with a "
+		    "passphrase (or as if with one), not to the workspace key");
 	else if (out.over)
-		rv = errorf(errstr, EX_DATAERR, "the decrypted text is larger "
-		    "than %u MB", CRYPTO_MAX_PLAIN >> 20);
+		rv = crypto_too_much(c, "decrypted", errstr);
 	else if (gpg_err_code(err) == GPG_ERR_NO_DATA &&
 	    (dr == NULL || dr->recipients == NULL)) {
 		crypto_out_free(&out);
@@ -412,6 +470,7 @@ crypto_decrypt(struct crypto *c, const char *data, size_t len,
 		    "result");
 	else if ((rv = crypto_sigs(&r, "decrypting", res, errstr)) == 0) {
 		res->decrypted = true;
+		crypto_spend(c, out.b.len);
 		res->plain_len = out.b.len;
 		res->plain = buf_take(&out.b);
 	}

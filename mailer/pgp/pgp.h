@@ -89,6 +89,14 @@ int	 crypto_key_get(struct crypto *, const char *fpr, struct key_info **, char *
 void	 key_info_free(struct key_info **, size_t);
 int	 crypto_verify_detached(struct crypto *, const char *data, size_t len,
 	     const char *sig, size_t siglen, struct crypto_result *, char **errstr);
+/*
+ * How many bytes of plaintext the operations that follow may still
+ * produce, all of them together (NULL: no budget but the per-operation
+ * cap): the intake gives each message one, so that ciphertext nested in
+ * ciphertext cannot make a small message cost hundreds of megabytes.
+ * Each operation takes what it produced from *remaining.
+ */
+void	 crypto_set_budget(struct crypto *, size_t *remaining);
 /* A cleartext-signed or opaque-signed armored block (inline PGP). */
 int	 crypto_verify_inline(struct crypto *, const char *armored, size_t len,
 	     struct crypto_result *, char **errstr);

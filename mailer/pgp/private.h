@@ -3,6 +3,8 @@
 #ifndef SETUPLINK_PGP_PRIVATE_H
 #define SETUPLINK_PGP_PRIVATE_H
 
+#include <time.h>
+
 #include <gpgme.h>
 
 #include "util/util.h"
@@ -13,6 +15,7 @@ struct crypto {
 	gpgme_ctx_t	 ctx;
 	char		*home;		/* the GnuPG home */
 	int		 timeout_s;	/* per verify or decrypt; 0: none */
+	size_t		*budget;	/* plaintext left, or NULL */
 };
 /* gpgme output into our buffer, at most max bytes (over: gpg wanted more). */
 struct crypto_out {
@@ -30,6 +33,26 @@ int		 crypto_fail(char **errstr, gpgme_error_t, const char *what);
 int		 crypto_out_new(struct crypto_out *, size_t max, char **errstr);
 void		 crypto_out_free(struct crypto_out *);
 char		*crypto_upper(const char *);
+
+/* crypto-wait.c: an operation's pipes in a poll() loop of our own. */
+struct crypto_fd {
+	int		 fd;
+	int		 dir;		/* 1: gpgme reads from it */
+	gpgme_io_cb_t	 fnc;
+	void		*fnc_data;
+	bool		 used;
+};
+struct crypto_loop {
+	struct crypto_fd fds[16];
+	bool		 done;
+	gpgme_error_t	 err, op_err;
+};
+/* Attach before an operation's _start; crypto_loop_wait() (or, when the
+ * start failed, crypto_loop_detach()) after it. */
+void		 crypto_loop_attach(gpgme_ctx_t, struct crypto_loop *);
+void		 crypto_loop_detach(gpgme_ctx_t);
+gpgme_error_t	 crypto_loop_wait(gpgme_ctx_t, struct crypto_loop *,
+		     const struct timespec *deadline, bool *late);
 
 /* crypto-key.c: keys in the keyring. */
 gpgme_error_t	 crypto_find(gpgme_ctx_t, const char *pattern, gpgme_key_t *);

@@ -13,15 +13,15 @@ git: some are megabytes (a 1 MB header line, 10,000 parts, a message past
 max_message_size), and the signed and encrypted ones need the keys of the
 test's home.
 
-    make.py OUTDIR --any RA --any-ref N [--other RA --other-ref N]
-        [--signed RA --signed-ref N --encrypted RA --encrypted-ref N
+    make.py OUTDIR --any RA --any-ref REF [--other RA --other-ref REF]
+        [--signed RA --signed-ref REF --encrypted RA --encrypted-ref REF
          --bob-home DIR --bob-fpr FPR --mallory-home DIR --mallory-fpr FPR
          --twin-home DIR --twin-fpr FPR --workspace-home DIR
          --workspace-fpr FPR]
         [--small]
 
---any is the reply address of a link that accepts anything (--any-ref its
-id), --other that of a second link (for "two tokens"), --signed of a link
+--any is the reply address of a link that accepts anything (--any-ref the
+REF on its form line: its id, a dash and 8 characters from its token), --other that of a second link (for "two tokens"), --signed of a link
 with --require signed pinned to Bob's key, --encrypted of a link with
 --require encrypted.  Bob's key is the one the admin imported; Mallory's
 is not; the twin is a key of Mallory's with Bob's user ID, imported but not
@@ -50,13 +50,13 @@ import zlib
 ap = argparse.ArgumentParser()
 ap.add_argument("out")
 ap.add_argument("--any", required=True)
-ap.add_argument("--any-ref", required=True, type=int)
+ap.add_argument("--any-ref", required=True)
 ap.add_argument("--other")
-ap.add_argument("--other-ref", type=int)
+ap.add_argument("--other-ref")
 ap.add_argument("--signed")
-ap.add_argument("--signed-ref", type=int)
+ap.add_argument("--signed-ref")
 ap.add_argument("--encrypted")
-ap.add_argument("--encrypted-ref", type=int)
+ap.add_argument("--encrypted-ref")
 for who in ("bob", "mallory", "twin", "workspace"):
     ap.add_argument("--%s-home" % who)
     ap.add_argument("--%s-fpr" % who)
@@ -93,7 +93,7 @@ def b(s):
 
 
 def opening(ref):
-    return b("--- setup form for link %d: keep the names left of the colons "
+    return b("--- setup form for link %s: keep the names left of the colons "
              "---" % ref)
 
 
@@ -516,6 +516,23 @@ case("dsn-failed-unknown",
           b"Message-ID: <nobody@nowhere.example>\n")],
         sub="report; report-type=delivery-status", to="bob@client.example"),
      IGN, "bounce", "a failed delivery report for no setup email of ours")
+# Forged bounces: a failed report that reaches the token's address but does
+# not quote our setup email's Message-ID must leave the link as it is.
+case("dsn-forged-token-only",
+     mp([text_part(b"failed"), (b"Content-Type: message/delivery-status\n",
+                                dsn_status % b"failed"),
+         (b"Content-Type: text/rfc822-headers\n",
+          b"From: <" + b(A.any) + b">\nTo: bob@client.example\n")],
+        sub="report; report-type=delivery-status", extra=["Return-Path: <>"]),
+     IGN, "bounce", "a failed DSN to the token's address quoting no Message-ID: forged")
+case("dsn-forged-other-msgid",
+     mp([text_part(b"failed"), (b"Content-Type: message/delivery-status\n",
+                                dsn_status % b"failed"),
+         (b"Content-Type: message/rfc822\n",
+          b"From: <" + b(A.any) + b">\nMessage-ID: <1.forged.setuplink@" +
+          b(INTAKE_DOMAIN) + b">\n\nhello\n")],
+        sub="report; report-type=delivery-status", extra=["Return-Path: <>"]),
+     IGN, "bounce", "a failed DSN to the token's address quoting a Message-ID not ours")
 case("dsn-1000-recipients",
      mp([text_part(b"x"), (b"Content-Type: message/delivery-status\n",
                            b"Reporting-MTA: dns; mx\n\n" + b"".join(
@@ -633,6 +650,14 @@ if not A.small:
         nest = pkt(8, b"\x00" + nest)
     case("pgp-compression-nest-200", msg(armor(nest)), REJ, "policy,unreadable,no_fields",
          "200 compressed packets in one another")
+case("pgp-bare-sed", msg(armor(pkt(9, b""))), REJ, "policy,unreadable",
+     "a bare encrypted packet without a session key: gpg asks for a passphrase")
+case("pgp-bare-seipd", msg(armor(pkt(18, b"\x01" + bytes(10)))), REJ, "policy,unreadable",
+     "a bare integrity-protected packet without a session key")
+case("pgp-compressed-cut", msg(armor(pkt(8, b"\x01\x78"))), REJ, "policy,unreadable",
+     "a compressed packet cut after its first byte")
+case("pgp-partial-length", msg(armor(b"\xcb\xe0abc")), REJ, "policy,unreadable",
+     "a partial body length that never ends")
 case("pgp-garbage", msg(b"-----BEGIN PGP MESSAGE-----\n\n" +
                         base64.encodebytes(bytes(rnd.getrandbits(8) for _ in range(3000))) +
                         b"-----END PGP MESSAGE-----\n"), REJ, "policy,unreadable",
@@ -695,6 +720,34 @@ if CRYPTO:
 
     S, SR, E, ER = A.signed, A.signed_ref, A.encrypted, A.encrypted_ref
     bob_good_s = form(SR, ["host: db.bob.example", "password: bob-pw"])
+
+    # Bob's signed answer to another home's link with the same id: the
+    # REF's tag differs, so the signature must not count here.
+    other_home = SR.split("-")[0] + "-" + ("a" * 8 if not SR.endswith("a" * 8) else "b" * 8)
+    case("replay-other-home", signed_msg(form(other_home, ["host: db.bob.example",
+                                                           "password: bob-pw"]),
+                                         S, A.bob_home, A.bob_fpr),
+         REJ, "policy", "Bob's signed reply to another home's link %s, replayed" % other_home)
+    case("replay-ref-without-tag", signed_msg(form(SR.split("-")[0], ["host: db.bob.example",
+                                                                     "password: bob-pw"]),
+                                              S, A.bob_home, A.bob_fpr),
+         REJ, "policy", "Bob's signed reply naming the link by its id alone")
+    sym = gpg(A.mallory_home, ["--armor", "--symmetric", "--passphrase", "x"], good(ER))
+    case("enc-symmetric", msg(sym, to=E), REJ, "policy",
+         "encrypted with a passphrase, not to the workspace key")
+    if not A.small:
+        def nest_enc(entity, pad):
+            data = gpg(A.bob_home, ["--armor", "--compress-level", "9", "--encrypt",
+                                    "--recipient", A.workspace_fpr], entity + b"\n" * pad)
+            return (b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";'
+                    b' boundary=e\n\n--e\nContent-Type: application/pgp-encrypted\n\n'
+                    b'Version: 1\n--e\nContent-Type: application/octet-stream\n\n' + data +
+                    b"--e--\n")
+        inner = b"Content-Type: text/plain\n\n" + good(ER)
+        for _ in range(4):
+            inner = nest_enc(inner, 30 << 20)
+        case("enc-nested-30mb-x4", headers(to=E, ctype=None) + inner, REJ, "policy,unreadable",
+             "four levels of ciphertext, each 30 MB of plaintext compressed to KB")
 
     # Partial signing: a good signature, over something else than the form.
     ct, sbody = signed_entity(b"Content-Type: text/plain\r\n\r\nHello, the form is below.\r\n",

@@ -3,8 +3,9 @@
 # corpus (tests/adversarial/make.py: deep nesting, 10,000 parts, 1 MB
 # header lines, NUL bytes, broken encodings and charsets, conflicting
 # boundaries, 500 recipients, signature spoofing, compression bombs,
-# ciphertext without integrity protection ...) against a home with real
-# links.  Each must end as SPEC says (rejected or ignored, with one of the
+# ciphertext without integrity protection, forged bounces, replays from
+# another home, passphrase-only and nested ciphertext ...) against a home
+# with real links.  Each must end as SPEC says (rejected or ignored, with one of the
 # reasons its MANIFEST line allows), exit 0, be kept in quarantine/, merge
 # nothing and change no link, within 20 s and bounded memory.
 . "$(dirname "$0")/../lib.sh"
@@ -20,8 +21,9 @@ sed -i 's/^#* *replies_per_sender *=.*/replies_per_sender = 100000/;
 sl draft new postgres --name Adversarial
 D=$(cat "$T/out")
 
-# adv_link ARGS...: link create D ARGS; sets LINK and RA (the reply
-# address: the Reply-To of the setup email it put in outbox/new).
+# adv_link ARGS...: link create D ARGS; sets LINK, RA (the reply
+# address: the Reply-To of the setup email it put in outbox/new) and REF
+# (the link's REF on the email's form line).
 adv_link() {
 	ls "$H/outbox/new" 2>/dev/null | sort >"$T/before"
 	sl link create "$D" --to bob@client.example "$@"
@@ -33,13 +35,25 @@ adv_link() {
 	_new=$(ls "$H/outbox/new" | sort | comm -13 "$T/before" - | head -1)
 	RA=$(sed -n 's/^Reply-To: *//p' "$H/outbox/new/$_new" | head -1 |
 	    tr -d '<>\r')
-	[ -n "$RA" ]
+	REF=$($PY - "$H/outbox/new/$_new" <<'EOF'
+import email, re, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+for p in m.walk():
+    if p.get_content_type() == "text/plain":
+        t = p.get_payload(decode=True).decode("utf-8", "replace")
+        r = re.search(r"^--- setup form for link ([0-9]+(-[a-z2-7]{8})?):", t, re.M)
+        if r:
+            print(r.group(1))
+            break
+EOF
+)
+	[ -n "$RA" ] && [ -n "$REF" ]
 }
 
 adv_link || exit 1
-LA=$LINK RA_A=$RA
+LA=$REF RA_A=$RA
 adv_link || exit 1
-LX=$LINK RA_X=$RA
+LX=$REF RA_X=$RA
 
 # Bob (the imported, pinned key), Mallory (not imported) and Mallory's
 # twin of Bob (a key with Bob's user ID, imported but not pinned).
@@ -54,8 +68,8 @@ if BOB=$(gpg_home "$T/b" "Bob Client" bob@client.example) &&
 	sl key list --json
 	WFPR=$($PY -c "import json; print([k['fpr'] for k in json.load(open('$T/out')) if k.get('workspace')][0])" 2>/dev/null)
 	if [ "$r1" -eq 0 ] && [ "$r2" -eq 0 ] && [ -n "$WFPR" ] &&
-	    adv_link --require signed --signer "$BOB" && LS=$LINK RA_S=$RA &&
-	    adv_link --require encrypted && LE=$LINK RA_E=$RA; then
+	    adv_link --require signed --signer "$BOB" && LS=$REF RA_S=$RA &&
+	    adv_link --require encrypted && LE=$REF RA_E=$RA; then
 		crypto="--signed $RA_S --signed-ref $LS --encrypted $RA_E
 		    --encrypted-ref $LE --bob-home $T/b --bob-fpr $BOB
 		    --mallory-home $T/m --mallory-fpr $MAL --twin-home $T/w
