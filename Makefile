@@ -28,7 +28,7 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 
 PKGS	= ncursesw formw menuw libetpan gpgme sqlite3 libcurl jansson \
-	  libxml-2.0 inih libcrypto
+	  libxml-2.0 inih libcrypto libsodium libpq libssh libmariadb
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -40,12 +40,16 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-# What the program links at start.  libcurl and libxml2 are compiled
-# against but loaded on first use (util/lazy.c), and libetpan is linked
+# What the program links at start.  libcurl, libxml2 and the clients
+# credentials tests use (libpq) are compiled against but loaded on first
+# use (util/lazy.c), and libetpan is linked
 # statically: its shared build brings GnuTLS, SASL and Berkeley DB into
 # every start for network and storage code setuplink never calls.  The
-# intake starts once per message, so this is its floor.
-LINK_PKGS = ncursesw formw menuw gpgme sqlite3 jansson inih libcrypto
+# intake starts once per message, so this is its floor.  libsodium is
+# linked: the intake seals nearly every message it keeps, and it needs
+# nothing but libc.
+LINK_PKGS = ncursesw formw menuw gpgme sqlite3 jansson inih libcrypto \
+	    libsodium
 
 # Quiet by default, kernel-style; V=1 shows the commands.
 ifeq ($(V),1)
@@ -124,18 +128,33 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA) | deps-check
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) \
 	    $(PKG_LIBS) $$($(PKG_CONFIG) --cflags --libs cmocka)
 
+# abspath: BUILD may be relative (build) or absolute.
+DEMO	= $(abspath $(BUILD)/demo)
 demo: all
-	@sh tools/demo.sh $(BUILD)/setuplink $(BUILD)/demo
+	@sh tools/demo.sh $(BUILD)/setuplink $(DEMO)
 
 run: demo
-	@SETUPLINK_HOME=$(CURDIR)/$(BUILD)/demo $(BUILD)/setuplink
+	@SETUPLINK_HOME=$(DEMO) $(BUILD)/setuplink
 
 check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh tests/run.sh
 
-bench: all
+bench: all $(BUILD)/bench/setuplink-noseal
 	@BUILD=$(BUILD) sh bench/run.sh
+
+# For bench/vault.sh alone: the same program with sealing compiled out.
+$(BUILD)/bench/seal-noseal.o: store/seal.c | deps
+	@mkdir -p $(dir $@)
+	$(say) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -DSETUPLINK_NO_SEAL \
+	    -c -o $@ $<
+
+$(BUILD)/bench/setuplink-noseal: $(MAIN_OBJ) $(CMD_OBJS) \
+	    $(BUILD)/bench/seal-noseal.o $(LIBA) | deps
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(CMD_OBJS) \
+	    $(BUILD)/bench/seal-noseal.o $(LIBA) $(PKG_LIBS)
 
 fuzz:
 	@sh tools/deps.sh fuzz

@@ -1,16 +1,20 @@
-/* setuplink.c: main.  Private files from the start (umask 077), then the
- * command table does the rest. */
+/* setuplink.c: main.  Private files from the start (umask 077), no core
+ * dumps (secrets_guard), then the command table does the rest. */
 #include <sys/stat.h>
 
 #include <locale.h>
 #include <stdio.h>
 
 #include "cmd/cmd.h"
+#include "util/util.h"
 
 int
 main(int argc, char **argv)
 {
 	umask(077);
+	/* Every command but the smallest reads a password, a decrypted
+	 * reply or the workspace key sooner or later: none leaves a core. */
+	secrets_guard();
 	setlocale(LC_CTYPE, "");
 	return cmd_run(argc, argv);
 }

@@ -33,6 +33,7 @@ queue() {
 }
 
 init_home >/dev/null || exit 1
+echo "smtp_require_starttls = no" >>"$H/setuplink.conf"
 smtpd_start || exit 1
 URL=smtp://127.0.0.1:$SMTPD_PORT
 echo "setuplink $("$SETUPLINK" --version | cut -d' ' -f2), libcurl, aiosmtpd on 127.0.0.1:$SMTPD_PORT, $N emails each"

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "catalog/catalog.h"
+#include "catalog/private.h"
 #include "util/util.h"
 
 struct embedded_file {
@@ -52,6 +52,7 @@ field_clear(struct field_def *f)
 	free(f->method);
 	strv_free(&f->choices, f->nchoices);
 	strv_free(&f->json_keys, f->njson_keys);
+	free(f->env);
 }
 
 static void
@@ -62,11 +63,16 @@ connector_clear(struct connector *c)
 	for (i = 0; i < c->nfields; i++)
 		field_clear(&c->fields[i]);
 	free(c->fields);
+	for (i = 0; i < c->ntests; i++)
+		conntest_clear(&c->tests[i]);
+	free(c->tests);
 	free(c->key);
 	free(c->name);
 	free(c->category);
 	free(c->description);
 	free(c->method_field);
+	free(c->uri);
+	free(c->dbt);
 	free(c->origin);
 	memset(c, 0, sizeof *c);
 }
@@ -154,6 +160,59 @@ parse_limits(json_t *o, struct field_def *f)
 		f->max_size = json_integer_value(v);
 }
 
+/*
+ * "env": the variable a downstream tool reads the field from (libpq's
+ * PGHOST).  Upper case, and never one a shell or a login already means
+ * something by.
+ */
+static int
+parse_env(json_t *o, struct field_def *f, const char *where, char **errstr)
+{
+	static const char *taken[] = { "USER", "HOST", "PATH", "HOME",
+	    "SHELL", "PWD", "OLDPWD", "LANG", "TERM", "IFS", "LOGNAME",
+	    "HOSTNAME", "MAIL", "PS1", "PS2", "TZ", "TMPDIR" };
+	const char *p;
+	size_t i;
+	int rv;
+
+	if ((rv = opt_string(o, "env", &f->env, where, errstr)) != 0 ||
+	    f->env == NULL)
+		return rv;
+	for (p = f->env; *p != '\0'; p++) {
+		if (!((*p >= 'A' && *p <= 'Z') || *p == '_' ||
+		    (p > f->env && *p >= '0' && *p <= '9')))
+			break;
+	}
+	for (i = 0; *p == '\0' && i < nitems(taken); i++) {
+		if (strcmp(f->env, taken[i]) == 0)
+			break;
+	}
+	if (*p != '\0' || *f->env == '\0' || i < nitems(taken))
+		return errorf(errstr, EX_CONFIG, "%s: \"env\" must be an upper "
+		    "case variable name other than USER, HOST, PATH and the "
+		    "like", where);
+	return 0;
+}
+
+/* "dbt": kept as JSON text for the export, checked to be an object. */
+static int
+parse_dbt(json_t *root, struct connector *c, const char *origin,
+    char **errstr)
+{
+	json_t *v = json_object_get(root, "dbt");
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v) || !json_is_string(json_object_get(v, "type")) ||
+	    !json_is_object(json_object_get(v, "fields")))
+		return errorf(errstr, EX_CONFIG, "%s: \"dbt\" is an object "
+		    "with \"type\" and \"fields\"", origin);
+	if ((c->dbt = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
+	    NULL)
+		fatalx("out of memory writing JSON");
+	return 0;
+}
+
 static int
 parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 {
@@ -197,7 +256,8 @@ parse_field(json_t *o, struct field_def *f, const char *origin, char **errstr)
 	f->secret = f->type == FT_SECRET ||
 	    json_is_true(json_object_get(o, "secret"));
 	parse_limits(o, f);
-	if ((rv = parse_file_kind(o, f, where, errstr)) != 0)
+	if ((rv = parse_file_kind(o, f, where, errstr)) != 0 ||
+	    (rv = parse_env(o, f, where, errstr)) != 0)
 		goto out;
 	v = json_object_get(o, "choices");
 	if (f->type == FT_ENUM) {
@@ -308,7 +368,9 @@ catalog_parse(const char *text, size_t len, const char *origin,
 	    (rv = opt_string(root, "description", &c->description, origin,
 	    errstr)) != 0 ||
 	    (rv = opt_string(root, "method_field", &c->method_field, origin,
-	    errstr)) != 0)
+	    errstr)) != 0 ||
+	    (rv = opt_string(root, "uri", &c->uri, origin, errstr)) != 0 ||
+	    (rv = parse_dbt(root, c, origin, errstr)) != 0)
 		goto fail;
 	if (c->key == NULL || !key_ok(c->key)) {
 		rv = errorf(errstr, EX_CONFIG, "%s: \"key\" is missing or not "
@@ -330,7 +392,8 @@ catalog_parse(const char *text, size_t len, const char *origin,
 		    &c->fields[i], origin, errstr)) != 0)
 			goto fail;
 	}
-	if ((rv = check_connector(c, errstr)) != 0)
+	if ((rv = check_connector(c, errstr)) != 0 ||
+	    (rv = conntest_parse(root, c, errstr)) != 0)
 		goto fail;
 	json_decref(root);
 	return 0;
@@ -481,7 +544,7 @@ field_applies(const struct connector *c, const struct field_def *f,
 char *
 connector_to_json(const struct connector *c)
 {
-	json_t *o = json_object(), *fields = json_array();
+	json_t *o = json_object(), *fields = json_array(), *t;
 	size_t i, j;
 	char *s;
 
@@ -535,10 +598,18 @@ connector_to_json(const struct connector *c)
 				    json_string(f->json_keys[j]));
 			json_object_set_new(fo, "json_keys", ch);
 		}
+		if (f->env != NULL)
+			json_object_set_new(fo, "env", json_string(f->env));
 		json_object_set_new(fo, "help", json_string(f->help));
 		json_array_append_new(fields, fo);
 	}
 	json_object_set_new(o, "fields", fields);
+	if ((t = conntest_to_json(c)) != NULL)
+		json_object_set_new(o, "test", t);
+	if (c->uri != NULL)
+		json_object_set_new(o, "uri", json_string(c->uri));
+	if (c->dbt != NULL)
+		json_object_set_new(o, "dbt", json_loads(c->dbt, 0, NULL));
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)

@@ -37,6 +37,38 @@ struct field_def {
 	enum file_kind	 file_kind;	/* FT_FILE: what the file must be */
 	char		**json_keys;	/* FKIND_JSON: keys it must have */
 	size_t		 njson_keys;
+	char		*env;		/* the variable the next tool reads
+					   (PGHOST), or NULL: CONNECTOR_KEY */
+};
+
+/*
+ * A connector's test (catalog/conntest.c): how `draft test` tries the
+ * draft's values against the service.  Each role (host, user, password,
+ * secret, ...) is played by a field of the connector: the one named in
+ * the definition's "fields" map, else the field with the role's name.
+ */
+enum conntest_kind {
+	CT_FILES, CT_HTTP, CT_POSTGRES, CT_MYSQL, CT_SSH
+};
+
+struct conntest_role {
+	char		*role;
+	char		*field;
+};
+
+struct conntest {
+	enum conntest_kind kind;
+	char		*method;	/* for this choice of the method field;
+					   NULL: whatever the choice */
+	struct conntest_role *roles;	/* the definition's "fields" map */
+	size_t		 nroles;
+	char		*http_method;	/* http: "GET" unless said */
+	char		*url;		/* http: template, {key} a field */
+	char		*auth;		/* http: basic bearer header query none */
+	char		*auth_name;	/* http: the header or query name */
+	long		*status;	/* http: success statuses; none: 2xx */
+	size_t		 nstatus;
+	char		*why;		/* why this test and no stronger one */
 };
 
 struct connector {
@@ -45,8 +77,15 @@ struct connector {
 	char		*category;
 	char		*description;
 	char		*method_field;	/* key of the enum choosing auth, or NULL */
+	char		*uri;		/* "postgresql://{user}:{password}@..."
+					   (each {key} percent-encoded), or NULL */
+	char		*dbt;		/* the "dbt" object as JSON text: type,
+					   fields (profile key: field key) and
+					   defaults; NULL: no dbt adapter */
 	struct field_def *fields;
 	size_t		 nfields;
+	struct conntest	*tests;		/* first whose method applies wins */
+	size_t		 ntests;
 	char		*origin;	/* "shipped" or the file it came from */
 };
 
@@ -87,4 +126,17 @@ int	 file_kind_parse(const char *, enum file_kind *);	/* -1: unknown */
  */
 int	 file_kind_check(const struct field_def *, const char *, size_t,
 	     char **errstr);
+
+/* ---- Connector tests (conntest.c) ---- */
+
+const char *conntest_kind_name(enum conntest_kind);
+/* The roles a kind knows, NULL-terminated. */
+const char *const *conntest_roles(enum conntest_kind);
+/* The test for the chosen method (may be NULL), or NULL: none declared. */
+const struct conntest *connector_test(const struct connector *,
+	     const char *method);
+/* The field playing role in t, or NULL. */
+const struct field_def *conntest_field(const struct connector *,
+	     const struct conntest *, const char *role);
+void	 conntest_clear(struct conntest *);
 #endif

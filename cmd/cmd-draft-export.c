@@ -4,13 +4,15 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/export.h"
 
 static int	cmd_draft_export(struct session *, const struct args *,
 		    char **);
 
 static const struct cmd_option cmd_draft_export_options[] = {
-	{ "format", 0, "env|json|pgpass", CMD_OPT_CHOICE,
-	  "shell variables (the default), JSON or a .pgpass line" },
+	{ "format", 0, "env|json|pgpass|uri|dbt|k8s", CMD_OPT_CHOICE,
+	  "shell variables (the default), JSON, a .pgpass line, a URI, a "
+	  "dbt profile or a Kubernetes Secret" },
 	CMD_OPTIONS_END
 };
 
@@ -22,19 +24,6 @@ const struct cmd_entry cmd_draft_export_entry = {
 	.session = SESSION_ALL,
 	.exec = cmd_draft_export,
 };
-
-static void
-shell_quote(const char *s)
-{
-	putchar('\'');
-	for (; *s != '\0'; s++) {
-		if (*s == '\'')
-			fputs("'\\''", stdout);
-		else
-			putchar(*s);
-	}
-	putchar('\'');
-}
 
 /*
  * A .pgpass field: ":" and "\\" escaped, as libpq reads them.  Nothing
@@ -81,8 +70,10 @@ cmd_draft_export(struct session *ctx, const struct args *args, char **errstr)
 	if ((fmt = args_get(args, "format")) == NULL)
 		fmt = "env";
 	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0 ||
-	    (rv = draft_get(ctx->st, ctx->cat, id, &d, errstr)) != 0)
+	    (rv = draft_get_revealed(ctx, id, &d, errstr)) != 0)
 		return rv;
+	if ((rv = cmd_audit_note(ctx, "export", id, fmt, errstr)) != 0)
+		goto out;
 	if ((c = catalog_find(ctx->cat, d->connector)) == NULL) {
 		rv = errorf(errstr, EX_CONFIG, "the connector '%s' is no longer "
 		    "in the catalog", d->connector);
@@ -117,29 +108,24 @@ cmd_draft_export(struct session *ctx, const struct args *args, char **errstr)
 		putchar('\n');
 		goto out;
 	}
-	if (strcmp(fmt, "json") == 0)
-		j = json_object();
+	if (strcmp(fmt, "json") != 0) {
+		struct export_ctx x = { &ctx->home, c, d, method };
+		rv = strcmp(fmt, "uri") == 0 ? export_uri(&x, errstr) :
+		    strcmp(fmt, "dbt") == 0 ? export_dbt(&x, errstr) :
+		    strcmp(fmt, "k8s") == 0 ? export_k8s(&x, errstr) :
+		    export_env(&x, errstr);
+		goto out;
+	}
+	j = json_object();
 	for (i = 0; i < c->nfields; i++) {
 		const struct field_def *f = &c->fields[i];
 		const struct field_value *fv = draft_value(d, f->key);
 		if (fv == NULL || fv->len == 0 || !field_applies(c, f, method))
 			continue;
-		if (j != NULL) {
-			json_object_set_new(j, f->key, utf8_valid(fv->value,
-			    fv->len) ? json_stringn(fv->value, fv->len) :
-			    json_null());
-			continue;
-		}
-		char *up = str_lower(xstrdup(f->key));
-		for (char *p = up; *p; p++)
-			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-		printf("%s=", up);
-		shell_quote(fv->value);
-		putchar('\n');
-		free(up);
+		json_object_set_new(j, f->key, utf8_valid(fv->value, fv->len) ?
+		    json_stringn(fv->value, fv->len) : json_null());
 	}
-	if (j != NULL)
-		json_out(j);
+	json_out(j);
 out:
 	draft_free(&d);
 	return rv;

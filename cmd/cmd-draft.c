@@ -227,7 +227,9 @@ print_history(struct session *ctx, const struct connector *c,
 	char *err = NULL;
 	size_t n, i;
 
-	if (draft_history(ctx->st, d->id, key, &h, &n, &err) != 0) {
+	if (draft_history(ctx->st, d->id, key, &h, &n, &err) != 0 ||
+	    (reveal && draft_history_reveal(ctx->st, h, n, &err) != 0)) {
+		draft_history_free(&h, n);
 		free(err);
 		return;
 	}
@@ -255,8 +257,14 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 	int rv;
 
 	if ((rv = cmd_parse_id(args->argv[0], "draft", &id, errstr)) != 0 ||
-	    (rv = draft_get(ctx->st, ctx->cat, id, &d, errstr)) != 0)
+	    (rv = (reveal ? draft_get_revealed(ctx, id, &d, errstr) :
+	    draft_get(ctx->st, ctx->cat, id, &d, errstr))) != 0)
 		return rv;
+	if (reveal && (rv = cmd_audit_note(ctx, "reveal", id, NULL,
+	    errstr)) != 0) {
+		draft_free(&d);
+		return rv;
+	}
 	if ((c = catalog_find(ctx->cat, d->connector)) != NULL)
 		complete = draft_complete(c, d, &missing, &nmissing);
 	if (args_has(args, "json")) {
@@ -286,6 +294,7 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 			free(v);
 		}
 		json_object_set_new(j, "fields", fields);
+		json_object_set_new(j, "test", cmd_draft_test_json(ctx, d));
 		json_out(j);
 	} else {
 		char *name = str_safe(d->name);
@@ -294,7 +303,9 @@ cmd_draft_show(struct session *ctx, const struct args *args, char **errstr)
 		free(name);
 		for (i = 0; i < nmissing; i++)
 			printf("%s%s", i ? ", " : "; missing ", missing[i]);
-		printf("\n\n");
+		printf("\n");
+		cmd_draft_test_print(ctx, d);
+		printf("\n");
 		for (i = 0; i < d->nfields; i++) {
 			const struct field_value *fv = &d->fields[i];
 			const struct field_def *f = c ? connector_field(c,

@@ -12,6 +12,8 @@
 static int	cmd_key_import(struct session *, const struct args *, char **);
 static int	cmd_key_list(struct session *, const struct args *, char **);
 static int	cmd_key_export(struct session *, const struct args *, char **);
+static int	cmd_key_rm(struct session *, const struct args *, char **);
+static int	cmd_key_rotate(struct session *, const struct args *, char **);
 
 static const struct cmd_option cmd_key_import_options[] = {
 	{ "json", 0, NULL, 0, "print the imported keys as a JSON array" },
@@ -49,6 +51,30 @@ const struct cmd_entry cmd_key_export_entry = {
 	.exec = cmd_key_export,
 };
 
+const struct cmd_entry cmd_key_rm_entry = {
+	.name = "key rm",
+	.args = { "FINGERPRINT", 1, 1, "name one key fingerprint" },
+	.help = "forget an imported key (links pinned to it then reject "
+	    "signed replies)",
+	.session = SESSION_HOME,
+	.exec = cmd_key_rm,
+};
+
+static const struct cmd_option cmd_key_rotate_options[] = {
+	{ "json", 0, NULL, 0, "print {fpr, previous}" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_key_rotate_entry = {
+	.name = "key rotate",
+	.args = { "", 0, 0, NULL },
+	.options = cmd_key_rotate_options,
+	.help = "make a new workspace key for new links; the old one still "
+	    "decrypts",
+	.session = SESSION_HOME,
+	.exec = cmd_key_rotate,
+};
+
 static int
 key_open(struct session *ctx, struct crypto **c, char **errstr)
 {
@@ -71,6 +97,8 @@ key_json(const struct key_info *k, bool workspace)
 	json_object_set_new(j, "revoked", json_boolean(k->revoked));
 	json_object_set_new(j, "expired", json_boolean(k->expired));
 	json_object_set_new(j, "workspace", json_boolean(workspace));
+	json_object_set_new(j, "role", json_string(workspace ? "workspace" :
+	    k->secret ? "previous" : "imported"));
 	return j;
 }
 
@@ -86,6 +114,19 @@ key_print(const struct key_info *k, const char *mark)
 		printf("    %s\n", s);
 		free(s);
 	}
+}
+
+/* Keys live in the GnuPG home, not the store: a failed note is said. */
+static void
+key_audit(struct session *ctx, const char *action, const char *fpr)
+{
+	char *err = NULL;
+
+	if (session_open(ctx, SESSION_STORE, &err) != 0 ||
+	    audit_add(ctx->st, ctx->cfg.admin_email, action, 0, 0, fpr,
+	    &err) != 0)
+		log_warnx("the audit log misses %s %s: %s", action, fpr, err);
+	free(err);
 }
 
 static int
@@ -118,6 +159,8 @@ cmd_key_import(struct session *ctx, const struct args *args, char **errstr)
 		rv = errorf(errstr, rv, "%s: %s", file, err);
 		goto out;
 	}
+	for (i = 0; i < n; i++)
+		key_audit(ctx, "key import", k[i].fpr);
 	if (args_has(args, "json")) {
 		json_t *a = json_array();
 		for (i = 0; i < n; i++)
@@ -166,7 +209,9 @@ cmd_key_list(struct session *ctx, const struct args *args, char **errstr)
 		if (strcmp(k[i].fpr, ws) == 0)
 			continue;
 		t = k[i].expires ? time_local(k[i].expires) : NULL;
-		snprintf(mark, sizeof mark, "%s%s%s%s", k[i].revoked ?
+		snprintf(mark, sizeof mark, "%s%s%s%s%s", k[i].secret ?
+		    "  (previous workspace key: decrypts replies to older "
+		    "links)" : "", k[i].revoked ?
 		    "  (revoked)" : "", k[i].expired ? "  (expired)" : "",
 		    t && !k[i].expired ? "  expires " : "",
 		    t && !k[i].expired ? t : "");
@@ -199,5 +244,66 @@ out:
 	free(data);
 	free(fpr);
 	crypto_close(&c);
+	return rv;
+}
+
+static int
+cmd_key_rm(struct session *ctx, const struct args *args, char **errstr)
+{
+	struct crypto *c = NULL;
+	char *fpr = xstrdup(args->argv[0]), *safe;
+	int rv;
+
+	if (!fingerprint_valid(fpr)) {
+		safe = str_safe(fpr);
+		rv = errorf(errstr, EX_USAGE, "'%s' is not a key fingerprint: "
+		    "give all 40 hex digits, as setuplink key list shows them",
+		    safe);
+		free(safe);
+		goto out;
+	}
+	for (char *p = fpr; *p != '\0'; p++)
+		*p = (char)(*p >= 'a' && *p <= 'f' ? *p - 32 : *p);
+	if ((rv = key_open(ctx, &c, errstr)) != 0 ||
+	    (rv = crypto_key_rm(c, fpr, errstr)) != 0)
+		goto out;
+	key_audit(ctx, "key rm", fpr);
+out:
+	crypto_close(&c);
+	free(fpr);
+	return rv;
+}
+
+/*
+ * A new workspace key signs and goes with every setup email from now on;
+ * the old one stays, so replies to links made under it still decrypt.
+ */
+static int
+cmd_key_rotate(struct session *ctx, const struct args *args, char **errstr)
+{
+	struct crypto *c = NULL;
+	char *uid, *old = NULL, *fpr = NULL, *detail;
+	int rv;
+
+	uid = xprintf("%s (setuplink) <%s>", ctx->cfg.workspace,
+	    ctx->cfg.intake);
+	if ((rv = key_open(ctx, &c, errstr)) != 0 ||
+	    (rv = crypto_rotate(c, uid, &old, &fpr, errstr)) != 0)
+		goto out;
+	detail = xprintf("%s replaces %s", fpr, old);
+	key_audit(ctx, "key rotate", detail);
+	free(detail);
+	if (args_has(args, "json")) {
+		json_t *j = json_object();
+		json_object_set_new(j, "fpr", json_string(fpr));
+		json_object_set_new(j, "previous", json_string(old));
+		json_out(j);
+	} else
+		printf("%s\n", fpr);
+out:
+	crypto_close(&c);
+	free(uid);
+	free(old);
+	free(fpr);
 	return rv;
 }

@@ -21,7 +21,7 @@ static const struct cmd_option cmd_link_create_options[] = {
 	{ "signer", 0, "FINGERPRINT", 0, "the imported key that must sign it" },
 	{ "note", 0, "TEXT", 0, "a line for the recipient" },
 	{ "transport", 0, "T", 0, "send through T, not the configured one" },
-	{ "json", 0, NULL, 0, "print {id, mailto}" },
+	{ "json", 0, NULL, 0, "print {id, mailto, delivery}" },
 	CMD_OPTIONS_END
 };
 
@@ -107,10 +107,17 @@ cmd_link_create(struct session *ctx, const struct args *args, char **errstr)
 	if ((rv = share_link(&ctx->cfg, &ctx->home, ctx->st, ctx->cat, &req,
 	    &res, errstr)) != 0)
 		goto out;
+	/* Whoever queues mail says so, and how to send it. */
+	if (res.failed)
+		log_warnx("%s", res.notice);
+	else if (res.notice != NULL)
+		fprintf(stderr, "setuplink: %s\n", res.notice);
 	if (args_has(args, "json")) {
 		json_t *j = json_object();
 		json_object_set_new(j, "id", json_integer(res.link));
 		json_object_set_new(j, "mailto", json_string(res.mailto));
+		json_object_set_new(j, "delivery", json_string(res.queued ?
+		    "queued" : "sent"));
 		json_out(j);
 	} else
 		printf("%lld\n%s\n", (long long)res.link, res.mailto);
@@ -198,5 +205,5 @@ cmd_link_revoke(struct session *ctx, const struct args *args, char **errstr)
 
 	if ((rv = cmd_parse_id(args->argv[0], "link", &id, errstr)) != 0)
 		return rv;
-	return link_revoke(ctx->st, id, ctx->cfg.admin_email, errstr);
+	return link_withdraw(ctx, id, ctx->cfg.admin_email, errstr);
 }

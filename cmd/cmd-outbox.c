@@ -1,5 +1,6 @@
-/* cmd-outbox.c: setuplink outbox list and flush: what the maildir
- * transport queued in outbox/, and sending it through a real transport. */
+/* cmd-outbox.c: setuplink outbox list, flush and retry: what the maildir
+ * transport queued in outbox/, sending it through a real transport, and
+ * putting mail a server refused back in the queue. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,8 +10,12 @@
 static int	cmd_outbox_list(struct session *, const struct args *, char **);
 static int	cmd_outbox_flush(struct session *, const struct args *,
 		    char **);
+static int	cmd_outbox_retry(struct session *, const struct args *,
+		    char **);
 
 static const struct cmd_option cmd_outbox_list_options[] = {
+	{ "failed", 0, NULL, 0, "the mail a server refused, in "
+	  "outbox/.failed/" },
 	{ "json", 0, NULL, 0, "print a JSON array" },
 	CMD_OPTIONS_END
 };
@@ -37,6 +42,20 @@ const struct cmd_entry cmd_outbox_flush_entry = {
 	.help = "send what waits in outbox/",
 	.session = SESSION_ALL,
 	.exec = cmd_outbox_flush,
+};
+
+static const struct cmd_option cmd_outbox_retry_options[] = {
+	{ "all", 0, NULL, 0, "every refused message" },
+	CMD_OPTIONS_END
+};
+
+const struct cmd_entry cmd_outbox_retry_entry = {
+	.name = "outbox retry",
+	.args = { "[ID]", 0, 1, NULL },
+	.options = cmd_outbox_retry_options,
+	.help = "put refused mail (outbox list --failed) back in the queue",
+	.session = SESSION_ALL,
+	.exec = cmd_outbox_retry,
 };
 
 /* Where a message goes: its recorded envelope, else its To: header. */
@@ -66,63 +85,106 @@ cmd_outbox_failed(struct session *ctx)
 	maildir_list(dir, "cur", &names, &m);
 	strv_free(&names, m);
 	if (n + m > 0)
-		printf("%zu refused message%s in %s/.\n", n + m,
-		    n + m == 1 ? "" : "s", dir);
+		printf("%zu refused message%s in %s/: setuplink outbox list "
+		    "--failed shows %s.\n", n + m, n + m == 1 ? "" : "s", dir,
+		    n + m == 1 ? "it" : "them");
 	free(dir);
+}
+
+static json_t *
+cmd_outbox_json(const struct outbox_item *it)
+{
+	json_t *j = json_object();
+	char *to = cmd_outbox_to(it);
+
+	json_object_set_new(j, "id", json_string(it->id));
+	json_object_set_new(j, "to", json_str_or_null(to));
+	json_object_set_new(j, "subject", json_str_or_null(it->subject));
+	json_object_set_new(j, "date", json_time(it->date));
+	json_object_set_new(j, "size", json_integer((json_int_t)it->size));
+	json_object_set_new(j, "from", json_str_or_null(it->env_from));
+	json_object_set_new(j, "message_id", json_str_or_null(it->message_id));
+	free(to);
+	return j;
+}
+
+static void
+cmd_outbox_table(const struct outbox_item *v, size_t n)
+{
+	size_t i;
+
+	printf("%-22s  %-30s %s\n", "DATE", "TO", "SUBJECT");
+	for (i = 0; i < n; i++) {
+		char *t = time_local(v[i].date), *to = cmd_outbox_to(&v[i]);
+		char *sto = str_safe(to ? to : "?");
+		char *ssub = str_safe(v[i].subject ? v[i].subject : "");
+		printf("%s  %s %s\n      %s\n", cmd_col(t, 22), cmd_cut(sto, 30),
+		    ssub, v[i].id);
+		free(t);
+		free(to);
+		free(sto);
+		free(ssub);
+	}
 }
 
 static int
 cmd_outbox_list(struct session *ctx, const struct args *args, char **errstr)
 {
 	struct outbox_item *v = NULL;
+	bool failed = args_has(args, "failed");
 	size_t n = 0, i;
 	int rv;
 
-	if ((rv = outbox_list(&ctx->home, &v, &n, errstr)) != 0)
+	if ((rv = failed ? outbox_list_failed(&ctx->home, &v, &n, errstr) :
+	    outbox_list(&ctx->home, &v, &n, errstr)) != 0)
 		return rv;
 	if (args_has(args, "json")) {
 		json_t *a = json_array();
-		for (i = 0; i < n; i++) {
-			json_t *j = json_object();
-			char *to = cmd_outbox_to(&v[i]);
-			json_object_set_new(j, "id", json_string(v[i].id));
-			json_object_set_new(j, "to", json_str_or_null(to));
-			json_object_set_new(j, "subject",
-			    json_str_or_null(v[i].subject));
-			json_object_set_new(j, "date", json_time(v[i].date));
-			json_object_set_new(j, "size",
-			    json_integer((json_int_t)v[i].size));
-			json_object_set_new(j, "from",
-			    json_str_or_null(v[i].env_from));
-			json_array_append_new(a, j);
-			free(to);
-		}
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, cmd_outbox_json(&v[i]));
 		json_out(a);
 		goto out;
 	}
 	if (n == 0)
-		printf("Nothing waits in %s.\n", ctx->home.outbox);
-	else {
-		printf("%-22s  %-30s %s\n", "DATE", "TO", "SUBJECT");
-		for (i = 0; i < n; i++) {
-			char *t = time_local(v[i].date), *to = cmd_outbox_to(&v[i]);
-			char *sto = str_safe(to ? to : "?");
-			char *ssub = str_safe(v[i].subject ? v[i].subject : "");
-			printf("%s  %s %s\n      %s\n", cmd_col(t, 22),
-			    cmd_cut(sto, 30), ssub,
-			    v[i].id);
-			free(t);
-			free(to);
-			free(sto);
-			free(ssub);
-		}
+		printf("Nothing %s in %s%s.\n", failed ? "refused" : "waits",
+		    ctx->home.outbox, failed ? "/.failed" : "");
+	else
+		cmd_outbox_table(v, n);
+	if (failed && n > 0)
+		printf("%zu refused message%s: setuplink outbox retry ID (or "
+		    "--all) puts %s back in the queue.\n", n, n == 1 ? "" : "s",
+		    n == 1 ? "it" : "them");
+	else if (n > 0)
 		printf("%zu message%s wait%s: setuplink outbox flush "
 		    "--transport T sends %s.\n", n, n == 1 ? "" : "s",
 		    n == 1 ? "s" : "", n == 1 ? "it" : "them");
-	}
-	cmd_outbox_failed(ctx);
+	if (!failed)
+		cmd_outbox_failed(ctx);
 out:
 	outbox_items_free(&v, n);
+	return 0;
+}
+
+static int
+cmd_outbox_retry(struct session *ctx, const struct args *args, char **errstr)
+{
+	bool all = args_has(args, "all");
+	size_t moved;
+	int rv;
+
+	if (all == (args->argc == 1))
+		return cmd_bad_usage(args, errstr, all ? "give an ID or --all, "
+		    "not both" : "name a refused message's ID (see setuplink "
+		    "outbox list --failed) or give --all");
+	if ((rv = outbox_retry(&ctx->home, all ? NULL : args->argv[0], &moved,
+	    errstr)) != 0)
+		return rv;
+	if (moved == 0)
+		printf("Nothing refused in %s/.failed.\n", ctx->home.outbox);
+	else
+		printf("%zu message%s back in the queue: setuplink outbox flush "
+		    "sends %s.\n", moved, moved == 1 ? "" : "s",
+		    moved == 1 ? "it" : "them");
 	return 0;
 }
 

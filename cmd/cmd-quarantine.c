@@ -165,7 +165,8 @@ cmd_quarantine_show(struct session *ctx, const struct args *args,
 	if ((rv = cmd_quarantine_file(ctx, args->argv[0], &m, &path,
 	    errstr)) != 0)
 		return rv;
-	if ((rv = file_read(path, SIZE_MAX, &data, &len, errstr)) == 0 &&
+	if ((rv = vault_read_file(ctx->vault, path, SIZE_MAX, &data, &len,
+	    errstr)) == 0 &&
 	    args_has(args, "json"))
 		cmd_quarantine_show_json(m, data, len);
 	else if (rv == 0 && term_write(stdout, data, len) != 0)

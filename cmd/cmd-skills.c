@@ -25,7 +25,9 @@ commands(void)
 	printf("## Commands\n\nEvery command takes `--home DIR` (else "
 	    "`$SETUPLINK_HOME`, else\n`${XDG_DATA_HOME:-~/.local/share}/"
 	    "setuplink`). Errors are one sentence on\nstderr; on an error "
-	    "stdout stays empty.\n\n");
+	    "stdout stays empty.  `setuplink GROUP -h` (draft, link,\n"
+	    "outbox, quarantine, key) lists a group's commands; "
+	    "`setuplink COMMAND -h`\ndescribes each option.\n\n");
 	for (i = 0; i < cmd_table_size; i++) {
 		const struct cmd_entry *e = cmd_table[i];
 		char *syn = cmd_synopsis(e);
@@ -53,9 +55,30 @@ connectors(const struct catalog *cat)
 			printf(" `%s`%s%s%s", f->key, f->method ? " [" : "",
 			    f->method ? f->method : "", f->method ? "]" : "");
 		}
+		for (j = 0; j < c->ntests; j++)
+			printf("%s%s%s%s", j ? ", " : "; test: ",
+			    conntest_kind_name(c->tests[j].kind),
+			    c->tests[j].method ? " for " : "",
+			    c->tests[j].method ? c->tests[j].method : "");
 		printf("\n");
 	}
 	printf("\n");
+}
+
+/* Reacting to replies without polling: the webhook. */
+static void
+skills_events(void)
+{
+	printf("## Events\n\n"
+	    "Rather than polling, set `webhook_url` and `webhook_secret_file` "
+	    "in\n`setuplink.conf`: each event (`link_created`, `link_revoked`, "
+	    "`merged`,\n`completed`, `rejected`, `bounced`, `expired`) is "
+	    "POSTed as JSON `{\"id\", \"type\",\n\"at\", \"workspace\", "
+	    "\"draft\", \"link\", \"fields\": [keys], \"detail\"}` with\n"
+	    "`X-Setuplink-Signature: sha256=HMAC` of the body; check it, and "
+	    "drop\nrepeats by `id` (delivery is at least once, in order). "
+	    "`setuplink events\nlist --json` shows what waits and why; "
+	    "`setuplink events flush` posts it now.\n\n");
 }
 
 static int
@@ -76,16 +99,30 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "inline in a command line.\n"
 	    "4. `setuplink link create ID --to ADDRESS --missing`: emails a "
 	    "reply form\n   for what is still missing; line 1 is the link id, "
-	    "line 2 a mailto: URL\n   that may be pasted into a chat.\n"
+	    "line 2 a mailto: URL\n   that may be pasted into a chat. With `--json`, "
+	    "`\"delivery\": \"queued\"`\n   means the email waits in outbox/, "
+	    "not sent: `setuplink outbox flush`\n   sends it (stderr says "
+	    "how).\n"
 	    "5. Wait for the reply: `setuplink draft show ID --json` until "
 	    "`status` is\n   `complete`; `setuplink log --json` says what "
 	    "the intake did with each\n   message (`reason` codes: unknown_token, "
 	    "expired, used, revoked, policy,\n   no_fields, invalid, duplicate, "
 	    "auto_reply, bounce, loop, oversize,\n   unreadable).\n"
-	    "6. `setuplink draft export ID --format env|json|pgpass`: the "
+	    "6. `setuplink draft test ID --json`: try the values against the "
+	    "service\n   (exit 0 they work, 69 refused, 75 not reached in "
+	    "time, 65 incomplete);\n   an array of `{check, ok, detail}`, "
+	    "never a value. After a merge the\n   intake tests on its own "
+	    "(`test_on_merge`): read `test` in `draft show\n   --json`, and "
+	    "its `fields` say what to ask the recipient for again.\n"
+	    "7. `setuplink draft export ID --format env|json|pgpass|uri|dbt|k8s`:\n   the "
 	    "values, for\n   the connector. This prints secrets: send it "
-	    "straight where it is needed.\n\n");
+	    "straight where it is needed.\n   Secrets are stored sealed; "
+	    "when `setuplink vault passphrase` has protected\n   the vault "
+	    "key, give the passphrase in a file named by\n   "
+	    "`SETUPLINK_VAULT_PASSPHRASE_FILE` (exit 77: wrong or missing "
+	    "passphrase).\n\n");
 	commands();
+	skills_events();
 	printf("## JSON shapes\n\n"
 	    "- `draft show ID --json`: `{\"id\", \"name\", \"connector\", "
 	    "\"status\": \"complete\"|\"incomplete\",\n  \"missing\": [keys], "
@@ -93,7 +130,10 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "{\"kind\": \"admin\"|\"reply\",\n  \"from\", \"at\", \"link\", "
 	    "\"signed_by\", \"encrypted\"}}]}`. A secret's value is "
 	    "`\"********\"`\n  unless `--reveal`; a field never set has "
-	    "`\"value\": null, \"source\": null`.\n"
+	    "`\"value\": null, \"source\": null`.\n  `\"test\"` is null "
+	    "or the last credentials test: `{\"at\", \"ok\",\n  \"status\", "
+	    "\"failure\", \"fields\": [keys to check], \"checks\", "
+	    "\"stale\"}`.\n"
 	    "- `draft list --json`: an array of the same objects without "
 	    "`fields`.\n"
 	    "- `link list --json`: `[{\"id\", \"draft\", \"to\", \"state\": "
@@ -110,8 +150,9 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	printf("## Exit codes\n\n"
 	    "0 done; 64 bad usage (unknown key or option); 65 bad data (an "
 	    "invalid\nvalue, a link past 90 days, nothing missing); 66 no "
-	    "such draft, link or file;\n69 a mail server refused the message; "
-	    "75 temporary failure, try again;\n78 no home (run `setuplink "
+	    "such draft, link, connector or\nfile; 69 a mail server refused "
+	    "the message; 75 temporary failure, try again;\n77 the vault "
+	    "passphrase is wrong or missing;\n78 no home (run `setuplink "
 	    "init`) or a bad configuration.\n\n");
 	connectors(ctx->cat);
 	printf("## Worked example\n\n```sh\n"

@@ -20,11 +20,15 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_draft_set_entry,
 	&cmd_draft_rm_entry,
 	&cmd_draft_export_entry,
+	&cmd_draft_test_entry,
 	&cmd_link_create_entry,
 	&cmd_link_list_entry,
 	&cmd_link_revoke_entry,
+	&cmd_link_renew_entry,
+	&cmd_link_remind_entry,
 	&cmd_outbox_list_entry,
 	&cmd_outbox_flush_entry,
+	&cmd_outbox_retry_entry,
 	&cmd_intake_entry,
 	&cmd_quarantine_list_entry,
 	&cmd_quarantine_show_entry,
@@ -33,7 +37,13 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_key_import_entry,
 	&cmd_key_list_entry,
 	&cmd_key_export_entry,
+	&cmd_key_rm_entry,
+	&cmd_key_rotate_entry,
+	&cmd_audit_entry,
+	&cmd_events_list_entry,
+	&cmd_events_flush_entry,
 	&cmd_skills_entry,
+	&cmd_vault_passphrase_entry,
 };
 const size_t cmd_table_size = nitems(cmd_table);
 
@@ -529,6 +539,14 @@ json_time(int64_t t)
 	return j;
 }
 
+int
+cmd_audit_note(struct session *ctx, const char *action, int64_t draft,
+    const char *detail, char **errstr)
+{
+	return audit_add(ctx->st, ctx->cfg.admin_email, action, draft, 0,
+	    detail, errstr);
+}
+
 json_t *
 json_str_or_null(const char *s)
 {
@@ -591,6 +609,43 @@ take_home(int *argcp, char **argv, const char **home, char **errstr)
 	return 0;
 }
 
+/* Was a switch the entry may not even declare given? */
+static bool
+cmd_given(const struct args *a, const char *name)
+{
+	const struct cmd_option *o;
+
+	for (o = a->entry->options; o != NULL && o->name != NULL; o++) {
+		if (strcmp(o->name, name) == 0)
+			return args_has(a, name);
+	}
+	return false;
+}
+
+/*
+ * Webhook events wait in the store until some process posts them: every
+ * command that opened it tries, for a few hundred milliseconds at most,
+ * so that neither an MTA nor an admin waits on a slow receiver.  What is
+ * left goes with the next run, or with setuplink events flush.
+ */
+#define CMD_WEBHOOK_BUDGET_MS	300
+
+static void
+cmd_webhook(struct session *ctx, const struct args *a)
+{
+	struct webhook_opts o = { CMD_WEBHOOK_BUDGET_MS, false };
+	struct webhook_stats stats;
+	char *err = NULL;
+
+	if (ctx->st == NULL || ctx->cfg.webhook_url == NULL ||
+	    (a->entry->flags & CMD_NO_WEBHOOK) || cmd_given(a, "dry-run"))
+		return;
+	if (webhook_deliver(&ctx->cfg, &ctx->home, ctx->st, &o, &stats,
+	    &err) != 0)
+		log_debug("webhook: %s", err);
+	free(err);
+}
+
 /*
  * Run one command: -h (nothing opened), then the session its entry asks
  * for, its options and arguments, and its function.  The session is
@@ -620,8 +675,13 @@ cmd_exec(const struct cmd_entry *e, struct session *ctx, int argc,
 			rv = EX_TEMPFAIL;
 		return rv;
 	}
-	if ((rv = cmd_parse(e, argc, argv, &a, errstr)) == 0)
+	/* The intake only seals: it never asks for the passphrase. */
+	if (ctx->vault != NULL && !(e->flags & CMD_INTAKE))
+		vault_set_ask(ctx->vault, cmd_vault_ask, NULL);
+	if ((rv = cmd_parse(e, argc, argv, &a, errstr)) == 0) {
 		rv = e->exec(ctx, &a, errstr);
+		cmd_webhook(ctx, &a);
+	}
 	/* A mistyped procmailrc must not bounce mail: keep it queued. */
 	if (rv == EX_USAGE && (e->flags & CMD_INTAKE) &&
 	    !args_has(&a, "maildir") && !isatty(STDIN_FILENO))

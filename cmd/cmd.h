@@ -64,6 +64,9 @@ struct cmd_entry {
  * standard input (no --maildir).  An MTA bounces mail on anything else.
  */
 #define CMD_INTAKE	0x01
+/* Not followed by the short webhook delivery every other command that
+ * opened the store makes (events flush delivers on its own terms). */
+#define CMD_NO_WEBHOOK	0x02
 
 /* A command line parsed against its entry: what exec reads. */
 struct args {
@@ -98,10 +101,19 @@ int	 cmd_parse_id(const char *s, const char *what, int64_t *id,
 const char *cmd_col(const char *s, size_t cols);
 const char *cmd_cut(const char *s, size_t cols);
 
+/* An audit entry for what the admin is about to see or hand on (export,
+ * reveal): written first, so nothing is shown that the audit misses. */
+int	 cmd_audit_note(struct session *, const char *action, int64_t draft,
+	     const char *detail, char **errstr);
+
 /* JSON out: one document on stdout. */
 void	 json_out(json_t *);		/* prints and frees */
 json_t	*json_time(int64_t);		/* RFC 3339 UTC, or null for 0 */
 json_t	*json_str_or_null(const char *);
+
+/* The draft's last credentials test, for draft show (cmd-draft-test.c). */
+json_t	*cmd_draft_test_json(struct session *, const struct draft *);
+void	 cmd_draft_test_print(struct session *, const struct draft *);
 
 /* The commands, one entry each, in the files named. */
 extern const struct cmd_entry cmd_init_entry;		/* cmd-init.c */
@@ -113,11 +125,15 @@ extern const struct cmd_entry cmd_draft_show_entry;
 extern const struct cmd_entry cmd_draft_set_entry;
 extern const struct cmd_entry cmd_draft_rm_entry;
 extern const struct cmd_entry cmd_draft_export_entry;	/* cmd-draft-export.c */
+extern const struct cmd_entry cmd_draft_test_entry;	/* cmd-draft-test.c */
 extern const struct cmd_entry cmd_link_create_entry;	/* cmd-link.c */
 extern const struct cmd_entry cmd_link_list_entry;
 extern const struct cmd_entry cmd_link_revoke_entry;
+extern const struct cmd_entry cmd_link_renew_entry;	/* cmd-link-life.c */
+extern const struct cmd_entry cmd_link_remind_entry;
 extern const struct cmd_entry cmd_outbox_list_entry;	/* cmd-outbox.c */
 extern const struct cmd_entry cmd_outbox_flush_entry;
+extern const struct cmd_entry cmd_outbox_retry_entry;
 extern const struct cmd_entry cmd_intake_entry;		/* cmd-intake.c */
 extern const struct cmd_entry cmd_quarantine_list_entry; /* cmd-quarantine.c */
 extern const struct cmd_entry cmd_quarantine_show_entry;
@@ -126,6 +142,15 @@ extern const struct cmd_entry cmd_log_entry;		/* cmd-log.c */
 extern const struct cmd_entry cmd_key_import_entry;	/* cmd-key.c */
 extern const struct cmd_entry cmd_key_list_entry;
 extern const struct cmd_entry cmd_key_export_entry;
+extern const struct cmd_entry cmd_key_rm_entry;
+extern const struct cmd_entry cmd_key_rotate_entry;
 extern const struct cmd_entry cmd_skills_entry;		/* cmd-skills.c */
+extern const struct cmd_entry cmd_vault_passphrase_entry; /* cmd-vault.c */
+/* The vault passphrase, asked on the terminal without echo (cmd-vault.c). */
+int	 cmd_vault_ask(void *arg, const char *question, char **pass,
+	     char **errstr);
+extern const struct cmd_entry cmd_audit_entry;		/* cmd-audit.c */
+extern const struct cmd_entry cmd_events_list_entry;	/* cmd-events.c */
+extern const struct cmd_entry cmd_events_flush_entry;
 
 #endif

@@ -12,6 +12,7 @@
 #include "util/util.h"
 #include "mailer/admin.h"
 #include "mailer/pgp/pgp.h"
+#include "mailer/send/send.h"
 
 /* ---- The home ---- */
 
@@ -31,6 +32,7 @@ home_remove_parts(const struct home *h, char **errstr)
 	for (i = 0; i < nitems(dirs); i++)
 		nftw(dirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	unlink(h->config);
+	vault_destroy(h->dir);
 	return store_destroy(h->db, errstr);
 }
 
@@ -73,6 +75,7 @@ home_create(struct session *s, const struct home_params *p, char **fpr,
 	struct config cfg;
 	struct crypto *cr = NULL;
 	struct store *st = NULL;
+	struct vault *v = NULL;
 	char *uid = NULL;
 	bool fresh;
 	int rv;
@@ -91,6 +94,7 @@ home_create(struct session *s, const struct home_params *p, char **fpr,
 		goto fail;
 	chmod(h->dir, 0700);
 	if ((rv = store_open(h->db, STORE_CREATE, 5000, &st, errstr)) != 0 ||
+	    (rv = vault_load(h->dir, true, &v, errstr)) != 0 ||
 	    (rv = crypto_open(h->gnupg, 60, &cr, errstr)) != 0)
 		goto fail;
 	uid = xprintf("%s (setuplink) <%s>", p->workspace, cfg.intake);
@@ -104,6 +108,8 @@ fail:
 	crypto_close(&cr);
 	store_close(&st);
 	freep(fpr);
+	if (fresh || p->force)
+		vault_destroy(h->dir);
 	if (fresh) {
 		home_remove_parts(h, NULL);
 		nftw(h->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -111,6 +117,7 @@ fail:
 out:
 	crypto_close(&cr);
 	store_close(&st);
+	vault_free(&v);
 	config_free(&cfg);
 	free(uid);
 	return rv;
@@ -273,17 +280,72 @@ draft_set_values(struct session *s, int64_t draft, const struct connector *c,
 	return rv;
 }
 
+/*
+ * After the commit: the setup emails of the links, if they still wait in
+ * outbox/ (or were refused), must not leave for a link that is over.
+ * What cannot be removed is said, not fatal: the link is revoked already,
+ * and the intake refuses a reply to it.
+ */
+static void
+links_unqueue(struct session *s, struct link **v, size_t n)
+{
+	size_t i, k;
+	char *err = NULL;
+
+	for (i = 0; i < n; i++) {
+		if (v[i]->message_id == NULL)
+			continue;
+		if (outbox_drop(&s->home, v[i]->message_id, &k, &err) != 0) {
+			log_warnx("link %lld is revoked but its setup email "
+			    "could not be removed from outbox/: %s; remove it "
+			    "by hand", (long long)v[i]->id, err);
+			freep(&err);
+		} else if (k > 0)
+			log_debug("link %lld: its queued setup email removed",
+			    (long long)v[i]->id);
+	}
+}
+
+int
+link_withdraw(struct session *s, int64_t id, const char *by, char **errstr)
+{
+	struct link *l = NULL;
+	int rv;
+
+	if ((rv = link_revoke(s->st, id, by, errstr)) != 0)
+		return rv;
+	if (link_get(s->st, id, &l, NULL) == 0)
+		links_unqueue(s, &l, 1);
+	link_free(&l);
+	return 0;
+}
+
+int
+draft_get_revealed(struct session *s, int64_t draft, struct draft **out,
+    char **errstr)
+{
+	int rv;
+
+	if ((rv = draft_get(s->st, s->cat, draft, out, errstr)) != 0)
+		return rv;
+	if ((rv = draft_reveal(s->st, *out, errstr)) != 0)
+		draft_free(out);
+	return rv;
+}
+
 int
 draft_delete(struct session *s, int64_t draft, char **errstr)
 {
 	struct message_record *q = NULL;
-	size_t nq = 0, i;
+	struct link **links = NULL;
+	size_t nq = 0, nlinks = 0, i;
 	char *path;
 	int rv;
 
 	if ((rv = store_begin(s->st, errstr)) != 0)
 		return rv;
-	if ((rv = draft_remove(s->st, draft, s->cfg.admin_email,
+	if ((rv = link_list(s->st, draft, &links, &nlinks, errstr)) == 0 &&
+	    (rv = draft_remove(s->st, draft, s->cfg.admin_email,
 	    errstr)) == 0 &&
 	    (rv = quarantine_list(s->st, &q, &nq, errstr)) == 0) {
 		for (i = 0; i < nq && rv == 0; i++) {
@@ -305,6 +367,9 @@ draft_delete(struct session *s, int64_t draft, char **errstr)
 		unlink(path);
 		free(path);
 	}
+	if (rv == 0)
+		links_unqueue(s, links, nlinks);
+	links_free(&links, nlinks);
 	message_records_free(&q, nq);
 	return rv;
 }

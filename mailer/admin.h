@@ -68,11 +68,54 @@ int	 draft_new(struct session *, const struct connector *, const char *name,
 int	 draft_set_values(struct session *, int64_t draft,
 	     const struct connector *c, struct value_input *in, size_t n,
 	     char **errstr);
+/* ---- Links ---- */
+
 /*
- * Remove a draft: its pending links revoked, its values wiped (the audit
+ * Revoke a link (store's link_revoke: 65 naming its state when it is
+ * not pending, 66 when there is none) and remove its setup email from
+ * outbox/ if it still waits there, so that no flush sends it later.
+ */
+int	 link_withdraw(struct session *, int64_t link, const char *by,
+	     char **errstr);
+
+/*
+ * Remove a draft: its pending links revoked (their queued setup emails
+ * removed from outbox/), its values wiped (the audit
  * entry stays), and the mail of it kept in quarantine forgotten and then
  * deleted.  EX_NOINPUT when there is no such draft.
  */
 int	 draft_delete(struct session *, int64_t draft, char **errstr);
+/*
+ * A draft with its secret values opened: what draft export, draft test,
+ * draft show --reveal and the interface's reveal hand on.  The vault may
+ * ask for its passphrase (SETUPLINK_VAULT_PASSPHRASE_FILE, else the
+ * session's question); a wrong one, or none to be had, is EX_NOPERM and
+ * no draft.  EX_NOINPUT when there is no such draft.
+ */
+int	 draft_get_revealed(struct session *, int64_t draft, struct draft **,
+	     char **errstr);
+
+/* ---- Testing credentials (admin-test.c) ---- */
+
+struct probe_result;
+/*
+ * Run the draft's test with its values (secrets opened as draft export
+ * opens them), bounded by test_timeout and test_networks, and keep the
+ * result on the draft (audited as actor's, with the webhook's event).
+ * A draft that is not complete gets a result of EX_DATAERR naming what
+ * is missing, without trying.  0 when res holds a result.
+ */
+int	 admin_test_draft(struct session *, int64_t draft, const char *actor,
+	     struct probe_result *res, char **errstr);
+/*
+ * The intake's worker after a merge of link (draft test --merged): a
+ * draft that is complete is tested; the admin gets a note when
+ * notify_admin is set; a refusal that points at fields the link's
+ * recipient sent gets them one follow-up (within the reply limits) and,
+ * with renew_on_failed_test, a fresh link for just those fields.  An
+ * incomplete draft is left alone (res->nchecks is 0).
+ */
+int	 admin_test_merged(struct session *, int64_t draft, int64_t link,
+	     struct probe_result *res, char **errstr);
 
 #endif

@@ -5,6 +5,7 @@
  *
  *	cmd/, tui/ -> admin, session -> send/ -> pgp/
  *	cmd/, tui/ -> intake/ -> send/
+ *	cmd/, tui/, admin, intake/ -> probe/ (catalog/ and util/ only)
  *	              intake/ -> mime/ <- send/
  *	all of them -> store/ -> catalog/ -> util/
  *
@@ -16,6 +17,7 @@
 #include "mailer/intake/intake.h"
 #include "mailer/mime/mime.h"
 #include "mailer/pgp/pgp.h"
+#include "mailer/probe/probe.h"
 #include "mailer/send/send.h"
 #include "mailer/session.h"
 

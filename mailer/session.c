@@ -1,6 +1,9 @@
 /* session.c: opening a home for the commands and the interface alike:
  * its configuration (the transport checked by mailer/send), the store
  * and the catalog, each only when asked for. */
+#include <sys/stat.h>
+
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -15,6 +18,34 @@ session_init(struct session *s, const char *home_opt)
 	home_resolve(home_opt, &s->home);
 	/* util/ cannot know the transports: mailer/send checks a spec. */
 	config_check_transport(transport_check);
+}
+
+/* Quarantined mail an older setuplink kept in the clear. */
+static int
+seal_quarantine(void *arg, char **errstr)
+{
+	struct session *s = arg;
+	const char *subs[] = { "new", "cur" };
+	struct stat sb;
+	char **names, *path;
+	size_t i, j, n;
+	int rv = 0;
+
+	for (i = 0; i < nitems(subs) && rv == 0; i++) {
+		names = NULL;
+		n = 0;
+		maildir_list(s->home.quarantine, subs[i], &names, &n);
+		for (j = 0; j < n && rv == 0; j++) {
+			path = xprintf("%s/%s/%s", s->home.quarantine, subs[i],
+			    names[j]);
+			/* Only messages: nothing else belongs there. */
+			if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+				rv = vault_seal_file(s->vault, path, errstr);
+			free(path);
+		}
+		strv_free(&names, n);
+	}
+	return rv;
 }
 
 int
@@ -36,11 +67,26 @@ session_open(struct session *s, int flags, char **errstr)
 	if ((flags & SESSION_CATALOG) && s->cat == NULL &&
 	    (rv = catalog_load(s->home.connectors, &s->cat, errstr)) != 0)
 		return rv;
-	if ((flags & SESSION_STORE) && s->st == NULL &&
-	    (rv = store_open(s->home.db, (flags & SESSION_DURABLE) ?
-	    STORE_DURABLE : 0, (int)s->cfg.db_timeout, &s->st,
-	    errstr)) != 0)
-		return rv;
+	if ((flags & SESSION_STORE) && s->st == NULL) {
+		struct store_seal seal = { NULL, NULL, seal_quarantine, s };
+		/* Secrets are sealed as they are written: the vault and the
+		 * catalog (which fields are secret) come with the store. */
+		if ((s->vault == NULL && (rv = vault_load(s->home.dir, true,
+		    &s->vault, errstr)) != 0) || (s->cat == NULL &&
+		    (rv = catalog_load(s->home.connectors, &s->cat,
+		    errstr)) != 0))
+			return rv;
+		seal.vault = s->vault;
+		seal.cat = s->cat;
+		if ((rv = store_open_sealed(s->home.db, (flags &
+		    SESSION_DURABLE) ? STORE_DURABLE : 0,
+		    (int)s->cfg.db_timeout, &seal, &s->st, errstr)) != 0)
+			return rv;
+	}
+	/* Events are queued only where a webhook will read them. */
+	if (s->st != NULL)
+		store_events_enable(s->st, s->cfg.webhook_url != NULL &&
+		    *s->cfg.webhook_url != '\0');
 	return 0;
 }
 
@@ -48,6 +94,7 @@ void
 session_close(struct session *s)
 {
 	store_close(&s->st);
+	vault_free(&s->vault);
 	catalog_free(&s->cat);
 	config_free(&s->cfg);
 	home_free(&s->home);

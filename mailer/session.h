@@ -8,6 +8,7 @@
 #include "catalog/catalog.h"
 #include "store/store.h"
 #include "util/config.h"
+#include "util/vault.h"
 
 /* What session_open opens. */
 #define SESSION_HOME	0x01	/* an existing home and its configuration */
@@ -21,6 +22,7 @@ struct session {
 	struct config	 cfg;
 	struct store	*st;		/* NULL until SESSION_STORE */
 	struct catalog	*cat;		/* NULL until SESSION_CATALOG */
+	struct vault	*vault;		/* with the store: seals secrets */
 	const char	*home_opt;	/* --home as given, or NULL */
 };
 
@@ -29,7 +31,10 @@ struct session {
 void	 session_init(struct session *, const char *home_opt);
 /*
  * Open what flags ask for that is not open yet.  No home is EX_CONFIG,
- * naming the directory and saying to run setuplink init.
+ * naming the directory and saying to run setuplink init.  The store
+ * comes with the vault and the catalog, so that secrets are sealed as
+ * they are written; a home made by an older setuplink gets its vault key
+ * and has what it kept in the clear sealed, once.
  */
 int	 session_open(struct session *, int flags, char **errstr);
 void	 session_close(struct session *);

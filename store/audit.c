@@ -1,5 +1,7 @@
 /* audit.c: the audit trail of who did what to which draft or link.  It
  * names keys and addresses, never a value. */
+#include <stdlib.h>
+
 #include "store/private.h"
 
 int
@@ -19,4 +21,55 @@ audit_add(struct store *st, const char *actor, const char *action,
 		sqlite3_bind_int64(s, 5, link);
 	sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
 	return db_step_done(st, s, "writing the audit log", errstr);
+}
+
+int
+audit_list(struct store *st, int limit, int64_t draft,
+    struct audit_entry **out, size_t *np, char **errstr)
+{
+	static const char sql[] = "SELECT id, at, actor, action, draft, link, "
+	    "detail FROM audit WHERE (?1 = 0 OR draft = ?1) ORDER BY id DESC "
+	    "LIMIT ?2";
+	sqlite3_stmt *s = db_prepare(st, sql);
+	struct audit_entry *v = NULL, *e;
+	size_t n = 0;
+	int rc;
+
+	sqlite3_bind_int64(s, 1, draft);
+	sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		e = &v[n++];
+		e->id = sqlite3_column_int64(s, 0);
+		e->at = sqlite3_column_int64(s, 1);
+		e->actor = db_text(s, 2);
+		e->action = db_text(s, 3);
+		e->draft = sqlite3_column_int64(s, 4);
+		e->link = sqlite3_column_int64(s, 5);
+		e->detail = db_text(s, 6);
+	}
+	sqlite3_reset(s);
+	*out = v;
+	*np = n;
+	if (rc != SQLITE_DONE) {
+		audit_entries_free(out, n);
+		*np = 0;
+		return db_error(st, rc, "reading the audit log", errstr);
+	}
+	return 0;
+}
+
+void
+audit_entries_free(struct audit_entry **vp, size_t n)
+{
+	size_t i;
+
+	if (*vp == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free((*vp)[i].actor);
+		free((*vp)[i].action);
+		free((*vp)[i].detail);
+	}
+	freep(vp);
 }

@@ -102,6 +102,13 @@ int
 store_open(const char *path, int flags, int timeout_ms, struct store **out,
     char **errstr)
 {
+	return store_open_sealed(path, flags, timeout_ms, NULL, out, errstr);
+}
+
+int
+store_open_sealed(const char *path, int flags, int timeout_ms,
+    const struct store_seal *seal, struct store **out, char **errstr)
+{
 	struct store *st;
 	int rc, oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	int rv;
@@ -114,6 +121,12 @@ store_open(const char *path, int flags, int timeout_ms, struct store **out,
 		    "setuplink init first", path);
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
+	if (seal != NULL) {
+		st->vault = seal->vault;
+		st->cat = seal->cat;
+		st->seal_before = seal->before;
+		st->seal_arg = seal->arg;
+	}
 	if ((rc = sqlite3_open_v2(path, &st->db, oflags, NULL)) != SQLITE_OK) {
 		rv = errorf(errstr, rc == SQLITE_CANTOPEN ? EX_CONFIG :
 		    EX_TEMPFAIL, "cannot open the database %s: %s", path,
@@ -127,12 +140,17 @@ store_open(const char *path, int flags, int timeout_ms, struct store **out,
 	if ((rv = exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode",
 	    errstr)) != 0)
 		goto fail;
+	/* secure_delete is a build choice unless we set it: zero what is
+	 * deleted, so a removed value does not live on in a freed page. */
 	if ((rv = exec(st, (flags & STORE_DURABLE) ?
-	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON" :
-	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+	    "PRAGMA secure_delete=ON" :
+	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+	    "PRAGMA secure_delete=ON",
 	    "setting pragmas", errstr)) != 0)
 		goto fail;
-	if ((rv = migrate(st, errstr)) != 0)
+	if ((rv = migrate(st, errstr)) != 0 ||
+	    (rv = db_seal_existing(st, errstr)) != 0)
 		goto fail;
 	*out = st;
 	return 0;
@@ -209,6 +227,8 @@ store_commit(struct store *st, char **errstr)
 		return rv;
 	}
 	st->depth = 0;
+	if (st->scrub)
+		store_checkpoint(st);
 	return 0;
 }
 
@@ -218,6 +238,25 @@ store_rollback(struct store *st)
 	if (st->depth > 0 || !sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->depth = 0;
+	st->scrub = false;
+}
+
+/*
+ * Without this a WAL keeps the pages a removal rewrote until the last
+ * connection closes, and the intake's --watch or the TUI may never
+ * close: the old value would sit in -wal for days.
+ */
+void
+store_checkpoint(struct store *st)
+{
+	int rc;
+
+	st->scrub = false;
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc != SQLITE_OK)
+		log_debug("WAL checkpoint after a removal: %s",
+		    sqlite3_errstr(rc));
 }
 
 int

@@ -120,7 +120,7 @@ draft_get(struct store *st, const struct catalog *cat, int64_t id,
 	static const char dsql[] = "SELECT name, connector, created, updated "
 	    "FROM drafts WHERE id = ? AND deleted IS NULL";
 	static const char fsql[] = "SELECT key, value, kind, sender, at, link, "
-	    "signed_by, encrypted FROM field_values "
+	    "signed_by, encrypted, sealed FROM field_values "
 	    "WHERE draft = ? AND current = 1 ORDER BY id";
 	const struct connector *c;
 	struct draft *d;
@@ -171,6 +171,7 @@ draft_get(struct store *st, const struct catalog *cat, int64_t id,
 		}
 		value_read(s, 1, &fv->value, &fv->len);
 		fv->set = true;
+		fv->sealed = fv->value != NULL && sqlite3_column_int(s, 8);
 		source_read(s, 2, &fv->src);
 	}
 	sqlite3_reset(s);
@@ -192,6 +193,8 @@ draft_free(struct draft **dp)
 		return;
 	for (i = 0; i < d->nfields; i++) {
 		free(d->fields[i].key);
+		if (d->fields[i].value != NULL)
+			explicit_bzero(d->fields[i].value, d->fields[i].len);
 		free(d->fields[i].value);
 		source_clear(&d->fields[i].src);
 	}
@@ -259,6 +262,37 @@ draft_complete(const struct connector *c, const struct draft *d,
 	return n == 0;
 }
 
+/* One value's row, a secret sealed before it reaches SQLite's pages. */
+static int
+value_insert(struct store *st, int64_t id, const char *connector,
+    const struct field_write *w, const struct source *src, char **errstr)
+{
+	static const char ins[] = "INSERT INTO field_values (draft, key, value, "
+	    "kind, sender, at, link, signed_by, encrypted, sealed) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = db_prepare(st, ins);
+	char *sealed;
+	size_t slen;
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, w->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 10, 0);
+	if (w->value != NULL && w->len > 0 && db_seal(st, connector, w->key,
+	    w->value, w->len, &sealed, &slen)) {
+		sqlite3_bind_blob(s, 3, sealed, (int)slen, free);
+		sqlite3_bind_int(s, 10, 1);
+	} else if (w->value != NULL && w->len > 0)
+		sqlite3_bind_blob(s, 3, w->value, (int)w->len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, kind_names[src->kind], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, src->from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, src->at);
+	if (src->link != 0)
+		sqlite3_bind_int64(s, 7, src->link);
+	sqlite3_bind_text(s, 8, src->signed_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 9, src->encrypted);
+	return db_step_done(st, s, "writing a field", errstr);
+}
+
 int
 draft_write(struct store *st, int64_t id, const struct field_write *w,
     size_t n, const struct source *src, bool *replaced, char **errstr)
@@ -268,12 +302,10 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 	    "AND current = 1";
 	static const char retire[] =
 	    "UPDATE field_values SET current = 0 WHERE id = ?";
-	static const char ins[] = "INSERT INTO field_values (draft, key, value, "
-	    "kind, sender, at, link, signed_by, encrypted) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char touch[] = "UPDATE drafts SET updated = ? WHERE id = ?";
 	sqlite3_stmt *s;
 	struct buf keys;
+	char *connector = NULL;
 	size_t i;
 	bool mine;
 	int rv, rc;
@@ -281,7 +313,8 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 	if ((rv = db_tx_enter(st, &mine, errstr)) != 0)
 		return rv;
 	buf_init(&keys);
-	if ((rv = draft_exists(st, id, errstr)) != 0)
+	if ((rv = draft_exists(st, id, errstr)) != 0 ||
+	    (rv = db_draft_connector(st, id, &connector, errstr)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		int64_t old = 0;
@@ -308,21 +341,10 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 			    errstr)) != 0)
 				goto out;
 		}
-		s = db_prepare(st, ins);
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_text(s, 2, w[i].key, -1, SQLITE_STATIC);
-		if (w[i].value != NULL && w[i].len > 0)
-			sqlite3_bind_blob(s, 3, w[i].value, (int)w[i].len,
-			    SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, kind_names[src->kind], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, src->from, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 6, src->at);
-		if (src->link != 0)
-			sqlite3_bind_int64(s, 7, src->link);
-		sqlite3_bind_text(s, 8, src->signed_by, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 9, src->encrypted);
-		if ((rv = db_step_done(st, s, "writing a field", errstr)) != 0)
+		if ((rv = value_insert(st, id, connector, &w[i], src,
+		    errstr)) != 0)
 			goto out;
+		st->scrub |= had;
 		buf_printf(&keys, "%s%s", i ? "," : "", w[i].key);
 	}
 	s = db_prepare(st, touch);
@@ -334,6 +356,7 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 	rv = audit_add(st, src->from, src->kind == SOURCE_ADMIN ? "draft set" :
 	    "reply merged", id, src->link, keys.data, errstr);
 out:
+	free(connector);
 	buf_free(&keys);
 	return db_tx_leave(st, mine, rv, errstr);
 }
@@ -343,7 +366,7 @@ draft_history(struct store *st, int64_t id, const char *key,
     struct field_history **out, size_t *np, char **errstr)
 {
 	static const char sql[] = "SELECT value, kind, sender, at, link, "
-	    "signed_by, encrypted, removed FROM field_values "
+	    "signed_by, encrypted, removed, sealed FROM field_values "
 	    "WHERE draft = ? AND key = ? ORDER BY id DESC";
 	struct field_history *v = NULL;
 	sqlite3_stmt *s;
@@ -363,6 +386,8 @@ draft_history(struct store *st, int64_t id, const char *key,
 		value_read(s, 0, &v[n].value, &v[n].len);
 		source_read(s, 1, &v[n].src);
 		v[n].removed = sqlite3_column_int(s, 7) != 0;
+		v[n].sealed = v[n].value != NULL &&
+		    sqlite3_column_int(s, 8) != 0;
 		n++;
 	}
 	sqlite3_reset(s);
@@ -384,11 +409,38 @@ draft_history_free(struct field_history **hp, size_t n)
 	if (*hp == NULL)
 		return;
 	for (i = 0; i < n; i++) {
+		if ((*hp)[i].value != NULL)
+			explicit_bzero((*hp)[i].value, (*hp)[i].len);
 		free((*hp)[i].value);
 		source_clear(&(*hp)[i].src);
 	}
 	free(*hp);
 	*hp = NULL;
+}
+
+/* A link_revoked event for each link the removal revokes. */
+static int
+draft_remove_events(struct store *st, int64_t id, char **errstr)
+{
+	sqlite3_stmt *s = db_prepare(st, "SELECT id FROM links WHERE "
+	    "draft = ? AND state = 'pending'");
+	int64_t *v = NULL;
+	size_t n = 0, i;
+	int rc, rv = 0;
+
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		rv = db_error(st, rc, "reading the draft's links", errstr);
+	for (i = 0; rv == 0 && i < n; i++)
+		rv = event_add(st, "link_revoked", id, v[i], NULL, 0,
+		    "draft_removed", errstr);
+	free(v);
+	return rv;
 }
 
 /*
@@ -402,7 +454,7 @@ draft_remove(struct store *st, int64_t id, const char *admin, char **errstr)
 	static const char revoke[] = "UPDATE links SET state = 'revoked', "
 	    "ended = ? WHERE draft = ? AND state IN ('pending', 'bounced')";
 	static const char wipe[] = "UPDATE field_values SET value = NULL, "
-	    "removed = 1 WHERE draft = ?";
+	    "removed = 1, sealed = 0 WHERE draft = ?";
 	static const char del[] = "UPDATE drafts SET deleted = ? WHERE id = ?";
 	int64_t now = time_now();
 	sqlite3_stmt *s;
@@ -411,7 +463,8 @@ draft_remove(struct store *st, int64_t id, const char *admin, char **errstr)
 
 	if ((rv = db_tx_enter(st, &mine, errstr)) != 0)
 		return rv;
-	if ((rv = draft_exists(st, id, errstr)) != 0)
+	if ((rv = draft_exists(st, id, errstr)) != 0 ||
+	    (rv = draft_remove_events(st, id, errstr)) != 0)
 		goto out;
 	s = db_prepare(st, revoke);
 	sqlite3_bind_int64(s, 1, now);
@@ -428,6 +481,7 @@ draft_remove(struct store *st, int64_t id, const char *admin, char **errstr)
 	if ((rv = db_step_done(st, s, "removing a draft", errstr)) != 0)
 		goto out;
 	rv = audit_add(st, admin, "draft rm", id, 0, NULL, errstr);
+	st->scrub = rv == 0;
 out:
 	return db_tx_leave(st, mine, rv, errstr);
 }

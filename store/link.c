@@ -111,8 +111,11 @@ link_create(struct store *st, const struct link_new *ln, int64_t *id,
 		if ((rv = db_step_done(st, s, "creating a link", errstr)) != 0)
 			goto out;
 	}
-	rv = audit_add(st, ln->created_by, "link create", ln->draft, *id,
-	    ln->to, errstr);
+	if ((rv = audit_add(st, ln->created_by, "link create", ln->draft, *id,
+	    ln->to, errstr)) != 0)
+		goto out;
+	rv = event_add(st, "link_created", ln->draft, *id,
+	    (const char *const *)ln->fields, ln->nfields, NULL, errstr);
 out:
 	return db_tx_leave(st, mine, rv, errstr);
 }
@@ -300,9 +303,11 @@ link_revoke(struct store *st, int64_t id, const char *by, char **errstr)
 		    link_state_name(l->state));
 		goto out;
 	}
-	if ((rv = link_mark(st, id, LINK_REVOKED, errstr)) == 0)
-		rv = audit_add(st, by, "link revoke", l->draft, id, NULL,
-		    errstr);
+	if ((rv = link_mark(st, id, LINK_REVOKED, errstr)) == 0 &&
+	    (rv = audit_add(st, by, "link revoke", l->draft, id, NULL,
+	    errstr)) == 0)
+		rv = event_add(st, "link_revoked", l->draft, id,
+		    (const char *const *)l->fields, l->nfields, NULL, errstr);
 out:
 	link_free(&l);
 	return db_tx_leave(st, mine, rv, errstr);

@@ -148,9 +148,16 @@ int
 quarantine_list(struct store *st, struct message_record **out, size_t *np,
     char **errstr)
 {
-	static const char sql[] = "SELECT " MSG_COLS " FROM messages m WHERE "
-	    "quarantine IS NOT NULL AND id = (SELECT max(id) FROM messages "
-	    "WHERE quarantine = m.quarantine) ORDER BY id DESC";
+	/*
+	 * One row per quarantined file: its newest judgement, under the id
+	 * of its first, so that the id the admin sees does not change with
+	 * every retry (and still names the file for show and retry).
+	 */
+	static const char sql[] = "SELECT (SELECT min(f.id) FROM messages f "
+	    "WHERE f.quarantine = m.quarantine), at, message_id, sender, link, "
+	    "draft, outcome, reason, detail, fields, quarantine FROM messages m "
+	    "WHERE quarantine IS NOT NULL AND id = (SELECT max(id) FROM "
+	    "messages WHERE quarantine = m.quarantine) ORDER BY id DESC";
 
 	return message_rows(st, db_prepare(st, sql), out, np, errstr);
 }

@@ -7,6 +7,7 @@
 
 #include "store/store.h"
 #include "util/util.h"
+#include "util/vault.h"
 
 #define STMT_CACHE 64
 
@@ -15,6 +16,12 @@ struct store {
 	char		*path;
 	int		 depth;		/* open store_begin() transactions */
 	bool		 events;	/* queue webhook events */
+	struct vault	*vault;		/* seals secret values; NULL: none */
+	const struct catalog *cat;	/* which values are secret */
+	bool		 scrub;		/* secrets removed: checkpoint the WAL
+					   after the commit */
+	int		(*seal_before)(void *, char **);
+	void		*seal_arg;
 	struct {
 		const char	*sql;	/* static text: pointer compared */
 		sqlite3_stmt	*stmt;
@@ -32,5 +39,18 @@ int	 db_tx_enter(struct store *, bool *mine, char **errstr);
 int	 db_tx_leave(struct store *, bool mine, int rv, char **errstr);
 char	*db_text(sqlite3_stmt *, int col);	/* copy or NULL */
 int	 migrate(struct store *, char **errstr);
+/* The connector a draft (deleted or not) was made for (seal.c). */
+int	 db_draft_connector(struct store *, int64_t draft, char **connector,
+	     char **errstr);
+/*
+ * With a vault, seal a value of a secret field (a key the catalog lacks
+ * counts as secret) into *out and return true; else return false.
+ */
+bool	 db_seal(struct store *, const char *connector, const char *key,
+	     const char *value, size_t len, char **out, size_t *outlen);
+/* Seal what an older setuplink left in the clear, once: inside the
+ * caller's transaction, or in its own. */
+int	 db_seal_pending(struct store *, char **errstr);
+int	 db_seal_existing(struct store *, char **errstr);
 
 #endif

@@ -108,6 +108,28 @@ static const char *migrations[] = {
 	/* 3: the eight characters a link's REF carries after its id (from
 	 * its token); NULL for links made before, which keep their REF. */
 	"ALTER TABLE links ADD COLUMN ref_tag TEXT;",
+	/* 4: secret values sealed to the home's vault key.  What an older
+	 * setuplink stored in the clear is sealed by db_seal_pending, in
+	 * this same transaction when the store is opened with its vault
+	 * and catalog (store_open_sealed), which sets vault.sealed_all. */
+	"ALTER TABLE field_values ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE vault (sealed_all INTEGER NOT NULL);"
+	"INSERT INTO vault (sealed_all) VALUES (0);",
+	/* 5: the last credentials test of each draft (never a value). */
+	"CREATE TABLE draft_tests ("
+	"  draft INTEGER PRIMARY KEY REFERENCES drafts(id),"
+	"  at INTEGER NOT NULL,"
+	"  values_at INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  result TEXT NOT NULL);",
+	/* 6: what a link needs over time: its token sealed under the home's
+	 * token key (link remind), when it was reminded, and when its
+	 * expiry unused was reported. */
+	"CREATE TABLE link_tokens ("
+	"  link INTEGER PRIMARY KEY REFERENCES links(id),"
+	"  sealed TEXT,"
+	"  reminded INTEGER,"
+	"  expiry_noted INTEGER);",
 };
 
 int
@@ -146,6 +168,12 @@ migrate(struct store *st, char **errstr)
 	free(sql);
 	if (rc != SQLITE_OK) {
 		rv = db_error(st, rc, "migrating the schema", errstr);
+		store_rollback(st);
+		return rv;
+	}
+	/* Secrets an older setuplink kept in the clear: sealed in the same
+	 * transaction as the schema that makes room for them. */
+	if ((rv = db_seal_pending(st, errstr)) != 0) {
 		store_rollback(st);
 		return rv;
 	}

@@ -34,6 +34,36 @@ int	 store_schema_latest(void);	/* what this setuplink migrates to */
 /* A number that changes when another connection commits (TUI refresh). */
 int64_t	 store_data_version(struct store *);
 
+/*
+ * store_open with a vault: secret values are sealed to it as they are
+ * written (the catalog says which fields are secret) and opened with it
+ * (draft_reveal).  A database an older setuplink left with secrets in the
+ * clear is migrated in one transaction with its schema: before (may be
+ * NULL) runs first under the write lock for what lies outside the
+ * database (quarantined mail), then every secret value, current and
+ * past, is sealed; then the WAL is checkpointed so that no clear copy
+ * stays beside the database.  Any failure changes nothing.  Without a
+ * vault (store_open: unit tests, tools) values are stored as they come.
+ */
+struct vault;
+struct store_seal {
+	struct vault		*vault;
+	const struct catalog	*cat;
+	int			(*before)(void *arg, char **errstr);
+	void			*arg;
+};
+int	 store_open_sealed(const char *path, int flags, int timeout_ms,
+	     const struct store_seal *, struct store **, char **errstr);
+struct vault *store_vault(struct store *);	/* or NULL */
+/*
+ * Copy the WAL into the database and empty it (after secrets were
+ * removed, so that a long-lived process does not keep them in -wal).
+ * Deleted content is zeroed (secure_delete), so nothing stays in freed
+ * pages either.  Best effort: a reader holding an old snapshot can only
+ * delay it to the next one.
+ */
+void	 store_checkpoint(struct store *);
+
 /* ---- Drafts and fields (draft.c) ---- */
 
 enum source_kind { SOURCE_ADMIN, SOURCE_REPLY };
@@ -52,6 +82,7 @@ struct field_value {
 	char		*value;		/* NULL: never set or cleared */
 	size_t		 len;		/* value's length (files may hold NULs) */
 	bool		 set;		/* has a source */
+	bool		 sealed;	/* value is still sealed: see draft_reveal */
 	struct source	 src;
 };
 
@@ -75,7 +106,8 @@ struct draft_summary {
 	bool		 complete;
 	char		**missing;
 	size_t		 nmissing;
-	int		 pending_links;
+	int		 pending_links;	/* not expired */
+	int		 used_links;
 };
 
 /* One requested write: key and canonical value (NULL or "" clears). */
@@ -91,6 +123,7 @@ struct field_history {
 	size_t		 len;
 	struct source	 src;
 	bool		 removed;	/* value wiped by draft rm */
+	bool		 sealed;	/* value is still sealed */
 };
 
 int	 draft_create(struct store *, const struct connector *, const char *name,
@@ -112,6 +145,15 @@ int	 draft_write(struct store *, int64_t id, const struct field_write *, size_t 
 int	 draft_history(struct store *, int64_t id, const char *key,
 	     struct field_history **, size_t *n, char **errstr);
 void	 draft_history_free(struct field_history **, size_t);
+/*
+ * Secret values come back from draft_get and draft_history sealed (set,
+ * masked, their bytes not the value).  These open them in place with the
+ * store's vault, which may ask for its passphrase: EX_NOPERM when it is
+ * wrong or cannot be had, the draft then left as it was.
+ */
+int	 draft_reveal(struct store *, struct draft *, char **errstr);
+int	 draft_history_reveal(struct store *, struct field_history *, size_t n,
+	     char **errstr);
 /* Revoke pending links, wipe values, keep the audit entry. */
 int	 draft_remove(struct store *, int64_t id, const char *admin, char **errstr);
 void	 draft_free(struct draft **);
@@ -123,6 +165,23 @@ const struct field_value *draft_value(const struct draft *, const char *key);
  */
 bool	 draft_complete(const struct connector *, const struct draft *,
 	     char ***missing, size_t *nmissing);
+
+/* ---- The last credentials test of a draft (draft-test.c) ---- */
+
+struct draft_test {
+	int64_t		 at;		/* when it ran */
+	int64_t		 values_at;	/* the draft's updated time it saw */
+	int		 status;	/* 0, 69, 75 or 65 */
+	char		*result;	/* the probe's JSON: never a value */
+};
+
+/* Replace the draft's last test result. */
+int	 draft_test_save(struct store *, int64_t draft, const struct draft_test *,
+	     char **errstr);
+/* EX_NOINPUT when the draft was never tested. */
+int	 draft_test_get(struct store *, int64_t draft, struct draft_test *,
+	     char **errstr);
+void	 draft_test_clear(struct draft_test *);
 
 /* ---- Setup links (link.c) ---- */
 
@@ -190,6 +249,28 @@ int	 link_revoke(struct store *, int64_t id, const char *by, char **errstr);
 int	 link_mark(struct store *, int64_t id, enum link_state, char **errstr);
 void	 link_free(struct link **);
 void	 links_free(struct link ***, size_t);
+
+/* ---- Links over time (remind.c): the sealed token, the one reminder,
+ * the one report of an expiry ---- */
+
+/* Keep a link's token sealed (hex, from seal_text); in the caller's
+ * transaction when one is open. */
+int	 link_token_keep(struct store *, int64_t link, const char *sealed,
+	     char **errstr);
+/* EX_NOINPUT, saying to renew it, for a link made before tokens were kept. */
+int	 link_token_get(struct store *, int64_t link, char **sealed,
+	     char **errstr);
+/* Pending or bounced links expiring in (now, now + before], not reminded. */
+int	 link_remind_due(struct store *, int64_t now, int64_t before,
+	     int64_t **ids, size_t *n, char **errstr);
+/* Claim a link's one reminder (*won: this caller got it), or give the
+ * claim back (claim false) when the reminder could not be sent. */
+int	 link_remind_claim(struct store *, int64_t link, bool claim, bool *won,
+	     char **errstr);
+/* Links expired unused and not reported yet: each noted, with its
+ * "expired" event, in one transaction of its own. */
+int	 link_expiry_note(struct store *, int64_t now, int64_t **ids,
+	     size_t *n, char **errstr);
 
 /* ---- Processed messages and the intake log (message.c) ---- */
 
@@ -282,5 +363,20 @@ void	 events_free(struct event **, size_t);
 
 int	 audit_add(struct store *, const char *actor, const char *action,
 	     int64_t draft, int64_t link, const char *detail, char **errstr);
+
+struct audit_entry {
+	int64_t		 id;
+	int64_t		 at;
+	char		*actor;		/* who: an address */
+	char		*action;	/* "draft set", "link renew", ... */
+	int64_t		 draft;		/* 0: none */
+	int64_t		 link;		/* 0: none */
+	char		*detail;	/* keys, an address, a format: no value */
+};
+
+/* Newest first; limit 0: all; draft 0: every draft. */
+int	 audit_list(struct store *, int limit, int64_t draft,
+	     struct audit_entry **, size_t *n, char **errstr);
+void	 audit_entries_free(struct audit_entry **, size_t);
 
 #endif

@@ -44,8 +44,9 @@ draft_list(struct store *st, const struct catalog *cat,
 	    "field_values f JOIN drafts d ON d.id = f.draft WHERE f.current = 1 "
 	    "AND d.deleted IS NULL AND f.value IS NOT NULL "
 	    "AND length(f.value) > 0 ORDER BY f.draft";
-	static const char lsql[] = "SELECT draft, count(*) FROM links WHERE "
-	    "state = 'pending' AND expires > ? GROUP BY draft";
+	static const char lsql[] = "SELECT draft, sum(CASE WHEN state = "
+	    "'pending' AND expires > ? THEN 1 ELSE 0 END), sum(CASE WHEN "
+	    "state = 'used' THEN 1 ELSE 0 END) FROM links GROUP BY draft";
 	struct draft_summary *v = NULL, *ds;
 	struct draft d;
 	sqlite3_stmt *s;
@@ -138,8 +139,10 @@ draft_list(struct store *st, const struct catalog *cat,
 	s = db_prepare(st, lsql);
 	sqlite3_bind_int64(s, 1, time_now());
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((ds = find(v, n, sqlite3_column_int64(s, 0))) != NULL)
+		if ((ds = find(v, n, sqlite3_column_int64(s, 0))) != NULL) {
 			ds->pending_links = sqlite3_column_int(s, 1);
+			ds->used_links = sqlite3_column_int(s, 2);
+		}
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

@@ -5,10 +5,11 @@
 set -u
 build="build-essential pkg-config libncurses-dev libetpan-dev libgpgme-dev
 libsqlite3-dev libcurl4-gnutls-dev libssl-dev libjansson-dev libxml2-dev
-libinih-dev gnupg gpg-agent"
+libinih-dev libsodium-dev libpq-dev libssh-dev libmariadb-dev gnupg gpg-agent"
 check="libcmocka-dev procmail fetchmail dovecot-imapd dovecot-pop3d
 python3-aiosmtpd mutt tmux sqlite3 openssl ca-certificates file fiu-utils
-libfiu-dev cppcheck man-db zsh dpkg-dev debhelper openssh-client"
+libfiu-dev cppcheck man-db zsh dpkg-dev debhelper openssh-client
+postgresql openssh-server mariadb-server libpq5 libssh-4 libmariadb3 python3-yaml"
 fuzz="clang libclang-rt-14-dev"
 
 want=$build

@@ -240,6 +240,15 @@ void	 tui_stale(struct tui *);
 void	 tui_status(struct tui *, enum tui_colour, const char *, ...)
 	     PRINTFLIKE(3, 4);
 void	 tui_error(struct tui *, const char *what, char **errstr);
+/* Esc on a form: leave at once when nothing was typed, else ask first. */
+void	 tui_leave_form(struct tui *, bool changed);
+/* Draw the screen now, status line included: before a call that blocks. */
+void	 tui_draw_now(struct tui *);
+/* For transport_set_cancel: has Esc been pressed meanwhile? */
+bool	 tui_cancel_key(void *tui);
+/* Leave the screen to show text alone (a URL the terminal wraps itself,
+ * so a mouse copies it whole) until Enter. */
+void	 tui_show_plain(struct tui *, const char *text);
 void	 tui_confirm(struct tui *, const char *question,
 	     void (*cb)(struct tui *, void *), void *arg, void (*arg_free)(void *));
 /* Ask for a value in the status line; row is prefilled by the caller. */
@@ -247,6 +256,9 @@ struct form_row *tui_prompt(struct tui *, enum form_kind, const char *label,
 	     void (*cb)(struct tui *, struct form_row *, void *), void *arg,
 	     void (*arg_free)(void *));
 /* Hand a value to $EDITOR; 0 with *out set, or an error. */
+/* The vault, set to ask for its passphrase below the interface (once a
+ * run: an opened vault stays open) (handoff.c). */
+struct vault *tui_vault(struct tui *);
 int	 tui_editor(struct tui *, const char *value, size_t len, char **out,
 	     size_t *outlen, char **errstr);
 /* Put text on the terminal's clipboard (OSC 52). */

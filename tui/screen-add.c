@@ -12,6 +12,7 @@
 struct picker {
 	struct list	 list;
 	bool		 loaded;
+	const struct catalog *cat;
 };
 
 static const struct key_help picker_keys[] = {
@@ -23,33 +24,52 @@ static const struct key_help picker_keys[] = {
 	{ NULL, NULL }
 };
 
+static const struct catalog *picker_cat;	/* for picker_cmp */
+
+/* By the name people know it by (Google BigQuery under G), not the key. */
+static int
+picker_cmp(const void *a, const void *b)
+{
+	const struct connector *x = &picker_cat->v[*(const size_t *)a];
+	const struct connector *y = &picker_cat->v[*(const size_t *)b];
+	int c = strcasecmp(x->name, y->name);
+
+	return c != 0 ? c : strcmp(x->key, y->key);
+}
+
 static void
 picker_recalc(struct tui *t, struct screen *sc, bool external)
 {
 	struct picker *p = sc->data;
 	const struct catalog *cat = t->sess->cat;
-	size_t i;
+	size_t i, *order;
 
 	if (p->loaded)
 		return;
 	p->loaded = true;
+	order = xcalloc(cat->n + 1, sizeof *order);
+	for (i = 0; i < cat->n; i++)
+		order[i] = i;
+	picker_cat = cat;
+	qsort(order, cat->n, sizeof *order, picker_cmp);
 	list_clear(&p->list);
 	for (i = 0; i < cat->n; i++) {
-		const struct connector *c = &cat->v[i];
+		const struct connector *c = &cat->v[order[i]];
 		char *text = xprintf("%s %s %s %s", c->name, c->key,
 		    c->category ? c->category : "", c->description ?
 		    c->description : "");
-		list_add(&p->list, (int64_t)i, text);
+		list_add(&p->list, (int64_t)order[i], text);
 		free(text);
 	}
 	list_done(&p->list);
+	free(order);
 }
 
 static void
 picker_row(WINDOW *win, int y, int x, int w, size_t item, bool sel, void *arg)
 {
-	struct tui *t = arg;
-	const struct connector *c = &t->sess->cat->v[item];
+	struct picker *p = arg;
+	const struct connector *c = &p->cat->v[p->list.items[item].key];
 	attr_t a = sel ? draw_attr(TC_SELECT) : A_NORMAL;
 
 	draw_text(win, y, x, w, "", a, true);
@@ -66,7 +86,8 @@ picker_draw(struct tui *t, struct screen *sc, WINDOW *win, int y, int h)
 
 	draw_text(win, y, 0, COLS, " CONNECTOR              CATEGORY     "
 	    "WHAT IT REACHES", draw_attr(TC_HEADER), true);
-	list_draw(&p->list, win, y + 1, 0, h - 1, COLS, picker_row, t);
+	p->cat = t->sess->cat;
+	list_draw(&p->list, win, y + 1, 0, h - 1, COLS, picker_row, p);
 }
 
 static bool
@@ -116,6 +137,7 @@ picker_new(struct tui *t)
 struct addscr {
 	const struct connector *c;
 	struct form	 form;
+	bool		 changed;	/* something was typed: Esc asks */
 };
 
 static const struct key_help add_keys[] = {
@@ -269,9 +291,12 @@ add_key(struct tui *t, struct screen *sc, int key)
 	struct form_row *r = form_focused(&s->form);
 	enum form_event ev;
 
-	if (key == K_ESC)
-		return false;
+	if (key == K_ESC) {
+		tui_leave_form(t, s->changed);
+		return true;
+	}
 	ev = form_key(&s->form, key);
+	s->changed = s->changed || ev == FE_CHANGED;
 	if (ev == FE_ACTIVATE && r != NULL && r->kind == FK_BUTTON) {
 		add_save(t, s, strcmp(r->key, ".share") == 0);
 		return true;
@@ -291,6 +316,7 @@ add_key(struct tui *t, struct screen *sc, int key)
 		memset(v, 0, len);
 		free(v);
 		form_recalc(&s->form);
+		s->changed = true;
 		return true;
 	}
 	return ev != FE_NONE;

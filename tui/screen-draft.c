@@ -22,6 +22,7 @@ struct draftscr {
 	struct list	 links_l;	/* key: link id, item i is links[i] */
 	int		 pane;		/* 0: fields, 1: links */
 	char		*revealed;	/* the one field shown in clear */
+	char		*test;		/* the last test, in a few words */
 };
 
 static const struct key_help draft_keys[] = {
@@ -30,9 +31,11 @@ static const struct key_help draft_keys[] = {
 	{ "e", "edit the field (checked like draft set; ^E: $EDITOR)" },
 	{ "r", "reveal the field's secret value (asks first)" },
 	{ "h", "the field's history: every value it had, from whom" },
-	{ "n", "new link for what is still missing" },
+	{ "n", "new link for what is still missing; on a link (after Tab): "
+	  "renew it, same scope (asks first)" },
 	{ "s", "share a setup link, choosing the fields" },
 	{ "R", "revoke the selected link (asks first)" },
+	{ "t", "test the credentials against the service (draft test)" },
 	{ "d", "delete the draft (asks first)" },
 	{ "/", "filter the fields" },
 	{ "Esc, q", "back to the sources" },
@@ -95,6 +98,63 @@ source_text(const struct source *src, bool full)
 	return r;
 }
 
+/* "test passed 12:04" or "test failed at login 12:04 (check password)". */
+static char *
+test_summary(struct tui *t, const struct draft *d)
+{
+	struct draft_test dt;
+	struct probe_result r;
+	struct buf b;
+	char *when;
+	size_t i;
+
+	if (draft_test_get(t->sess->st, d->id, &dt, NULL) != 0)
+		return xstrdup("not tested (t)");
+	buf_init(&b);
+	when = time_local(dt.at);
+	if (probe_result_from_json(dt.result, &r) == 0) {
+		buf_printf(&b, "test %s%s %s", dt.status == 0 ? "passed" :
+		    "failed at ", dt.status == 0 ? "" : r.failure ? r.failure :
+		    "?", when);
+		for (i = 0; i < r.nblame; i++)
+			buf_printf(&b, "%s%s", i ? ", " : " (check ", r.blame[i]);
+		buf_adds(&b, r.nblame ? ")" : "");
+		if (dt.values_at != d->updated)
+			buf_adds(&b, ", values changed since");
+		probe_result_free(&r);
+	}
+	free(when);
+	draft_test_clear(&dt);
+	return b.data != NULL ? buf_take(&b) : xstrdup("");
+}
+
+/* Run the test now, in the foreground: test_timeout bounds the wait. */
+static void
+test_run(struct tui *t, struct draftscr *s)
+{
+	struct probe_result r;
+	char *err = NULL;
+
+	mvprintw(LINES - 1, 0, "Testing draft %lld against the service "
+	    "(at most %lld s)...", (long long)s->id,
+	    (long long)t->sess->cfg.test_timeout);
+	clrtoeol();
+	refresh();
+	if (admin_test_draft(t->sess, s->id, tui_admin(t), &r, &err) != 0) {
+		tui_error(t, "The test did not run", &err);
+		return;
+	}
+	if (r.status == 0)
+		tui_status(t, TC_OK, "The credentials work: every check "
+		    "passed.");
+	else
+		tui_status(t, TC_WARN, "The test failed at %s: %s",
+		    r.failure ? r.failure : "a check", r.nchecks ?
+		    r.checks[r.nchecks - 1].detail : "");
+	probe_result_free(&r);
+	tui_stale(t);
+}
+
 static void
 draft_recalc(struct tui *t, struct screen *sc, bool external)
 {
@@ -110,6 +170,11 @@ draft_recalc(struct tui *t, struct screen *sc, bool external)
 		if (rv == EX_NOINPUT)
 			tui_pop(t);
 		return;
+	}
+	/* A field shown in clear stays so: the vault is open by then. */
+	if (s->revealed != NULL && draft_reveal(t->sess->st, d, &err) != 0) {
+		freep(&s->revealed);
+		free(err);
 	}
 	if (external && s->d != NULL && d->updated != s->d->updated)
 		tui_status(t, TC_OK, "Updated just now: new values arrived.");
@@ -134,6 +199,8 @@ draft_recalc(struct tui *t, struct screen *sc, bool external)
 	}
 	list_done(&s->fields);
 
+	free(s->test);
+	s->test = test_summary(t, d);
 	links_free(&s->links, s->nlinks);
 	s->nlinks = 0;
 	if (link_list(t->sess->st, s->id, &s->links, &s->nlinks, &err) != 0)
@@ -210,6 +277,8 @@ draft_draw(struct tui *t, struct screen *sc, WINDOW *win, int y, int h)
 	    s->d->connector, s->complete ? "complete" : "incomplete");
 	for (i = 0; i < s->nmissing; i++)
 		buf_printf(&head, "%s%s", i ? ", " : "; missing ", s->missing[i]);
+	if (s->test != NULL)
+		buf_printf(&head, "; %s", s->test);
 	draw_text(win, y, 0, COLS, head.data, s->complete ? draw_attr(TC_OK) :
 	    draw_attr(TC_WARN), true);
 	buf_free(&head);
@@ -302,9 +371,20 @@ reveal_cb(struct tui *t, void *p)
 {
 	struct edit_arg *a = p;
 	struct draftscr *s = find_draftscr(t, a->draft);
+	char *err = NULL;
 
 	if (s == NULL)
 		return;
+	tui_vault(t);
+	if (audit_add(t->sess->st, tui_admin(t), "reveal", a->draft, 0, a->key,
+	    &err) != 0) {
+		tui_error(t, "Not shown: the audit log cannot note it", &err);
+		return;
+	}
+	if (draft_reveal(t->sess->st, s->d, &err) != 0) {
+		tui_error(t, "Nothing is shown", &err);
+		return;
+	}
 	free(s->revealed);
 	s->revealed = xstrdup(a->key);
 	tui_status(t, TC_WARN, "%s is shown in clear until you leave this "
@@ -317,13 +397,50 @@ revoke_cb(struct tui *t, void *p)
 	struct edit_arg *a = p;
 	char *err = NULL;
 
-	if (link_revoke(t->sess->st, a->link, tui_admin(t), &err) != 0) {
+	if (link_withdraw(t->sess, a->link, tui_admin(t), &err) != 0) {
 		tui_error(t, "The link was not revoked", &err);
 		return;
 	}
 	tui_status(t, TC_OK, "Link %lld is revoked: a reply to it will be "
 	    "rejected.", (long long)a->link);
 	tui_stale(t);
+}
+
+/* n on a link: a fresh one with the same scope, the old one revoked. */
+static void
+renew_cb(struct tui *t, void *p)
+{
+	struct edit_arg *a = p;
+	struct share_result res;
+	struct session *ss = t->sess;
+	char *err = NULL;
+
+	if (link_renew(&ss->cfg, &ss->home, ss->st, ss->cat, a->link, NULL, 0,
+	    tui_admin(t), &res, &err) != 0) {
+		tui_error(t, "The link was not renewed", &err);
+		return;
+	}
+	tui_status(t, TC_OK, "Link %lld is renewed as link %lld%s.",
+	    (long long)a->link, (long long)res.link,
+	    transport_is_maildir(ss->cfg.transport) ? "; its email is queued "
+	    "in outbox/, not sent" : " and sent");
+	share_result_free(&res);
+	tui_stale(t);
+}
+
+static bool
+renew_ask(struct tui *t, struct draftscr *s, const struct link *l)
+{
+	char *to = str_safe(l->to), *q;
+
+	q = xprintf("Renew link %lld to %s: send a fresh link for the same "
+	    "fields%s? (y/n)", (long long)l->id, to, l->state == LINK_PENDING ||
+	    l->state == LINK_BOUNCED ? " and revoke this one" : "");
+	tui_confirm(t, q, renew_cb, edit_arg_new(s->id, NULL, l->id),
+	    edit_arg_free);
+	free(q);
+	free(to);
+	return true;
 }
 
 static void
@@ -481,7 +598,9 @@ history(struct tui *t, struct draftscr *s, const struct field_value *fv)
 	size_t n = 0, i;
 	bool reveal = s->revealed && strcmp(s->revealed, fv->key) == 0;
 
-	if (draft_history(t->sess->st, s->id, fv->key, &h, &n, &err) != 0) {
+	if (draft_history(t->sess->st, s->id, fv->key, &h, &n, &err) != 0 ||
+	    (reveal && draft_history_reveal(t->sess->st, h, n, &err) != 0)) {
+		draft_history_free(&h, n);
 		tui_error(t, "Cannot read the history", &err);
 		return;
 	}
@@ -535,6 +654,9 @@ draft_key(struct tui *t, struct screen *sc, int key)
 		if (fv != NULL)
 			edit_field(t, s, fv);
 		return true;
+	case 't':
+		test_run(t, s);
+		return true;
 	case 'r':
 		if (fv == NULL)
 			return true;
@@ -584,6 +706,8 @@ draft_key(struct tui *t, struct screen *sc, int key)
 		}
 		return true;
 	case 'n':
+		if (s->pane == 1 && l != NULL)
+			return renew_ask(t, s, l);
 		if (s->complete) {
 			tui_status(t, TC_NORMAL, "Nothing is missing: press s to "
 			    "share a link for chosen fields.");
@@ -612,13 +736,14 @@ draft_free_screen(struct screen *sc)
 	list_free(&s->fields);
 	list_free(&s->links_l);
 	free(s->revealed);
+	free(s->test);
 	free(s);
 }
 
 static const struct screen_ops draft_ops = {
 	"Draft", draft_keys,
-	"e:edit  r:reveal  h:history  n:new link  s:share  Tab+R:revoke  "
-	"d:delete  Esc:back",
+	"e:edit  r:reveal  h:history  t:test  n:new link  s:share  "
+	"Tab+R:revoke  Tab+n:renew  d:delete  Esc:back",
 	draft_recalc, draft_draw, draft_key, draft_free_screen
 };
 

@@ -23,7 +23,9 @@ static const struct key_help pager_keys[] = {
 };
 
 static const struct key_help pager_url_keys[] = {
-	{ "y", "copy the mailto URL to the clipboard (OSC 52)" },
+	{ "y", "copy the mailto URL to the clipboard (OSC 52, where the "
+	  "terminal allows it; in tmux: set -g set-clipboard on)" },
+	{ "u", "show the URL alone, unbroken, for a mouse copy" },
 	{ "Up/Down, j/k", "scroll a line" },
 	{ "PgUp/PgDn, Space", "scroll a page" },
 	{ "Esc, q", "back" },
@@ -73,6 +75,10 @@ pager_key(struct tui *t, struct screen *sc, int key)
 		tui_clipboard(t, p->url);
 		return true;
 	}
+	if (p->url != NULL && key == 'u') {
+		tui_show_plain(t, p->url);
+		return true;
+	}
 	return list_key(&p->list, key);
 }
 
@@ -93,7 +99,7 @@ static const struct screen_ops pager_ops = {
 };
 
 static const struct screen_ops pager_url_ops = {
-	"Text", pager_url_keys, "y:copy the mailto URL  Up/Down:scroll  Esc:back",
+	"Text", pager_url_keys, "y:copy URL  u:URL alone  Up/Down:scroll  Esc:back",
 	NULL, pager_draw, pager_key, pager_free
 };
 

@@ -16,6 +16,7 @@ struct sharescr {
 	struct form	 form;
 	struct draft	*d;
 	const struct connector *c;
+	bool		 changed;	/* something was typed: Esc asks */
 };
 
 static const struct key_help share_keys[] = {
@@ -172,7 +173,47 @@ share_draw(struct tui *t, struct screen *sc, WINDOW *win, int y, int h)
 	form_draw(&s->form, win, y + 1, 0, h - 1, COLS);
 }
 
-/* The request from the form; the sentence says what is wrong. */
+/* One problem of the form, named by the row's label; the first bad row
+ * takes the cursor. */
+static void
+share_bad(struct form *f, struct buf *b, const char *key, const char *what)
+{
+	struct form_row *r = form_row(f, key);
+	bool first = b->len == 0;
+
+	if (r != NULL) {
+		r->bad = true;
+		if (first)
+			form_focus(f, key);
+	}
+	buf_printf(b, "%s%s: %s", first ? "" : "; ", r != NULL ? r->label : key,
+	    what);
+}
+
+/* The fields ticked, when the choice is pick (NULL and n = 0 otherwise). */
+static const char **
+share_ticked(struct form *f, size_t *np)
+{
+	const char **fields;
+	size_t i, n = 0;
+
+	*np = 0;
+	if (strcmp(form_value(f, "fields"), "pick") != 0)
+		return NULL;
+	fields = xcalloc(f->nrows, sizeof *fields);
+	for (i = 0; i < f->nrows; i++) {
+		if (strncmp(f->rows[i].key, "f:", 2) == 0 && f->rows[i].checked)
+			fields[n++] = f->rows[i].key + 2;
+	}
+	*np = n;
+	return fields;
+}
+
+/*
+ * The request from the form.  Every bad row is named at once, by its
+ * label as the form shows it (never a command-line flag), and the cursor
+ * goes to the first.
+ */
 static int
 build_request(struct tui *t, struct sharescr *s, struct share_request *rq,
     const char ***fieldsp, char **signerp, char **errstr)
@@ -181,38 +222,46 @@ build_request(struct tui *t, struct sharescr *s, struct share_request *rq,
 	const char *to = form_value(f, "to"), *req = form_value(f, "require");
 	const char *sig = form_value(f, "signer"), *which;
 	const char **fields = NULL;
+	struct buf bad;
 	size_t n = 0, i;
-	int64_t secs = 0;
-	int rv;
+	int64_t secs = 0, max = t->sess->cfg.link_expiry_max;
+	char *err = NULL, *m;
 
 	memset(rq, 0, sizeof *rq);
 	*fieldsp = NULL;
 	*signerp = NULL;
-	if (*to == '\0' || !address_valid(to)) {
-		form_focus(f, "to");
-		return errorf(errstr, EX_USAGE, "the recipient must be an "
-		    "email address such as it@client.example");
-	}
-	if (*form_value(f, "expires") != '\0' && (rv = duration_parse(
-	    form_value(f, "expires"), &secs, errstr)) != 0) {
-		form_focus(f, "expires");
-		return rv;
+	buf_init(&bad);
+	for (i = 0; i < f->nrows; i++)
+		f->rows[i].bad = false;
+	if (*to == '\0' || !address_valid(to))
+		share_bad(f, &bad, "to", "must be an email address such as "
+		    "it@client.example");
+	if (*form_value(f, "expires") != '\0' && duration_parse(
+	    form_value(f, "expires"), &secs, &err) != 0) {
+		share_bad(f, &bad, "expires", "a number and s, m, h or d, such "
+		    "as 7d");
+		freep(&err);
+	} else if (secs > max) {
+		m = fmt_duration(max);
+		err = xprintf("at most %s (link_expiry_max in setuplink.conf)",
+		    m);
+		share_bad(f, &bad, "expires", err);
+		freep(&err);
+		free(m);
 	}
 	which = form_value(f, "fields");
-	if (strcmp(which, "pick") == 0) {
-		fields = xcalloc(f->nrows, sizeof *fields);
-		for (i = 0; i < f->nrows; i++) {
-			if (strncmp(f->rows[i].key, "f:", 2) == 0 &&
-			    f->rows[i].checked)
-				fields[n++] = f->rows[i].key + 2;
-		}
-		if (n == 0) {
-			free(fields);
-			form_focus(f, "fields");
-			return errorf(errstr, EX_USAGE, "tick at least one "
-			    "field, or choose all or missing");
-		}
+	fields = share_ticked(f, &n);
+	if (fields != NULL && n == 0)
+		share_bad(f, &bad, "fields", "tick at least one field below, or "
+		    "choose all or missing");
+	if (bad.len > 0) {
+		free(fields);
+		m = buf_take(&bad);
+		i = (size_t)errorf(errstr, EX_USAGE, "%s", m);
+		free(m);
+		return (int)i;
 	}
+	buf_free(&bad);
 	rq->draft = s->draft;
 	rq->to = to;
 	rq->expires_in = secs;
@@ -232,55 +281,115 @@ build_request(struct tui *t, struct sharescr *s, struct share_request *rq,
 	return 0;
 }
 
+/* The email as it will be read, with its headers, before anything is made. */
+static void
+share_preview_show(struct tui *t, struct share_request *rq)
+{
+	struct session *ss = t->sess;
+	char *text = NULL, *err = NULL, *title, *all;
+
+	if (share_preview(&ss->cfg, &ss->home, ss->st, ss->cat, rq, &text,
+	    &err) != 0) {
+		tui_error(t, "No preview", &err);
+		return;
+	}
+	title = xprintf("Preview: the email to %s", rq->to);
+	all = xprintf("%s\n(REF and TOKEN stand for the link's reference and "
+	    "secret token, made when it is sent.)\n", text);
+	tui_push(t, pager_new(title, all));
+	free(all);
+	free(title);
+	free(text);
+}
+
+/* What the admin reads once the link is made: where its email went. */
+static char *
+share_told(struct tui *t, const struct share_request *rq,
+    const struct share_result *res)
+{
+	char *where, *how;
+
+	if (res->failed)
+		where = xprintf("Its email to %s is QUEUED in outbox/, NOT SENT: "
+		    "%s.", rq->to, res->notice);
+	else if (res->queued) {
+		how = outbox_how_to_send(&t->sess->cfg);
+		where = xprintf("Its email to %s is QUEUED in outbox/, NOT SENT: "
+		    "%s.", rq->to, how);
+		free(how);
+	} else
+		where = xprintf("Its email is sent to %s.", rq->to);
+	return where;
+}
+
+static void
+share_send(struct tui *t, struct share_request *rq)
+{
+	struct session *ss = t->sess;
+	struct share_result res;
+	char *err = NULL, *text, *title, *where, *told;
+	const char *spec = ss->cfg.transport;
+	int rv;
+
+	memset(&res, 0, sizeof res);
+	where = transport_where(spec);
+	if (transport_is_maildir(spec))
+		tui_status(t, TC_NORMAL, "Queueing the email in outbox/...");
+	else
+		tui_status(t, TC_NORMAL, "Sending to %s... (Esc cancels; the "
+		    "email then waits in outbox/)", where);
+	free(where);
+	tui_draw_now(t);
+	transport_set_cancel(tui_cancel_key, t);
+	rv = share_link(&ss->cfg, &ss->home, ss->st, ss->cat, rq, &res, &err);
+	transport_set_cancel(NULL, NULL);
+	if (rv != 0 && res.link == 0) {
+		tui_error(t, "Nothing was sent", &err);
+		return;
+	}
+	tui_stale(t);
+	told = share_told(t, rq, &res);
+	text = xprintf("Link %lld is created. %s\n\n"
+	    "Replies go to %s until the link expires or is used.\n\n"
+	    "The same request as a mailto: URL, to paste into a chat "
+	    "(y copies it to the clipboard, u shows it alone for a mouse "
+	    "copy):\n\n%s\n", (long long)res.link, told,
+	    res.reply_address ? res.reply_address : "the reply address",
+	    res.mailto ? res.mailto : "");
+	title = xprintf("Link %lld %s", (long long)res.link, res.queued ?
+	    "queued, not sent" : "sent");
+	if (rv != 0)
+		tui_error(t, "The email was not sent", &err);
+	else if (res.queued)
+		tui_status(t, TC_WARN, "Link %lld: its email is queued in "
+		    "outbox/, not sent.", (long long)res.link);
+	else
+		tui_status(t, TC_OK, "Link %lld is sent to %s.",
+		    (long long)res.link, rq->to);
+	free(err);
+	/* This frees the form, and rq's strings with it. */
+	tui_replace(t, pager_new_url(title, text, res.mailto ? res.mailto :
+	    ""));
+	free(told);
+	free(title);
+	free(text);
+	share_result_free(&res);
+}
+
 static void
 share_do(struct tui *t, struct screen *sc, bool send)
 {
 	struct sharescr *s = sc->data;
 	struct share_request rq;
-	struct share_result res;
 	const char **fields = NULL;
-	char *signer = NULL, *err = NULL, *text = NULL, *title;
-	struct session *ss = t->sess;
+	char *signer = NULL, *err = NULL;
 
-	if (build_request(t, s, &rq, &fields, &signer, &err) != 0) {
+	if (build_request(t, s, &rq, &fields, &signer, &err) != 0)
 		tui_error(t, send ? "Nothing was sent" : "No preview", &err);
-		goto out;
-	}
-	if (!send) {
-		if (share_preview(&ss->cfg, &ss->home, ss->st, ss->cat, &rq,
-		    &text, &err) != 0) {
-			tui_error(t, "No preview", &err);
-			goto out;
-		}
-		title = xprintf("Preview: the email to %s", rq.to);
-		tui_push(t, pager_new(title, text));
-		free(title);
-		goto out;
-	}
-	memset(&res, 0, sizeof res);
-	tui_status(t, TC_NORMAL, "Sending...");
-	if (share_link(&ss->cfg, &ss->home, ss->st, ss->cat, &rq, &res,
-	    &err) != 0) {
-		tui_error(t, "Nothing was sent", &err);
-		goto out;
-	}
-	text = xprintf("Link %lld is created and its email sent to %s.\n\n"
-	    "Replies go to %s until the link expires or is used.\n\n"
-	    "The same request as a mailto: URL, to paste into a chat "
-	    "(y copies it to the clipboard):\n\n%s\n", (long long)res.link,
-	    rq.to, res.reply_address ? res.reply_address : "the reply address",
-	    res.mailto ? res.mailto : "");
-	title = xprintf("Link %lld sent", (long long)res.link);
-	tui_status(t, TC_OK, "Link %lld is sent to %s.", (long long)res.link,
-	    rq.to);
-	tui_stale(t);
-	/* This frees the form, and rq's strings with it. */
-	tui_replace(t, pager_new_url(title, text, res.mailto ? res.mailto :
-	    ""));
-	free(title);
-	share_result_free(&res);
-out:
-	free(text);
+	else if (!send)
+		share_preview_show(t, &rq);
+	else
+		share_send(t, &rq);
 	free(fields);
 	free(signer);
 }
@@ -292,9 +401,14 @@ share_key(struct tui *t, struct screen *sc, int key)
 	struct form_row *r = form_focused(&s->form);
 	enum form_event ev;
 
-	if (key == K_ESC || !s->loaded)
+	if (key == K_ESC && s->loaded) {
+		tui_leave_form(t, s->changed);
+		return true;
+	}
+	if (!s->loaded)
 		return false;
 	ev = form_key(&s->form, key);
+	s->changed = s->changed || ev == FE_CHANGED;
 	if (ev == FE_ACTIVATE && r != NULL && r->kind == FK_BUTTON) {
 		share_do(t, sc, strcmp(r->key, "send") == 0);
 		return true;

@@ -22,6 +22,8 @@ static const struct key_help sources_keys[] = {
 	{ "d", "delete the draft (asks first): revokes its links" },
 	{ "/", "filter by name, connector or status; Esc clears" },
 	{ "Tab, l", "activity: the intake's log and the quarantine" },
+	{ "ID", "the draft's id, as setuplink draft show ID takes it" },
+	{ "USED/PEND", "links used (answered) / links pending (not expired)" },
 	{ "?", "this help" },
 	{ "q", "quit" },
 	{ NULL, NULL }
@@ -112,11 +114,14 @@ sources_recalc(struct tui *t, struct screen *sc, bool external)
 	list_done(&s->list);
 }
 
-/* Column widths that fit 80 columns and grow the name beyond. */
+/* Column widths that fit 80 columns and grow the name beyond.  ID is the
+ * draft's id as the command line takes it. */
+#define W_ID	4
 #define W_CONN	12
 #define W_STAT	11
-#define W_LINKS	5
+#define W_LINKS	9	/* "USED/PEND": links used, links pending */
 #define W_TIME	22
+#define W_FIXED	(W_ID + W_CONN + W_STAT + W_LINKS + W_TIME + 6)
 
 static void
 sources_row(WINDOW *win, int y, int x, int w, size_t item, bool sel,
@@ -125,45 +130,72 @@ sources_row(WINDOW *win, int y, int x, int w, size_t item, bool sel,
 	struct sources *s = arg;
 	const struct draft_summary *d = &s->v[item];
 	attr_t a = sel ? draw_attr(TC_SELECT) : A_NORMAL;
-	int wn = w - (W_CONN + W_STAT + W_LINKS + W_TIME + 5);
-	char *st = status_text(d), *tm = fmt_time(d->updated), *links;
+	int wn = w - W_FIXED, c;
+	char *st = status_text(d), *tm = fmt_time(d->updated), *links, *id;
 
 	if (wn < 8)
 		wn = 8;
-	links = xprintf("%d", d->pending_links);
+	id = xprintf("%*lld", W_ID, (long long)d->id);
+	links = xprintf("%d/%d", d->used_links, d->pending_links);
 	draw_text(win, y, x, w, "", a, true);
-	draw_text(win, y, x, wn, d->name, a, true);
-	draw_text(win, y, x + wn + 1, W_CONN, d->connector, a, true);
-	draw_text(win, y, x + wn + 2 + W_CONN, W_STAT, st, a | (d->complete ?
-	    draw_attr(TC_OK) : draw_attr(TC_WARN)), true);
-	draw_text(win, y, x + wn + 3 + W_CONN + W_STAT, W_LINKS, links, a,
-	    true);
-	draw_text(win, y, x + wn + 4 + W_CONN + W_STAT + W_LINKS, W_TIME, tm,
-	    a, true);
+	draw_text(win, y, x, W_ID, id, a, true);
+	c = x + W_ID + 1;
+	draw_text(win, y, c, wn, d->name, a, true);
+	c += wn + 1;
+	draw_text(win, y, c, W_CONN, d->connector, a, true);
+	c += W_CONN + 1;
+	draw_text(win, y, c, W_STAT, st, a | (d->complete ? draw_attr(TC_OK) :
+	    draw_attr(TC_WARN)), true);
+	c += W_STAT + 1;
+	draw_text(win, y, c, W_LINKS, links, a, true);
+	c += W_LINKS + 1;
+	draw_text(win, y, c, W_TIME, tm, a, true);
+	free(id);
 	free(st);
 	free(tm);
 	free(links);
+}
+
+/* Mail that waits in outbox/ is said on the first screen: nobody else
+ * will tell the admin that it has not left. */
+static int
+sources_outbox(struct tui *t, WINDOW *win, int y, int w)
+{
+	size_t n = outbox_count(&t->sess->home);
+	char *line, *how;
+
+	if (n == 0)
+		return 0;
+	how = outbox_how_to_send(&t->sess->cfg);
+	line = xprintf("%zu email%s wait%s in outbox/, not sent: %s.", n,
+	    n == 1 ? "" : "s", n == 1 ? "s" : "", how);
+	draw_text(win, y, 0, w, line, draw_attr(TC_WARN), true);
+	free(line);
+	free(how);
+	return 1;
 }
 
 static void
 sources_draw(struct tui *t, struct screen *sc, WINDOW *win, int y, int h)
 {
 	struct sources *s = sc->data;
-	int w = COLS, wn = w - (W_CONN + W_STAT + W_LINKS + W_TIME + 5);
+	int w = COLS, wn = w - W_FIXED, ob;
 	char *head;
 
 	if (wn < 8)
 		wn = 8;
-	head = xprintf("%-*s %-*s %-*s %-*s %s", wn, "NAME", W_CONN,
-	    "CONNECTOR", W_STAT, "STATUS", W_LINKS, "LINKS", "LAST ACTIVITY");
+	head = xprintf("%*s %-*s %-*s %-*s %-*s %s", W_ID, "ID", wn, "NAME",
+	    W_CONN, "CONNECTOR", W_STAT, "STATUS", W_LINKS, "USED/PEND",
+	    "LAST ACTIVITY");
 	draw_text(win, y, 0, w, head, draw_attr(TC_HEADER), true);
 	free(head);
+	ob = h > 3 ? sources_outbox(t, win, y + h - 1, w) : 0;
 	if (s->n == 0 && *list_filter(&s->list) == '\0') {
 		draw_text(win, y + 2, 2, w - 2, "No draft sources yet: press a "
 		    "to add one.", A_NORMAL, false);
 		return;
 	}
-	list_draw(&s->list, win, y + 1, 0, h - 1, w, sources_row, s);
+	list_draw(&s->list, win, y + 1, 0, h - 1 - ob, w, sources_row, s);
 }
 
 static int64_t

@@ -251,34 +251,76 @@ read_key(void)
 	return (int)wc;
 }
 
+/*
+ * The key bar.  When the hints do not fit they are cut, but the help key
+ * (the hints' own "F1:help", else "?:help") stays at the right end: at
+ * any width the admin can learn the rest.
+ */
 static void
 draw_hints(struct tui *t, struct screen *s, int y)
 {
 	const char *h = s->ops->hints != NULL ? s->ops->hints : "";
-	char *line;
+	const char *hp;
+	char *line, *help = NULL, *rest;
+	int hw;
 
 	if (t->confirm != NULL)
 		line = xstrdup("y: yes   n or Esc: no");
 	else if (t->prompting)
 		line = xstrdup("Enter: done   Esc: cancel   ^U: clear   "
 		    "^E: $EDITOR");
-	else
-		line = strstr(h, "help") != NULL ? xstrdup(h) :
-		    xprintf("%s%s?:help", h, *h ? "  " : "");
-	draw_text(stdscr, y, 0, COLS, line, draw_attr(TC_DIM), true);
+	else if ((hp = strstr(h, ":help")) != NULL) {
+		while (hp > h && hp[-1] != ' ')
+			hp--;
+		help = xstrndup(hp, strcspn(hp, " "));
+		rest = xstrndup(h, (size_t)(hp - h));
+		line = xprintf("%s%s", rest, hp + strlen(help));
+		free(rest);
+	} else {
+		line = xstrdup(h);
+		help = xstrdup("?:help");
+	}
+	if (help == NULL || text_width(line) + 2 + text_width(help) <= COLS) {
+		rest = help != NULL ? xprintf("%s%s%s", line, *line ? "  " : "",
+		    help) : xstrdup(line);
+		draw_text(stdscr, y, 0, COLS, str_trim(rest), draw_attr(TC_DIM),
+		    true);
+		free(rest);
+	} else {
+		hw = text_width(help);
+		draw_text(stdscr, y, 0, COLS - hw - 1, str_trim(line),
+		    draw_attr(TC_DIM), true);
+		draw_text(stdscr, y, COLS - hw - 1, hw + 1, " ", draw_attr(TC_DIM),
+		    true);
+		draw_text(stdscr, y, COLS - hw, hw, help, draw_attr(TC_DIM) |
+		    A_BOLD, true);
+	}
+	free(help);
 	free(line);
+}
+
+#define STATUS_LINES_MAX	6	/* a long error or question, wrapped */
+
+/* The status line's text wrapped to the width: how many lines it takes. */
+static size_t
+status_lines(struct tui *t, char ***lines)
+{
+	const char *s = t->confirm != NULL ? t->confirm : t->status;
+	size_t n;
+
+	*lines = NULL;
+	if (t->prompting || s == NULL || *s == '\0')
+		return 0;
+	n = text_wrap(s, COLS, lines);
+	return n;
 }
 
 static void
 draw_statusline(struct tui *t, int y)
 {
-	if (t->confirm != NULL) {
-		draw_text(stdscr, y, 0, COLS, t->confirm, draw_attr(TC_WARN) |
-		    A_BOLD, true);
-		draw_cursor(y, text_width(t->confirm) < COLS ?
-		    text_width(t->confirm) : COLS - 1);
-		return;
-	}
+	char **lines;
+	size_t n, i, first;
+
 	if (t->prompting && t->prompt.nrows > 0) {
 		struct form_row *r = &t->prompt.rows[0];
 		char *lab = xprintf("%s: ", r->label);
@@ -295,21 +337,44 @@ draw_statusline(struct tui *t, int y)
 			    draw_attr(TC_FOCUS)));
 		return;
 	}
-	draw_text(stdscr, y, 0, COLS, t->status ? t->status : "",
-	    draw_attr(t->status_colour), true);
+	n = status_lines(t, &lines);
+	/* The whole text, ending on the line above the key bar; a text
+	 * longer than STATUS_LINES_MAX shows its end, where the fix is. */
+	first = n > STATUS_LINES_MAX ? n - STATUS_LINES_MAX : 0;
+	for (i = first; i < n; i++) {
+		int row = y - (int)(n - 1 - i);
+		if (t->confirm != NULL)
+			draw_text(stdscr, row, 0, COLS, lines[i],
+			    draw_attr(TC_WARN) | A_BOLD, true);
+		else
+			draw_text(stdscr, row, 0, COLS, lines[i],
+			    draw_attr(t->status_colour), true);
+	}
+	if (n == 0)
+		draw_text(stdscr, y, 0, COLS, "", draw_attr(TC_NORMAL), true);
+	if (t->confirm != NULL && n > 0)
+		draw_cursor(y, text_width(lines[n - 1]) < COLS ?
+		    text_width(lines[n - 1]) : COLS - 1);
+	strv_free(&lines, n);
 }
 
 static void
 draw_all(struct tui *t)
 {
 	struct screen *s = tui_top(t);
-	char *title;
-	int cy, cx, h = LINES - 3;
+	char *title, **lines;
+	size_t n;
+	int cy, cx, h;
 
 	draw_cursor(-1, -1);
 	erase();
 	if (s == NULL)
 		return;
+	n = status_lines(t, &lines);
+	strv_free(&lines, n);
+	if (n > STATUS_LINES_MAX)
+		n = STATUS_LINES_MAX;
+	h = LINES - 2 - (n > 1 ? (int)n : 1);
 	title = xprintf(" setuplink | %s | %s", t->sess->cfg.workspace ?
 	    t->sess->cfg.workspace : "new home", s->title ? s->title :
 	    s->ops->name);
@@ -326,6 +391,44 @@ draw_all(struct tui *t)
 		curs_set(0);
 	refresh();
 	t->dirty = false;
+}
+
+static void
+leave_form_cb(struct tui *t, void *arg)
+{
+	tui_pop(t);
+	tui_status(t, TC_NORMAL, "Left the form; what was typed there is not "
+	    "saved.");
+}
+
+void
+tui_leave_form(struct tui *t, bool changed)
+{
+	if (!changed) {
+		tui_pop(t);
+		return;
+	}
+	tui_confirm(t, "Leave this form? What you typed here is not saved. "
+	    "(y/n)", leave_form_cb, NULL, NULL);
+}
+
+void
+tui_draw_now(struct tui *t)
+{
+	draw_all(t);
+}
+
+bool
+tui_cancel_key(void *arg)
+{
+	int k;
+	bool esc = false;
+
+	timeout(0);
+	while ((k = read_key()) != ERR)
+		esc = esc || k == K_ESC;
+	timeout(POLL_MS);
+	return esc;
 }
 
 /* Another process committed (the intake, a shell): reload every screen. */

@@ -28,7 +28,7 @@ const struct config_entry config_table[] = {
 	  "The intake address; replies come to local+TOKEN@domain." },
 	{ "transport", CONFIG_TRANSPORT, "maildir", false, OFF(transport),
 	  "How mail leaves: maildir (into outbox/), sendmail[:PATH], "
-	  "smtp://HOST[:PORT] (STARTTLS when offered) or smtps://HOST[:PORT]." },
+	  "smtp://HOST[:PORT] (STARTTLS required) or smtps://HOST[:PORT]." },
 	{ "from_intake", CONFIG_BOOL, "no", false, OFF(from_intake),
 	  "Send setup emails From the bare intake address, for relays that "
 	  "refuse the tokened From (drops the Autocrypt header)." },
@@ -46,6 +46,11 @@ const struct config_entry config_table[] = {
 	{ "smtp_verify", CONFIG_BOOL, "yes", false, OFF(smtp_verify),
 	  "Verify the SMTP server's certificate; turning it off is unsafe "
 	  "and warned about on every send." },
+	{ "smtp_require_starttls", CONFIG_BOOL, "yes", false,
+	  OFF(smtp_require_starttls),
+	  "Send nothing over smtp:// to a server that does not offer "
+	  "STARTTLS; turning it off sends mail and its tokens in cleartext "
+	  "there, warned about on every send." },
 	{ "link_expiry", CONFIG_DURATION, "7d", false, OFF(link_expiry),
 	  "How long a new link works unless link create says --expires." },
 	{ "link_expiry_max", CONFIG_DURATION, "90d", false,
@@ -73,6 +78,28 @@ const struct config_entry config_table[] = {
 	{ "db_timeout", CONFIG_NUMBER, "10000", false, OFF(db_timeout),
 	  "Milliseconds a writer waits for a locked database before it "
 	  "gives up (the intake then exits 75)." },
+	{ "test_on_merge", CONFIG_BOOL, "yes", false, OFF(test_on_merge),
+	  "Test a draft's credentials against the service after a merge "
+	  "completes it or changes a complete one, in a worker of its own." },
+	{ "test_timeout", CONFIG_DURATION, "20s", false, OFF(test_timeout),
+	  "Deadline for one credentials test, from start to verdict." },
+	{ "test_networks", CONFIG_STRING, "public", false, OFF(test_networks),
+	  "Addresses a test may connect to: public (all but loopback, "
+	  "link-local and cloud metadata), any, and ADDRESS/BITS networks, "
+	  "comma separated." },
+	{ "renew_on_failed_test", CONFIG_BOOL, "no", false,
+	  OFF(renew_on_failed_test),
+	  "When a test fails on values a recipient sent, the follow-up "
+	  "carries a fresh link for just those fields." },
+	{ "webhook_url", CONFIG_STRING, NULL, false, OFF(webhook_url),
+	  "http:// or https:// URL that gets a signed JSON POST per event "
+	  "(merged, rejected, link_created, ...); empty: no webhook." },
+	{ "webhook_secret_file", CONFIG_STRING, NULL, false,
+	  OFF(webhook_secret_file),
+	  "File whose first line is the HMAC-SHA256 key that signs each "
+	  "webhook body (X-Setuplink-Signature)." },
+	{ "remind_before", CONFIG_DURATION, "2d", false, OFF(remind_before),
+	  "link remind mails links that expire within this." },
 };
 const size_t config_table_size = nitems(config_table);
 
@@ -339,6 +366,11 @@ config_set(struct config *c, const char *key, const char *value,
 		return rv;
 	switch (e->type) {
 	case CONFIG_STRING:
+		if (strcmp(key, "webhook_url") == 0 && *value != '\0' &&
+		    !str_has_prefix(value, "http://") &&
+		    !str_has_prefix(value, "https://"))
+			return errorf(errstr, EX_CONFIG, "'%s' takes an "
+			    "http:// or https:// URL", key);
 		break;
 	case CONFIG_ADDRESS:
 		if (!address_valid(value))

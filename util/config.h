@@ -23,6 +23,7 @@ struct config {
 	char	*smtp_password_env;
 	char	*smtp_ca_file;
 	bool	 smtp_verify;
+	bool	 smtp_require_starttls;
 	int64_t	 link_expiry;		/* seconds */
 	int64_t	 link_expiry_max;	/* seconds */
 	int64_t	 quarantine_days;
@@ -34,6 +35,13 @@ struct config {
 	char	*on_submit;
 	int64_t	 gpg_timeout;		/* seconds */
 	int64_t	 db_timeout;		/* milliseconds */
+	bool	 test_on_merge;
+	int64_t	 test_timeout;		/* seconds */
+	char	*test_networks;		/* see probe-net.c */
+	bool	 renew_on_failed_test;
+	char	*webhook_url;		/* http(s):// or NULL: no events */
+	char	*webhook_secret_file;	/* the HMAC key, first line */
+	int64_t	 remind_before;		/* seconds: link remind's window */
 };
 
 /* Types a configuration value may have. */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sysexits.h>
 #include <time.h>
@@ -129,6 +130,29 @@ char	*sha256_hex(const void *, size_t);
 #define TOKEN_REF_LEN 8
 char	*token_ref_tag(const char *token);
 bool	 token_ref_tag_well_formed(const char *, size_t);
+
+/*
+ * Sealing (seal.c): AES-256-GCM under a key file of the home, for what
+ * must be read back but never from the database alone (a link's token,
+ * for link remind).  aad binds the sealed text to its row.
+ */
+#define SEAL_KEY_BYTES	32
+/* Read the key; with create, make it first (0600) if it is not there. */
+int	 seal_key(const char *path, bool create,
+	     unsigned char key[SEAL_KEY_BYTES], char **errstr);
+char	*seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+	     const char *text);		/* hex */
+/* EX_DATAERR when it does not open (another key, or tampered with). */
+int	 unseal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+	     const char *sealed, char **text, char **errstr);
+/* Secrets in the process (guard.c): no core dumps, and windows in which
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT wait until cleanup is done. */
+void	 secrets_guard(void);
+struct sig_guard {
+	struct sigaction old[4];
+};
+void	 sig_guard_begin(struct sig_guard *);
+void	 sig_guard_end(struct sig_guard *);
 
 /* A shared library loaded on first use (lazy.c). */
 struct lazy_lib {

@@ -55,8 +55,14 @@ intake_answer_fields(struct intake_answer *a, const struct intake_verdict *v)
 		rf->key = l->fields[i];
 		fd = v->conn != NULL ? connector_field(v->conn, rf->key) : NULL;
 		rf->label = fd != NULL ? fd->label : NULL;
-		if ((iv = intake_answer_value(v, rf->key)) == NULL)
-			continue;	/* REPLY_NOT_PROVIDED */
+		if ((iv = intake_answer_value(v, rf->key)) == NULL) {
+			/* The form showed a value, which the reply left as
+			 * it was: known already, not missing. */
+			if (l->prefill != NULL && l->prefill[i] != NULL &&
+			    *l->prefill[i] != '\0')
+				rf->outcome = REPLY_UNCHANGED;
+			continue;	/* else REPLY_NOT_PROVIDED */
+		}
 		rf->outcome = iv->replaced ? REPLY_REPLACED : REPLY_RECEIVED;
 		rf->show = intake_answer_show(v, iv);
 		rf->value = rf->show == REPLY_SHOWN ? iv->value : NULL;

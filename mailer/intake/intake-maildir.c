@@ -21,6 +21,9 @@
 #define RETRY_WAIT	10		/* seconds before --watch tries again */
 #define SWEEP_EVERY	3600		/* seconds between quarantine sweeps */
 #define ORPHAN_AGE	3600		/* an unrecorded copy older than this */
+#define WEBHOOK_BUDGET	2000		/* ms --watch gives the webhook a pass */
+#define WEBHOOK_WAIT	15		/* seconds between tries while events
+					   wait */
 
 struct batch_item {
 	char			*name;		/* in DIR/new */
@@ -87,8 +90,8 @@ intake_keep_copy(struct intake *in, const char *path, struct batch_item *it,
 	    strcmp(it->v.reason, "duplicate") == 0))
 		return 0;
 	if (!it->raw.oversize)
-		return maildir_deliver(in->home->quarantine, it->raw.data,
-		    it->raw.len, NULL, &it->raw.qname, errstr);
+		return intake_keep(in, it->raw.data, it->raw.len,
+		    &it->raw.qname, errstr);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return errorf(errstr, EX_TEMPFAIL, "cannot read %s again: %s",
 		    path, strerror(errno));
@@ -201,6 +204,8 @@ intake_batch(struct intake *in, const char *dir, char **names, size_t n,
 			in->opts.report(&it[i].d, in->opts.report_arg);
 	}
 	intake_send_queued(in);
+	for (i = 0; i < k; i++)
+		intake_test_spawn(in, &it[i].d);
 	goto out;
 fail:
 	/* Nothing of this batch is stored: its messages stay in new/. */
@@ -251,6 +256,26 @@ intake_wait(int ifd, int sigfd, int timeout_ms, bool *stop)
 	while (read(sigfd, ev, sizeof ev) > 0)
 		;
 	return true;
+}
+
+/*
+ * --watch is the process that runs next: it posts the webhook events its
+ * passes queued (and any left by others), for a bounded time so that mail
+ * is not held up.  True while some still wait, to come back for them.
+ */
+static bool
+intake_webhook(struct intake *in)
+{
+	struct webhook_opts o = { WEBHOOK_BUDGET, false };
+	struct webhook_stats stats;
+	char *err = NULL;
+
+	if (in->cfg->webhook_url == NULL || in->opts.dry_run)
+		return false;
+	if (webhook_deliver(in->cfg, in->home, in->st, &o, &stats, &err) != 0)
+		log_debug("webhook: %s", err);
+	free(err);
+	return stats.left > 0;
 }
 
 int
@@ -304,7 +329,8 @@ intake_maildir(struct intake *in, const char *dir, char **errstr)
 				break;
 			continue;
 		}
-		if (!intake_wait(ifd, intake_wake[0], -1, &stop))
+		if (!intake_wait(ifd, intake_wake[0], intake_webhook(in) ?
+		    WEBHOOK_WAIT * 1000 : -1, &stop))
 			break;
 	}
 	if (stop)

@@ -3,6 +3,7 @@
  * before anything else, then judged and stored; after the commit, what
  * it queued is sent and on_submit runs. */
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,14 +19,16 @@
 #include <openssl/evp.h>
 
 #include "util/util.h"
+#include "util/vault.h"
 #include "mailer/intake/private.h"
 
 /*
  * Read fd to its end (procmail and OpenSMTPD count an unread pipe as a
  * failure), keeping at most max_message_size bytes in memory and, with
- * keep, every byte in quarantine/: written to tmp/, synced, renamed into
- * new/, new/ synced.  A message is there whole before it is judged, and
- * one larger than the limit is kept whole all the same.
+ * keep, every byte in quarantine/, sealed to the vault as it comes:
+ * written to tmp/, synced, renamed into new/, new/ synced.  A message is
+ * there whole before it is judged, and one larger than the limit is kept
+ * whole all the same.
  */
 int
 intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
@@ -36,6 +40,7 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 	EVP_MD_CTX *h;
+	struct vault_writer *w = NULL;
 	struct buf b;
 	ssize_t r;
 	int out = -1, werr = 0, rv = 0;
@@ -55,6 +60,9 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 			if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL |
 			    O_CLOEXEC, 0600)) < 0)
 				werr = errno;
+			else if (store_vault(in->st) != NULL &&
+			    vault_writer_new(store_vault(in->st), out, &w) != 0)
+				werr = errno;
 		}
 	}
 	for (;;) {
@@ -68,8 +76,9 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 		if (r == 0)
 			break;
 		EVP_DigestUpdate(h, chunk, (size_t)r);
-		if (out >= 0 && werr == 0 && fd_write_all(out, chunk,
-		    (size_t)r) != 0)
+		if (out >= 0 && werr == 0 && (w != NULL ?
+		    vault_writer_add(w, chunk, (size_t)r) :
+		    fd_write_all(out, chunk, (size_t)r)) != 0)
 			werr = errno;
 		if ((size_t)r > max - b.len) {
 			raw->oversize = true;
@@ -78,6 +87,8 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 			buf_add(&b, chunk, (size_t)r);
 	}
 	if (out >= 0) {
+		if (werr == 0 && w != NULL && vault_writer_end(&w) != 0)
+			werr = errno;
 		if (werr == 0 && fsync(out) != 0)
 			werr = errno;
 		if (close(out) != 0 && werr == 0)
@@ -115,6 +126,7 @@ fail:
 		unlink(tmp);
 	buf_free(&b);
 out:
+	vault_writer_free(&w);
 	if (out >= 0)
 		close(out);
 	EVP_MD_CTX_free(h);
@@ -122,6 +134,26 @@ out:
 	free(tmp);
 	free(dst);
 	free(newdir);
+	return rv;
+}
+
+/* Keep a message read whole in quarantine/, sealed to the vault. */
+int
+intake_keep(struct intake *in, const char *data, size_t len, char **qname,
+    char **errstr)
+{
+	struct vault *v = store_vault(in->st);
+	char *sealed;
+	size_t slen;
+	int rv;
+
+	if (v == NULL)
+		return maildir_deliver(in->home->quarantine, data, len, NULL,
+		    qname, errstr);
+	vault_seal(v, data, len, &sealed, &slen);
+	rv = maildir_deliver(in->home->quarantine, sealed, slen, NULL, qname,
+	    errstr);
+	free(sealed);
 	return rv;
 }
 
@@ -183,6 +215,7 @@ intake_one(struct intake *in, struct intake_raw *raw, bool retry,
 		intake_unkeep(in, raw->qname);
 	intake_after(in, d);
 	intake_send_queued(in);
+	intake_test_spawn(in, d);
 out:
 	intake_verdict_free(&v);
 	return rv;
@@ -209,6 +242,34 @@ intake_fd(struct intake *in, int fd, struct intake_decision *d,
 	return rv;
 }
 
+/*
+ * A quarantined message to read again: sealed, it is opened (the vault
+ * may ask for its passphrase) into memory that no file system holds.
+ * Returns a descriptor, -1 with errno, or minus a status with *errstr.
+ */
+static int
+quarantine_open(struct intake *in, const char *path, char **errstr)
+{
+	struct vault *v = store_vault(in->st);
+	char *data;
+	size_t len;
+	int fd, rv;
+
+	if (v == NULL)
+		return open(path, O_RDONLY | O_CLOEXEC);
+	if ((rv = vault_read_file(v, path, SIZE_MAX, &data, &len,
+	    errstr)) != 0)
+		return -rv;
+	if ((fd = memfd_create("setuplink-retry", MFD_CLOEXEC)) >= 0 &&
+	    (fd_write_all(fd, data, len) != 0 || lseek(fd, 0, SEEK_SET) != 0)) {
+		close(fd);
+		fd = -1;
+	}
+	explicit_bzero(data, len);
+	free(data);
+	return fd;
+}
+
 int
 intake_retry(struct intake *in, const char *file, struct intake_decision *d,
     char **errstr)
@@ -222,11 +283,12 @@ intake_retry(struct intake *in, const char *file, struct intake_decision *d,
 	    (path = maildir_find(in->home->quarantine, file)) == NULL)
 		return errorf(errstr, EX_NOINPUT, "the message file %s is no "
 		    "longer in %s", file, in->home->quarantine);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = quarantine_open(in, path, errstr);
 	free(path);
 	if (fd < 0)
-		return errorf(errstr, EX_NOINPUT, "cannot open %s in %s: %s",
-		    file, in->home->quarantine, strerror(errno));
+		return fd == -1 ? errorf(errstr, EX_NOINPUT, "cannot open %s "
+		    "in %s: %s", file, in->home->quarantine, strerror(errno)) :
+		    -fd;
 	rv = intake_read(in, fd, false, &raw, errstr);
 	close(fd);
 	if (rv != 0)

@@ -33,6 +33,8 @@ intake_close(struct intake **inp)
 	if (*inp == NULL)
 		return;
 	crypto_close(&(*inp)->ic.c);
+	/* Forks not reaped yet go to init when this process ends. */
+	free((*inp)->workers);
 	free(*inp);
 	*inp = NULL;
 }
@@ -321,6 +323,29 @@ intake_answer_rejection(struct intake *in, struct intake_verdict *v,
 	return rv;
 }
 
+/* The webhook's merged event, and completed when this merge completed it. */
+static int
+intake_merge_events(struct intake *in, const struct intake_verdict *v,
+    const struct field_write *w, const struct draft *after, char **errstr)
+{
+	const char **keys = xcalloc(v->nv + 1, sizeof *keys);
+	bool was = v->conn != NULL && v->draft != NULL &&
+	    draft_complete(v->conn, v->draft, NULL, NULL);
+	size_t i;
+	int rv;
+
+	for (i = 0; i < v->nv; i++)
+		keys[i] = w[i].key;
+	rv = event_add(in->st, "merged", v->link->draft, v->link->id, keys,
+	    v->nv, NULL, errstr);
+	if (rv == 0 && !was && v->conn != NULL &&
+	    draft_complete(v->conn, after, NULL, NULL))
+		rv = event_add(in->st, "completed", v->link->draft,
+		    v->link->id, NULL, 0, NULL, errstr);
+	free(keys);
+	return rv;
+}
+
 /* Merge: every value with its source, the link used, the receipt queued. */
 static int
 intake_merge(struct intake *in, struct intake_verdict *v, int64_t now,
@@ -355,6 +380,8 @@ intake_merge(struct intake *in, struct intake_verdict *v, int64_t now,
 		goto out;
 	for (i = 0; i < v->nv; i++)
 		v->v[i].replaced = replaced[i];
+	if ((rv = intake_merge_events(in, v, w, after, errstr)) != 0)
+		goto out;
 	intake_answer_init(&a, in, v, after, now, REPLY_RECEIPT);
 	if (v->reply_rcpt != NULL)
 		rv = intake_answer_queue(in, &a.f, errstr);
@@ -391,6 +418,24 @@ intake_decide(const struct intake_verdict *v, const char *qname,
 			buf_printf(&b, "%s%s", i ? "," : "", v->v[i].f->key);
 		d->fields = buf_take(&b);
 	}
+}
+
+/* A used link stays used: a late bounce must not open it again. */
+static int
+intake_bounce(struct intake *in, struct intake_verdict *v,
+    const struct link *l, char **errstr)
+{
+	int rv;
+
+	if (l->state != LINK_PENDING) {
+		intake_append(&v->detail, "left as it is, since it is not "
+		    "pending");
+		return 0;
+	}
+	if ((rv = link_mark(in->st, l->id, LINK_BOUNCED, errstr)) != 0)
+		return rv;
+	return event_add(in->st, "bounced", l->draft, l->id, NULL, 0, NULL,
+	    errstr);
 }
 
 /*
@@ -434,13 +479,8 @@ intake_apply(struct intake *in, struct intake_verdict *v,
 			now_l = NULL;
 		}
 	}
-	/* A used link stays used: a late bounce must not open it again. */
-	if (v->bounce && now_l->state == LINK_PENDING &&
-	    (rv = link_mark(in->st, now_l->id, LINK_BOUNCED, errstr)) != 0)
+	if (v->bounce && (rv = intake_bounce(in, v, now_l, errstr)) != 0)
 		goto out;
-	if (v->bounce && now_l->state != LINK_PENDING)
-		intake_append(&v->detail, "left as it is, since it is not "
-		    "pending");
 
 	if (v->outcome == OUTCOME_ACCEPTED) {
 		if ((rv = intake_merge(in, v, now, &keys, errstr)) != 0)
@@ -449,16 +489,17 @@ intake_apply(struct intake *in, struct intake_verdict *v,
 	} else if (v->reason != NULL && strcmp(v->reason, "duplicate") == 0) {
 		/* Its fields live in the draft: no second copy of them. */
 		*drop = true;
-	} else if (v->outcome == OUTCOME_REJECTED &&
-	    (rv = intake_answer_rejection(in, v, now, errstr)) != 0)
+	} else if (v->outcome == OUTCOME_REJECTED && v->link != NULL &&
+	    ((rv = intake_answer_rejection(in, v, now, errstr)) != 0 ||
+	    (rv = event_add(in->st, "rejected", v->link->draft, v->link->id,
+	    NULL, 0, v->reason, errstr)) != 0))
 		goto out;
 	if (*drop && retry && raw->qname != NULL &&
 	    (rv = quarantine_forget(in->st, raw->qname, errstr)) != 0)
 		goto out;
 	/* Judged accepted, then beaten to the link: it must be kept now. */
-	if (!*drop && raw->qname == NULL && (rv = maildir_deliver(
-	    in->home->quarantine, raw->data, raw->len, NULL, &raw->qname,
-	    errstr)) != 0)
+	if (!*drop && raw->qname == NULL && (rv = intake_keep(in, raw->data,
+	    raw->len, &raw->qname, errstr)) != 0)
 		goto out;
 
 	memset(&rec, 0, sizeof rec);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "mailer/intake/intake.h"
 #include "mailer/mime/mime.h"
@@ -93,6 +94,9 @@ struct intake {
 	const struct catalog	*cat;
 	struct intake_opts	 opts;
 	struct intake_crypto	 ic;
+	pid_t			*workers;	/* test_on_merge forks not yet
+						   reaped (intake-test.c) */
+	size_t			 nworkers;
 };
 
 /* A message as read: whole, or its first max_message_size bytes. */
@@ -109,6 +113,9 @@ struct intake_raw {
 int	 intake_read(struct intake *, int fd, bool keep, struct intake_raw *,
 	     char **errstr);
 void	 intake_raw_free(struct intake_raw *);
+/* Keep a message read whole in quarantine/, sealed (intake-run.c). */
+int	 intake_keep(struct intake *, const char *data, size_t len,
+	     char **qname, char **errstr);
 void	 intake_unkeep(struct intake *, const char *qname);
 /* Judge without writing: 0, or 75 (the store busy, gpg unable to run). */
 int	 intake_judge(struct intake *, const struct intake_raw *,
@@ -128,6 +135,9 @@ void	 intake_decide(const struct intake_verdict *, const char *qname,
 /* After the commit: the on_submit command for an accepted message
  * (intake-run.c). */
 void	 intake_after(struct intake *, const struct intake_decision *);
+/* After the commit and the answers sent: test_on_merge's detached worker
+ * (intake-test.c). */
+void	 intake_test_spawn(struct intake *, const struct intake_decision *);
 /* Age out quarantine/ (at most once an hour; intake-maildir.c). */
 void	 intake_sweep(struct intake *);
 

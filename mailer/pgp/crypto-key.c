@@ -320,3 +320,33 @@ out:
 	gpgme_data_release(in);
 	return rv;
 }
+
+/*
+ * Forget an imported key.  The workspace's own keys are not imported ones:
+ * removing one would leave replies that nothing can decrypt.
+ */
+int
+crypto_key_rm(struct crypto *c, const char *fpr, char **errstr)
+{
+	gpgme_key_t key = NULL;
+	gpgme_error_t err;
+	int rv;
+
+	if ((rv = crypto_lookup(c, fpr, &key, errstr)) != 0)
+		return rv;
+	if (strcasecmp(key->subkeys->fpr, fpr) != 0) {
+		rv = errorf(errstr, EX_NOINPUT, "no key has the primary "
+		    "fingerprint %s; see setuplink key list", fpr);
+		goto out;
+	}
+	if (crypto_have_secret(c->home, key->subkeys->keygrip)) {
+		rv = errorf(errstr, EX_DATAERR, "%s is a workspace key, not an "
+		    "imported one: it decrypts replies and stays", fpr);
+		goto out;
+	}
+	if ((err = gpgme_op_delete_ext(c->ctx, key, GPGME_DELETE_FORCE)) != 0)
+		rv = crypto_fail(errstr, err, "remove the key");
+out:
+	gpgme_key_unref(key);
+	return rv;
+}

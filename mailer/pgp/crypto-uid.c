@@ -244,17 +244,31 @@ crypto_uid_home(struct crypto *c, gpgme_key_t key, const char *dir,
 	return rv;
 }
 
+/* A throwaway home under $TMPDIR, else /tmp, while its path stays short:
+ * gpg-agent's socket path must fit in 107 bytes. */
+static char *
+crypto_tmp_template(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	if (t == NULL || *t != '/' || strlen(t) > 40)
+		t = "/tmp";
+	return xprintf("%s/slk.XXXXXX", t);
+}
+
 /*
  * The user ID for a reply address holds the link's token, so it is added
- * in a throwaway home under /tmp (short: gpg-agent's socket path must fit
- * in 107 bytes) that is removed, agent and all, before returning.
+ * in a throwaway home that is removed, agent and all, before returning.
+ * That home holds a copy of the workspace's secret key meanwhile, so a
+ * Ctrl-C or a SIGTERM waits until it is gone (sig_guard), then acts.
  */
 int
 crypto_export_with_uid(struct crypto *c, const char *fpr, const char *uid,
     char **armored, size_t *alen, char **minimal, size_t *mlen,
     char **errstr)
 {
-	char dir[] = "/tmp/slk.XXXXXX";
+	char *dir = NULL;
+	struct sig_guard guard;
 	struct crypto_out pub, arm, min;
 	gpgme_ctx_t tctx = NULL;
 	gpgme_key_t key = NULL;
@@ -281,9 +295,12 @@ crypto_export_with_uid(struct crypto *c, const char *fpr, const char *uid,
 	}
 	if ((rv = crypto_export(c->ctx, fpr, 0, false, &pub, errstr)) != 0)
 		goto out;
+	sig_guard_begin(&guard);
+	dir = crypto_tmp_template();
 	if (mkdtemp(dir) == NULL) {
 		rv = errorf(errstr, EX_TEMPFAIL, "cannot make a directory "
-		    "under /tmp: %s", strerror(errno));
+		    "like %s: %s", dir, strerror(errno));
+		sig_guard_end(&guard);
 		goto out;
 	}
 	made = true;
@@ -315,7 +332,9 @@ out:
 	if (made) {
 		crypto_agent_stop(dir);
 		nftw(dir, crypto_rm_one, 8, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		sig_guard_end(&guard);
 	}
+	free(dir);
 	if (key != NULL)
 		gpgme_key_unref(key);
 	crypto_out_free(&pub);

@@ -12,6 +12,9 @@
 #include "mailer/pgp/pgp.h"
 #include "mailer/pgp/private.h"
 
+static int	crypto_keygen_new(struct crypto *, const char *, char **,
+		    char **);
+
 /* How many keys here have their secret part, and the first one's fpr. */
 static int
 crypto_secret_keys(struct crypto *c, size_t *nsecret, char **fpr,
@@ -35,15 +38,83 @@ crypto_secret_keys(struct crypto *c, size_t *nsecret, char **fpr,
 	return 0;
 }
 
+/*
+ * After key rotate the home holds several secret keys: the old ones still
+ * decrypt replies to links made under them, and a marker file in the
+ * GnuPG home names the one that signs.
+ */
+#define WORKSPACE_MARK	"setuplink-workspace"
+
+static char *
+crypto_mark_read(struct crypto *c)
+{
+	char *path = xprintf("%s/" WORKSPACE_MARK, c->home), *data = NULL;
+	size_t len = 0;
+
+	if (file_read(path, 128, &data, &len, NULL) != 0)
+		data = NULL;
+	free(path);
+	if (data != NULL) {
+		data[strcspn(data, "\r\n")] = '\0';
+		if (!fingerprint_valid(data))
+			freep(&data);
+	}
+	return data;
+}
+
+static int
+crypto_mark_write(struct crypto *c, const char *fpr, char **errstr)
+{
+	char *path = xprintf("%s/" WORKSPACE_MARK, c->home);
+	char *tmp = xprintf("%s.tmp", path), *line = xprintf("%s\n", fpr);
+	int fd, rv = 0;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0 || fd_write_all(fd, line, strlen(line)) != 0 ||
+	    fsync(fd) != 0 || rename(tmp, path) != 0)
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot write %s: %s", path,
+		    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (rv != 0)
+		unlink(tmp);
+	free(line);
+	free(tmp);
+	free(path);
+	return rv;
+}
+
+/* Is fpr one of the keys whose secret part is here? */
+static bool
+crypto_is_secret(struct crypto *c, const char *fpr)
+{
+	gpgme_key_t key = NULL;
+	bool yes = false;
+
+	if (crypto_find(c->ctx, fpr, &key) == 0 && key != NULL) {
+		yes = crypto_have_secret(c->home, key->subkeys->keygrip);
+		gpgme_key_unref(key);
+	}
+	return yes;
+}
+
 int
 crypto_workspace_key(struct crypto *c, char **fpr, char **errstr)
 {
+	char *mark;
 	size_t n;
 	int rv;
 
 	if ((rv = crypto_secret_keys(c, &n, fpr, errstr)) != 0 || n == 1)
 		return rv;
 	freep(fpr);
+	if (n > 1 && (mark = crypto_mark_read(c)) != NULL) {
+		if (crypto_is_secret(c, mark)) {
+			*fpr = mark;
+			return 0;
+		}
+		free(mark);
+	}
 	if (n == 0)
 		return errorf(errstr, EX_CONFIG, "there is no workspace key in "
 		    "%s; run setuplink init", c->home);
@@ -77,9 +148,6 @@ crypto_write_conf(const char *home)
 int
 crypto_keygen(struct crypto *c, const char *uid, char **fpr, char **errstr)
 {
-	gpgme_genkey_result_t gr;
-	gpgme_key_t key = NULL;
-	gpgme_error_t err;
 	size_t n;
 	int rv = 0;
 
@@ -87,7 +155,7 @@ crypto_keygen(struct crypto *c, const char *uid, char **fpr, char **errstr)
 	if (uid == NULL || *uid == '\0' || str_has_ctl(uid))
 		return errorf(errstr, EX_DATAERR, "a key's user ID must be one "
 		    "line of text");
-	/* One secret key per home: that is how the workspace key is found. */
+	/* A new home has no key: another is made by crypto_rotate. */
 	if ((rv = crypto_secret_keys(c, &n, fpr, errstr)) != 0)
 		return rv;
 	if (n != 0) {
@@ -98,8 +166,46 @@ crypto_keygen(struct crypto *c, const char *uid, char **fpr, char **errstr)
 		return rv;
 	}
 	crypto_write_conf(c->home);
+	return crypto_keygen_new(c, uid, fpr, errstr);
+}
+
+int
+crypto_rotate(struct crypto *c, const char *uid, char **old, char **fpr,
+    char **errstr)
+{
+	int rv;
+
+	*fpr = NULL;
+	if ((rv = crypto_workspace_key(c, old, errstr)) != 0)
+		return rv;
+	if (uid == NULL || *uid == '\0' || str_has_ctl(uid))
+		return errorf(errstr, EX_DATAERR, "a key's user ID must be one "
+		    "line of text");
+	/* The old one is named first, so that a crash between the new key
+	 * and its mark leaves the old one signing, not an ambiguity. */
+	if ((rv = crypto_mark_write(c, *old, errstr)) != 0 ||
+	    (rv = crypto_keygen_new(c, uid, fpr, errstr)) != 0 ||
+	    (rv = crypto_mark_write(c, *fpr, errstr)) != 0) {
+		freep(fpr);
+		return rv;
+	}
+	return 0;
+}
+
+/* An ed25519 primary that signs, with a cv25519 subkey that decrypts. */
+static int
+crypto_keygen_new(struct crypto *c, const char *uid, char **fpr,
+    char **errstr)
+{
+	gpgme_genkey_result_t gr;
+	gpgme_key_t key = NULL;
+	gpgme_error_t err;
+	int rv = 0;
+
+	/* FORCE: after a rotation the old key holds the same user ID. */
 	err = gpgme_op_createkey(c->ctx, uid, "ed25519", 0, 0, NULL,
-	    GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE);
+	    GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE |
+	    GPGME_CREATE_FORCE);
 	if (err != 0) {
 		switch (gpg_err_code(err)) {
 		case GPG_ERR_INV_VALUE:

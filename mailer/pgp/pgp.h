@@ -56,8 +56,16 @@ int	 crypto_open(const char *gnupghome, int timeout_s, struct crypto **,
 void	 crypto_close(struct crypto **);
 /* ed25519 signing primary + cv25519 encryption subkey, no passphrase. */
 int	 crypto_keygen(struct crypto *, const char *uid, char **fpr, char **errstr);
-/* The workspace key: the one secret key in the keyring. */
+/* The workspace key: the one secret key in the keyring, or after a
+ * rotation the one the home's mark names. */
 int	 crypto_workspace_key(struct crypto *, char **fpr, char **errstr);
+/* A new workspace key for uid: *old gets the one it replaces, which stays
+ * in the keyring and keeps decrypting. */
+int	 crypto_rotate(struct crypto *, const char *uid, char **old, char **fpr,
+	     char **errstr);
+/* Forget an imported public key: EX_NOINPUT when there is none, EX_DATAERR
+ * for a workspace key (one whose secret part is here). */
+int	 crypto_key_rm(struct crypto *, const char *fpr, char **errstr);
 int	 crypto_export_armored(struct crypto *, const char *fpr, char **data,
 	     size_t *len, char **errstr);
 /*

@@ -49,8 +49,9 @@ compose_asker(const struct config *cfg)
 char *
 compose_subject(const struct setup_mail *sm)
 {
-	return xprintf("%s asks for %s settings: %s", sm->cfg->workspace,
-	    sm->conn->name, sm->draft->name);
+	return xprintf("%s%s asks for %s settings: %s", sm->reminder ?
+	    "Reminder: " : "", sm->cfg->workspace, sm->conn->name,
+	    sm->draft->name);
 }
 
 char *
@@ -87,6 +88,26 @@ compose_key_filename(const struct config *cfg)
 		b.data[--b.len] = '\0';
 	buf_adds(&b, b.len > 0 ? "-key.asc" : "workspace-key.asc");
 	return buf_take(&b);
+}
+
+/*
+ * "a" or "an" before a name, by its sound: a vowel letter, or an acronym
+ * whose first letter is said with a vowel ("an SFTP", "an HTTP", but "a
+ * MySQL", "a HubSpot").
+ */
+static const char *
+compose_article(const char *name)
+{
+	char c = name[0], n = name[0] != '\0' ? name[1] : '\0';
+
+	if (c >= 'a' && c <= 'z')
+		c = (char)(c - 32);
+	if (strchr("AEIO", c) != NULL && c != '\0')
+		return "an";
+	if (((n >= 'A' && n <= 'Z') || (n >= '0' && n <= '9')) &&
+	    strchr("FHLMNRSX", c) != NULL && c != '\0')
+		return "an";
+	return "a";
 }
 
 /* What the intake will accept, said before the form. */
@@ -134,11 +155,14 @@ compose_intro(struct buf *b, const struct setup_mail *sm)
 	const struct link *l = sm->link;
 	char *until = time_local(l->expires);
 
+	if (sm->reminder)
+		compose_para(b, "Reminder: this request has not been answered "
+		    "yet, and it ends on %s.", until);
 	buf_adds(b, "Hello,\n\n");
 	compose_para(b, "%s <%s> asks you, for the workspace \"%s\", for the "
-	    "connection settings of a %s data source, the draft \"%s\".",
+	    "connection settings of %s %s data source, \"%s\".",
 	    compose_asker(cfg), cfg->admin_email, cfg->workspace,
-	    sm->conn->name, sm->draft->name);
+	    compose_article(sm->conn->name), sm->conn->name, sm->draft->name);
 	compose_para(b, "This request works until %s. After that, ask %s for "
 	    "a new one.", until, compose_asker(cfg));
 	if (l->note != NULL && *l->note != '\0') {
@@ -147,6 +171,31 @@ compose_intro(struct buf *b, const struct setup_mail *sm)
 		buf_addc(b, '\n');
 	}
 	free(until);
+}
+
+/*
+ * The signature, said plainly: a mail program that does not know the key
+ * yet warns that it "could NOT be verified", which reads like phishing
+ * unless the email says what it means and how to check the key.
+ */
+static void
+compose_check(struct buf *b, const struct setup_mail *sm, const char *fpr,
+    const char *keyfile)
+{
+	const char *asker = compose_asker(sm->cfg);
+
+	compose_para(b, "This email is signed with that key. Until you have "
+	    "checked the key, your mail program may say the signature "
+	    "\"could not be verified\": that means only that it does not "
+	    "know the key yet, not that the email was changed.");
+	compose_para(b, "Check the key's fingerprint with %s by another "
+	    "channel than email (a call, a chat, in person):", asker);
+	buf_printf(b, "    %s\n\n", fpr);
+	compose_para(b, "If it matches, you can import the key and mark it as "
+	    "checked, so that your mail program (mutt, for one) trusts it "
+	    "from then on:");
+	buf_printf(b, "    gpg --import %s\n    gpg --quick-lsign-key %s\n\n",
+	    keyfile, sm->key_fpr != NULL ? sm->key_fpr : "FINGERPRINT");
 }
 
 /*
@@ -172,14 +221,11 @@ compose_text(const struct setup_mail *sm)
 	    "empty; a partial answer is welcome.");
 	buf_adds(&b, "How to protect your credentials\n"
 	    "-------------------------------\n\n");
-	compose_para(&b, "Encrypt your reply to the attached key (%s). Mail "
-	    "programs that know Autocrypt do so by themselves; with others, "
-	    "import the key and encrypt to it. Reply from the address this "
-	    "email was sent to.", keyfile);
-	compose_para(&b, "Before you trust that key, check its fingerprint "
-	    "with %s by another channel than email (a call, a chat, in "
-	    "person):", compose_asker(sm->cfg));
-	buf_printf(&b, "    %s\n\n", fpr);
+	compose_para(&b, "Encrypt your reply to the attached key (%s). Some "
+	    "mail programs do so by themselves; with others, import the key "
+	    "and encrypt to it. Reply from the address this email was sent "
+	    "to.", keyfile);
+	compose_check(&b, sm, fpr, keyfile);
 	compose_require(&b, sm);
 	form = compose_form(sm);
 	buf_adds(&b, form);

@@ -209,6 +209,13 @@ outbox_item_read(struct outbox_item *it, char **datap, size_t *lenp,
 		else if (it->subject == NULL &&
 		    outbox_name_is(name, namelen, "Subject"))
 			it->subject = charset_decode_words(v, strlen(v));
+		else if (it->message_id == NULL &&
+		    outbox_name_is(name, namelen, "Message-ID")) {
+			size_t l = strlen(v);
+			it->message_id = l >= 2 && v[0] == '<' &&
+			    v[l - 1] == '>' ? xstrndup(v + 1, l - 2) :
+			    xstrdup(v);
+		}
 		else if (outbox_name_is(name, namelen, "Date")) {
 			int64_t d = outbox_date(v);
 			if (d > 0)
@@ -234,6 +241,7 @@ outbox_item_clear(struct outbox_item *it)
 	strv_free(&it->rcpts, it->nrcpts);
 	free(it->to);
 	free(it->subject);
+	free(it->message_id);
 	memset(it, 0, sizeof *it);
 }
 
@@ -259,28 +267,21 @@ outbox_item_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/*
- * new/ and cur/ both hold waiting mail (a mail reader opened on outbox/
- * moves messages to cur/), oldest first by the time each was written.
- */
-int
-outbox_list(const struct home *home, struct outbox_item **out, size_t *np,
-    char **errstr)
+/* The messages of the Maildir dir (new/ and cur/), oldest first. */
+static void
+outbox_list_dir(const char *dir, struct outbox_item **out, size_t *np)
 {
 	static const char *subs[] = { "new", "cur" };
 	struct outbox_item *v = NULL, it;
 	char **names, *err = NULL;
 	size_t n = 0, nnames, i, j;
 
-	*out = NULL;
-	*np = 0;
 	for (i = 0; i < nitems(subs); i++) {
-		maildir_list(home->outbox, subs[i], &names, &nnames);
+		maildir_list(dir, subs[i], &names, &nnames);
 		for (j = 0; j < nnames; j++) {
 			memset(&it, 0, sizeof it);
 			it.id = xstrndup(names[j], strcspn(names[j], ":"));
-			it.path = xprintf("%s/%s/%s", home->outbox, subs[i],
-			    names[j]);
+			it.path = xprintf("%s/%s/%s", dir, subs[i], names[j]);
 			if (outbox_item_read(&it, NULL, NULL, NULL, &err) != 0) {
 				/* Gone meanwhile (sent by a flush): not waiting. */
 				freep(&err);
@@ -296,7 +297,135 @@ outbox_list(const struct home *home, struct outbox_item **out, size_t *np,
 		qsort(v, n, sizeof *v, outbox_item_cmp);
 	*out = v;
 	*np = n;
+}
+
+/*
+ * new/ and cur/ both hold waiting mail (a mail reader opened on outbox/
+ * moves messages to cur/), oldest first by the time each was written.
+ */
+int
+outbox_list(const struct home *home, struct outbox_item **out, size_t *np,
+    char **errstr)
+{
+	outbox_list_dir(home->outbox, out, np);
 	return 0;
+}
+
+int
+outbox_list_failed(const struct home *home, struct outbox_item **out,
+    size_t *np, char **errstr)
+{
+	char *dir = xprintf("%s/.failed", home->outbox);
+
+	outbox_list_dir(dir, out, np);
+	free(dir);
+	return 0;
+}
+
+size_t
+outbox_count(const struct home *home)
+{
+	static const char *subs[] = { "new", "cur" };
+	char **names;
+	size_t i, n, total = 0;
+
+	for (i = 0; i < nitems(subs); i++) {
+		maildir_list(home->outbox, subs[i], &names, &n);
+		strv_free(&names, n);
+		total += n;
+	}
+	return total;
+}
+
+/*
+ * A revoked link's setup email must not leave later: it is removed from
+ * the queue and from the refused ones, found by its Message-ID.
+ */
+int
+outbox_drop(const struct home *home, const char *message_id, size_t *dropped,
+    char **errstr)
+{
+	struct outbox_item *v = NULL;
+	size_t n = 0, i, pass;
+
+	if (dropped != NULL)
+		*dropped = 0;
+	if (message_id == NULL || *message_id == '\0')
+		return 0;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 0)
+			outbox_list(home, &v, &n, NULL);
+		else
+			outbox_list_failed(home, &v, &n, NULL);
+		for (i = 0; i < n; i++) {
+			if (v[i].message_id == NULL ||
+			    strcmp(v[i].message_id, message_id) != 0)
+				continue;
+			if (unlink(v[i].path) != 0 && errno != ENOENT) {
+				int rv = errorf(errstr, EX_TEMPFAIL, "cannot "
+				    "remove %s: %s", v[i].path, strerror(errno));
+				outbox_items_free(&v, n);
+				return rv;
+			}
+			if (dropped != NULL)
+				(*dropped)++;
+		}
+		outbox_items_free(&v, n);
+	}
+	return 0;
+}
+
+/*
+ * Refused mail back into the queue: the one named (its id as outbox
+ * list --failed shows it), or all of them when id is NULL.  EX_NOINPUT
+ * when there is no such message.
+ */
+int
+outbox_retry(const struct home *home, const char *id, size_t *moved,
+    char **errstr)
+{
+	struct outbox_item *v = NULL;
+	size_t n = 0, i;
+	char *to, *nd;
+	int rv = 0;
+
+	*moved = 0;
+	outbox_list_failed(home, &v, &n, NULL);
+	for (i = 0; i < n && rv == 0; i++) {
+		if (id != NULL && strcmp(v[i].id, id) != 0)
+			continue;
+		to = xprintf("%s/new/%s", home->outbox, v[i].id);
+		if (rename(v[i].path, to) != 0)
+			rv = errorf(errstr, EX_TEMPFAIL, "cannot move %s back "
+			    "to %s: %s", v[i].path, to, strerror(errno));
+		else
+			(*moved)++;
+		free(to);
+	}
+	outbox_items_free(&v, n);
+	if (*moved > 0) {
+		nd = xprintf("%s/new", home->outbox);
+		fsync_dir(nd);
+		free(nd);
+	}
+	if (rv == 0 && id != NULL && *moved == 0) {
+		char *safe = str_safe(id);
+		rv = errorf(errstr, EX_NOINPUT, "no refused message %s in "
+		    "%s/.failed/: see setuplink outbox list --failed", safe,
+		    home->outbox);
+		free(safe);
+	}
+	return rv;
+}
+
+char *
+outbox_how_to_send(const struct config *cfg)
+{
+	if (cfg != NULL && !transport_is_maildir(cfg->transport))
+		return xstrdup("send it with setuplink outbox flush");
+	return xstrdup("send it with setuplink outbox flush --transport "
+	    "smtp://HOST[:PORT], or set transport in setuplink.conf to send "
+	    "at once");
 }
 
 /* ---- Flushing ---- */

@@ -40,6 +40,9 @@ struct transport_backend {
 			    char **errstr);
 };
 
+/* Has the caller asked to stop the send under way (transport_set_cancel)? */
+bool	 transport_cancelled(void);
+
 extern const struct transport_backend transport_maildir_backend;
 extern const struct transport_backend transport_sendmail_backend;
 extern const struct transport_backend transport_smtp_backend;

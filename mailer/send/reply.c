@@ -65,7 +65,10 @@ reply_build(const struct reply_facts *rf, const char *kind, const char *to,
 	return rv;
 }
 
-/* "the draft "Prod" (PostgreSQL) in the Acme Data workspace" */
+/*
+ * "the PostgreSQL settings "Prod" for the Acme Data workspace": words a
+ * recipient knows (no "draft"), since they never saw our terms.
+ */
 static char *
 reply_about(const struct reply_facts *rf)
 {
@@ -74,8 +77,8 @@ reply_about(const struct reply_facts *rf)
 	if (rf->draft_name == NULL)
 		return xprintf("the %s workspace", rf->cfg->workspace);
 	name = str_safe(rf->draft_name);
-	r = xprintf("the draft \"%s\" (%s) in the %s workspace", name,
-	    rf->connector, rf->cfg->workspace);
+	r = xprintf("the %s settings \"%s\" for the %s workspace",
+	    rf->connector, name, rf->cfg->workspace);
 	free(name);
 	return r;
 }
@@ -128,11 +131,16 @@ reply_field_line(struct buf *b, const struct reply_field *f)
 		buf_adds(b, ": not provided\n");
 		return;
 	}
+	if (f->outcome == REPLY_UNCHANGED) {
+		buf_adds(b, ": unchanged (already known)\n");
+		return;
+	}
 	buf_adds(b, f->outcome == REPLY_REPLACED ?
 	    ": replaced the earlier value" : ": received");
 	switch (f->show) {
 	case REPLY_HIDDEN_FILE:
-		buf_printf(b, " (a file of %zu bytes, not shown)", f->size);
+		buf_printf(b, " (a file of %zu byte%s, not shown)", f->size,
+		    f->size == 1 ? "" : "s");
 		break;
 	case REPLY_HIDDEN_SECRET:
 		buf_adds(b, " (secret, not shown)");
@@ -179,9 +187,9 @@ reply_receipt(const struct reply_facts *rf, struct reply_mail *out,
 	buf_init(&b);
 	about = reply_about(rf);
 	when = time_local(rf->now);
-	writer_para(&b, "Your reply for %s arrived on %s and was merged. "
-	    "Setup link %lld is now used up. Thank you.", about, when,
-	    (long long)rf->link);
+	writer_para(&b, "Your reply with %s arrived on %s and its values "
+	    "are saved. Setup link %lld is now used up. Thank you.", about,
+	    when, (long long)rf->link);
 	buf_adds(&b, "\nField by field:\n\n");
 	for (i = 0; i < rf->nfields; i++)
 		reply_field_line(&b, &rf->fields[i]);
@@ -191,11 +199,11 @@ reply_receipt(const struct reply_facts *rf, struct reply_mail *out,
 	if (rf->encrypted)
 		writer_para(&b, "It arrived encrypted to the workspace key.");
 	if (rf->status == REPLY_DRAFT_COMPLETE)
-		writer_para(&b, "Draft status: complete. Nothing is missing "
-		    "any more.");
+		writer_para(&b, "Status: complete. Nothing is missing any "
+		    "more.");
 	else if (rf->status == REPLY_DRAFT_INCOMPLETE) {
 		missing = reply_missing(rf);
-		writer_para(&b, "Draft status: incomplete. Still missing: "
+		writer_para(&b, "Status: incomplete. Still missing: "
 		    "%s. %s may ask you or someone else for them.", missing,
 		    rf->cfg->admin_name && *rf->cfg->admin_name ?
 		    rf->cfg->admin_name : "The admin");

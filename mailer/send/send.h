@@ -28,6 +28,8 @@ struct setup_mail {
 	const char		*const *prefill;	/* per link field */
 	struct crypto		*crypto;
 	const char		*key_fpr;	/* workspace key */
+	bool			 reminder;	/* link remind: said in the
+						   subject and first line */
 };
 
 char	*reply_address(const struct config *, const char *token);
@@ -51,7 +53,9 @@ enum reply_outcome {
 	REPLY_NOT_PROVIDED,	/* a field of the link the reply left out */
 	REPLY_RECEIVED,
 	REPLY_REPLACED,		/* received, replacing an earlier value */
-	REPLY_NOT_TAKEN		/* a field outside the link's */
+	REPLY_NOT_TAKEN,	/* a field outside the link's */
+	REPLY_UNCHANGED		/* left out, but the form showed its value:
+				   already known */
 };
 
 /* How a received value shows: only plain, short, non-secret, unencrypted. */
@@ -145,6 +149,21 @@ int	 transport_send(const struct config *, const struct home *, const char *spec
 /* 0 when spec names a transport, else 64 (EX_USAGE) and why. */
 int	 transport_check(const char *spec, char **errstr);
 bool	 transport_is_maildir(const char *spec);
+/* Where spec sends, for "Sending to ...": HOST:PORT, the program, outbox/. */
+char	*transport_where(const char *spec);
+/*
+ * A function the network transports call while they wait (several times
+ * a second): when it returns true the send stops as a temporary failure
+ * ("cancelled"), so the mail stays queued.  The TUI sets one that reads
+ * Esc; NULL unsets it.
+ */
+typedef bool (*transport_cancel_fn)(void *arg);
+void	 transport_set_cancel(transport_cancel_fn, void *arg);
+/* A short test message from and to admin (an address) through spec:
+ * what transport_send returns.  cfg and home may be NULL (no home yet)
+ * for the smtp and sendmail transports. */
+int	 transport_test(const struct config *, const struct home *,
+	     const char *spec, const char *admin, char **errstr);
 
 /*
  * The outbox (transport-maildir.c).  The maildir transport delivers into
@@ -169,12 +188,27 @@ struct outbox_item {
 	int64_t	 date;		/* Date: header, else the file's mtime */
 	int64_t	 mtime;
 	size_t	 size;		/* bytes of the file */
+	char	*message_id;	/* without <>, or NULL */
 };
 
 /* Waiting messages, oldest first. */
 int	 outbox_list(const struct home *, struct outbox_item **, size_t *n,
 	     char **errstr);
 void	 outbox_items_free(struct outbox_item **, size_t);
+/* Messages a server refused for good, in outbox/.failed/, oldest first. */
+int	 outbox_list_failed(const struct home *, struct outbox_item **,
+	     size_t *n, char **errstr);
+/* How many messages wait (new/ and cur/), cheaply, for a status line. */
+size_t	 outbox_count(const struct home *);
+/* Remove a message (waiting or refused) by its Message-ID (without <>). */
+int	 outbox_drop(const struct home *, const char *message_id,
+	     size_t *dropped, char **errstr);
+/* Refused mail back into the queue: id (as listed), or all when NULL;
+ * 66 when there is no such message. */
+int	 outbox_retry(const struct home *, const char *id, size_t *moved,
+	     char **errstr);
+/* "send it with setuplink outbox flush ...", for whoever queues mail. */
+char	*outbox_how_to_send(const struct config *);
 
 enum outbox_event { OUTBOX_SENT, OUTBOX_REFUSED, OUTBOX_SKIPPED,
 	OUTBOX_STOPPED };
@@ -195,6 +229,33 @@ struct outbox_stats {
  */
 int	 outbox_flush(const struct config *, const struct home *, const char *spec,
 	     outbox_progress_fn, void *arg, struct outbox_stats *, char **errstr);
+
+/* ---- After a credentials test (followup.c) ---- */
+
+struct followup {
+	const struct config	*cfg;
+	int64_t			 now;
+	bool			 to_admin;	/* the admin's note, else the
+						   recipient's follow-up */
+	bool			 passed;	/* the note: how it went */
+	const char		*rcpt;		/* who sent the values */
+	const char		*in_reply_to;	/* the setup email's id */
+	const char		*seed;		/* fixes the Message-ID */
+	int64_t			 link;
+	int64_t			 draft;
+	const char		*draft_name;
+	const char		*connector;	/* its name */
+	const char		*failure;	/* the failed check's kind */
+	const char		*const *fields;	/* keys to check */
+	size_t			 nfields;
+	const char		*renew_address;	/* a fresh link's, or NULL */
+	int64_t			 renew_link;
+};
+
+/* The recipient's follow-up, or the admin's note: which fields, what
+ * kind of failure, never a value or the server's words.  0 or 70. */
+int	 followup_compose(const struct followup *, struct reply_mail *,
+	     char **errstr);
 
 /* ---- Sharing a setup link (share.c): the one path the command line and
  * the TUI both take to create a link and send its email. ---- */
@@ -218,12 +279,22 @@ struct share_result {
 	char		*mailto;
 	char		*message_id;
 	char		*reply_address;
+	bool		 queued;	/* the email waits in outbox/ */
+	char		*notice;	/* with queued: "queued in outbox/, not
+					   sent" and how to send it, or why the
+					   transport could not take it */
+	bool		 failed;	/* queued because the transport failed */
 };
 
 /*
  * Validate the request (64 bad usage, 65 bad data, 66 no such draft or
- * key), create the link, compose and send the email.  A send that fails
- * leaves no pending link (it is revoked) and returns 69 or 75.
+ * key), create the link, compose and send the email.  The maildir
+ * transport queues it (queued, a notice saying so).  A transport that
+ * cannot take it for now (75) queues it in outbox/ too, the link stays
+ * pending, 0 with failed and the notice a warning; a transport whose
+ * settings are wrong (78) does the same but returns 78, naming the
+ * setting (res still says which link).  A refusal for good (69, 65)
+ * revokes the link, which nobody could answer.
  */
 int	 share_link(const struct config *, const struct home *, struct store *,
 	     const struct catalog *, const struct share_request *,
@@ -233,4 +304,65 @@ int	 share_preview(const struct config *, const struct home *, struct store *,
 	     const struct catalog *, const struct share_request *, char **text,
 	     char **errstr);
 void	 share_result_free(struct share_result *);
+/* The home's token key (made on first use) and what binds a sealed token
+ * to its link. */
+int	 share_token_key(const struct home *, unsigned char *key,
+	     char **errstr);
+char	*share_token_aad(int64_t link);
+
+/* ---- Links over time (remind.c) ---- */
+
+/*
+ * link renew: a new link with the old one's draft, fields, requirement,
+ * signer and note, to --to or the same address, sent; then the old one
+ * revoked if it was pending or bounced.  As share_link otherwise.
+ */
+int	 link_renew(const struct config *, const struct home *, struct store *,
+	     const struct catalog *, int64_t link, const char *to,
+	     int64_t expires_in, const char *admin, struct share_result *,
+	     char **errstr);
+
+enum remind_what { REMIND_SENT, REMIND_WOULD, REMIND_FAILED, REMIND_EXPIRED };
+typedef void (*remind_fn)(enum remind_what, const struct link *,
+	     const char *detail, void *arg);
+
+/*
+ * link remind: the setup email again, marked as a reminder, once per
+ * pending or bounced link expiring within `before` seconds, to the same
+ * reply address; then each link that expired unused since the last run
+ * is reported once (its "expired" event queued).  dry_run sends and
+ * notes nothing.  0, or the status of the last failure (the others are
+ * still tried; a failed reminder is tried again next run).
+ */
+int	 link_remind(const struct config *, const struct home *, struct store *,
+	     const struct catalog *, int64_t before, bool dry_run, remind_fn,
+	     void *arg, char **errstr);
+
+/* ---- Webhook events (webhook.c): the store queues them in the
+ * transaction that causes them; these POST them to webhook_url. ---- */
+
+struct webhook_opts {
+	long	 budget_ms;	/* the whole run, lock not awaited; 0: no
+				   bound, 10 s a POST, the lock awaited */
+	bool	 force;		/* now, whatever the back-off says */
+};
+
+struct webhook_stats {
+	size_t	 delivered, failed, left;
+};
+
+/*
+ * POST what waits, oldest first, each as one JSON object signed with
+ * HMAC-SHA256 under webhook_secret_file (X-Setuplink-Signature:
+ * sha256=HEX); a 2xx marks it delivered.  The first failure is noted
+ * with an exponential back-off and stops the run, so that no event
+ * overtakes another.  0 when nothing failed (or no webhook_url), else
+ * 75 (or 78 for an unreadable secret) with why; the events stay queued.
+ */
+int	 webhook_deliver(const struct config *, const struct home *,
+	     struct store *, const struct webhook_opts *,
+	     struct webhook_stats *, char **errstr);
+char	*webhook_body(const struct config *, const struct event *);
+char	*webhook_sign(const char *secret, size_t, const char *body, size_t);
+int64_t	 webhook_backoff(int attempts);	/* seconds after a failure */
 #endif

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "util/util.h"
-#include "mailer/send/send.h"
+#include "mailer/send/private.h"
 
 #define NOTE_MAX	1000	/* bytes: a note is a line or two, not a letter */
 
@@ -324,6 +324,8 @@ share_withdraw(struct store *st, const char *admin, int64_t draft, int64_t id)
 		if (link_mark(st, id, LINK_REVOKED, &err) == 0 &&
 		    audit_add(st, admin, "link revoke", draft, id,
 		    "its email could not be sent", &err) == 0 &&
+		    event_add(st, "link_revoked", draft, id, NULL, 0,
+		    "not_sent", &err) == 0 &&
 		    store_commit(st, &err) == 0)
 			return;
 		store_rollback(st);
@@ -332,6 +334,63 @@ share_withdraw(struct store *st, const char *admin, int64_t draft, int64_t id)
 	    "failed: %s; revoke it with setuplink link revoke %lld",
 	    (long long)id, err ? err : "?", (long long)id);
 	free(err);
+}
+
+/*
+ * The transport could not take the email, for now (75) or until a setting
+ * is fixed (78), and it was queued in outbox/ instead: the link stays
+ * pending, since the email can still leave (outbox flush).  A new link
+ * each time would leave dead ones behind.
+ */
+static int
+share_queued(const struct config *cfg, int64_t id, const char *why, int rv,
+    struct share_result *res, char **errstr)
+{
+	char *how = outbox_how_to_send(cfg);
+
+	res->queued = res->failed = true;
+	res->notice = xprintf("the setup email of link %lld was not sent (%s); "
+	    "it is queued in outbox/ and the link stays pending: %s%s",
+	    (long long)id, why != NULL ? why : status_name(rv), rv == EX_CONFIG ?
+	    "fix that, then " : "", how);
+	free(how);
+	if (rv == EX_CONFIG)
+		return errorf(errstr, rv, "%s", res->notice);
+	return 0;
+}
+
+int
+share_token_key(const struct home *home, unsigned char *key,
+    char **errstr)
+{
+	char *path = xprintf("%s/token.key", home->dir);
+	int rv = seal_key(path, true, key, errstr);
+
+	free(path);
+	return rv;
+}
+
+char *
+share_token_aad(int64_t link)
+{
+	return xprintf("setuplink link %lld", (long long)link);
+}
+
+/*
+ * The token, sealed under the home's token key and bound to its link, so
+ * that link remind can send the same reply address again while the
+ * database alone answers nothing.
+ */
+static int
+share_keep_token(struct store *st, const unsigned char *key, int64_t id,
+    const char *token, char **errstr)
+{
+	char *aad = share_token_aad(id), *sealed = seal_text(key, aad, token);
+	int rv = link_token_keep(st, id, sealed, errstr);
+
+	free(sealed);
+	free(aad);
+	return rv;
 }
 
 int
@@ -348,6 +407,8 @@ share_link(const struct config *cfg, const struct home *home,
 	const char *rcpt[1];
 	char *token = NULL, *hash = NULL, *msgid = NULL, *msg = NULL;
 	char *reply = NULL, *err = NULL, *tag = NULL;
+	const char *spec;
+	unsigned char tkey[SEAL_KEY_BYTES];
 	size_t len;
 	int64_t id = 0;
 	int rv;
@@ -358,6 +419,8 @@ share_link(const struct config *cfg, const struct home *home,
 	if ((rv = token_new(&token, errstr)) != 0)
 		goto out;
 	hash = sha256_hex(token, strlen(token));
+	if ((rv = share_token_key(home, tkey, errstr)) != 0)
+		goto out;
 	msgid = message_id_new(cfg);
 	memset(&ln, 0, sizeof ln);
 	ln.draft = p.draft->id;
@@ -379,6 +442,7 @@ share_link(const struct config *cfg, const struct home *home,
 	if ((rv = store_begin(st, errstr)) != 0)
 		goto out;
 	if ((rv = link_create(st, &ln, &id, errstr)) != 0 ||
+	    (rv = share_keep_token(st, tkey, id, token, errstr)) != 0 ||
 	    (rv = link_get(st, id, &l, errstr)) != 0) {
 		store_rollback(st);
 		goto out;
@@ -393,17 +457,33 @@ share_link(const struct config *cfg, const struct home *home,
 
 	reply = reply_address(cfg, token);
 	rcpt[0] = l->to;
+	spec = req->transport != NULL ? req->transport : cfg->transport;
+	res->queued = transport_is_maildir(spec);
 	if ((rv = transport_send(cfg, home, req->transport, reply, rcpt, 1, msg,
 	    len, &err)) != 0) {
 		share_scrub(&err, token);
+		if ((rv == EX_TEMPFAIL || rv == EX_CONFIG) && !res->queued &&
+		    transport_send(cfg, home, "maildir", reply, rcpt, 1, msg,
+		    len, NULL) == 0) {
+			rv = share_queued(cfg, id, err, rv, res, errstr);
+			goto done;
+		}
 		share_withdraw(st, admin, p.draft->id, id);
 		rv = errorf(errstr, rv, "the setup email was not sent, so link "
 		    "%lld is revoked: %s", (long long)id, err ? err :
 		    status_name(rv));
 		goto out;
 	}
-	log_info("link %lld for draft %lld sent to %s", (long long)id,
-	    (long long)p.draft->id, l->to);
+	if (res->queued) {
+		char *how = outbox_how_to_send(cfg);
+		res->notice = xprintf("the setup email of link %lld is queued "
+		    "in outbox/, not sent: %s", (long long)id, how);
+		free(how);
+	}
+done:
+	log_info("link %lld for draft %lld %s %s", (long long)id,
+	    (long long)p.draft->id, res->queued ? "queued for" : "sent to",
+	    l->to);
 	res->link = id;
 	res->mailto = mailto_url(&sm);
 	res->message_id = msgid;
@@ -419,6 +499,7 @@ out:
 		explicit_bzero(msg, len);
 		free(msg);
 	}
+	explicit_bzero(tkey, sizeof tkey);
 	free(err);
 	free(hash);
 	free(tag);
@@ -430,9 +511,37 @@ out:
 }
 
 /*
- * The text as it would go out, for an admin to read before sending.  The
- * link has no id yet, so the form names link 0.
+ * The headers a recipient sees, then the text.  The link has no id and no
+ * token yet: REF and TOKEN stand in for them, never a "link 0" that reads
+ * like a real link.
  */
+static char *
+share_preview_text(const struct config *cfg, const struct setup_mail *sm)
+{
+	char *text = compose_text(sm), *subject = compose_subject(sm);
+	char *reply = reply_address(cfg, "TOKEN"), *r;
+	const char *mark = "--- setup form for link ", *q;
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "From: %s via %s (setuplink) <%s>\nTo: %s\n"
+	    "Subject: %s\n\n", compose_asker(cfg), cfg->workspace,
+	    cfg->from_intake ? cfg->intake : reply, sm->link->to, subject);
+	/* Whatever stands for the link (0, or 0-XXXXXXXX) up to the colon. */
+	for (r = text; (q = strstr(r, mark)) != NULL; ) {
+		q += strlen(mark);
+		buf_add(&b, r, (size_t)(q - r));
+		buf_adds(&b, "REF");
+		r = (char *)q + strcspn(q, ": \n");
+	}
+	buf_adds(&b, r);
+	free(text);
+	free(subject);
+	free(reply);
+	return buf_take(&b);
+}
+
+/* The text as it would go out, for an admin to read before sending. */
 int
 share_preview(const struct config *cfg, const struct home *home,
     struct store *st, const struct catalog *cat,
@@ -458,7 +567,7 @@ share_preview(const struct config *cfg, const struct home *home,
 	l.signer = p.signer;
 	l.note = (char *)req->note;
 	share_mail_init(&sm, cfg, &p, &l, NULL);
-	*text = compose_text(&sm);
+	*text = share_preview_text(cfg, &sm);
 	share_plan_free(&p);
 	return 0;
 }
@@ -471,5 +580,6 @@ share_result_free(struct share_result *r)
 	free(r->mailto);
 	free(r->message_id);
 	free(r->reply_address);
+	free(r->notice);
 	memset(r, 0, sizeof *r);
 }

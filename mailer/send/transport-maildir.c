@@ -13,27 +13,25 @@
 #define RCPT_HEADER	"X-Setuplink-Rcpt"
 
 /*
- * The envelope goes in front of the message as two header lines with the
- * message's own line ending, so that a person reading outbox/ with a mail
- * reader sees where each message goes.  Recipients are folded onto
- * continuation lines to keep lines short.
+ * The envelope goes in front of the message as two header lines, so that
+ * a person reading outbox/ with a mail reader sees where each message
+ * goes.  Recipients are folded onto continuation lines to keep lines
+ * short.  Lines end with LF, as in any local Maildir (a reader would show
+ * a stray ^M otherwise); the transports that send add CRLF on the wire.
  */
 static int
 transport_maildir_send(const struct config *cfg, const struct home *home,
     const char *arg, const struct transport_msg *m, char **errstr)
 {
-	const char *nl, *eol = "\n";
+	const char *eol = "\n";
 	struct buf b;
-	size_t i, col;
+	size_t i, col, start;
 	char *name = NULL;
 	int rv;
 
 	if (home == NULL || home->outbox == NULL)
 		return errorf(errstr, EX_SOFTWARE, "the maildir transport needs "
 		    "a home with an outbox/");
-	if ((nl = memchr(m->data, '\n', m->len)) != NULL && nl > m->data &&
-	    nl[-1] == '\r')
-		eol = "\r\n";
 	buf_init(&b);
 	buf_printf(&b, "%s: <%s>%s%s:", RETURN_PATH, m->env_from, eol,
 	    RCPT_HEADER);
@@ -54,7 +52,14 @@ transport_maildir_send(const struct config *cfg, const struct home *home,
 		col += l;
 	}
 	buf_adds(&b, eol);
-	buf_add(&b, m->data, m->len);
+	for (i = start = 0; i < m->len; i++) {
+		if (m->data[i] == '\r' && i + 1 < m->len &&
+		    m->data[i + 1] == '\n') {
+			buf_add(&b, m->data + start, i - start);
+			start = i + 1;
+		}
+	}
+	buf_add(&b, m->data + start, m->len - start);
 	rv = maildir_deliver(home->outbox, b.data, b.len, NULL, &name, errstr);
 	if (rv == 0)
 		log_debug("queued in %s/new/%s for %s", home->outbox, name,

@@ -1,5 +1,6 @@
-/* transport-smtp.c: the smtp://HOST[:PORT] (STARTTLS when offered, or
- * required with AUTH) and smtps://HOST[:PORT] transports, through libcurl. */
+/* transport-smtp.c: the smtp://HOST[:PORT] (STARTTLS required unless
+ * smtp_require_starttls is off) and smtps://HOST[:PORT] transports,
+ * through libcurl. */
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -18,6 +19,7 @@
 /* What the server last said, for the sentence when it says no. */
 struct smtp_reply {
 	char	 line[256];
+	char	 refusal[256];	/* the first 4xx or 5xx reply, if any */
 };
 
 struct smtp_src {
@@ -154,7 +156,11 @@ transport_smtp_read(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
-/* Keep the server's last reply line; what we send (AUTH!) is never kept. */
+/*
+ * Keep the server's last reply line, and the first that said no (4xx or
+ * 5xx): after a refusal curl says QUIT, and "221 Bye" is not the reason.
+ * What we send (AUTH!) is never kept.
+ */
 static int
 transport_smtp_debug(CURL *h, curl_infotype type, char *data, size_t size,
     void *arg)
@@ -171,7 +177,30 @@ transport_smtp_debug(CURL *h, curl_infotype type, char *data, size_t size,
 	n = size < sizeof r->line - 1 ? size : sizeof r->line - 1;
 	memcpy(r->line, data, n);
 	r->line[n] = '\0';
+	if (r->refusal[0] == '\0' && (data[0] == '4' || data[0] == '5') &&
+	    size >= 3 && isdigit((unsigned char)data[1]) &&
+	    isdigit((unsigned char)data[2]))
+		memcpy(r->refusal, r->line, n + 1);
 	return 0;
+}
+
+/* Asked while curl waits: the TUI's Esc cancels a send. */
+static int
+transport_smtp_progress(void *arg, curl_off_t dlt, curl_off_t dln,
+    curl_off_t ult, curl_off_t uln)
+{
+	return transport_cancelled() ? 1 : 0;
+}
+
+/* The code of a reply line ("530 5.7.0 ..."), or 0. */
+static long
+transport_smtp_code(const char *line)
+{
+	if (!isdigit((unsigned char)line[0]) ||
+	    !isdigit((unsigned char)line[1]) ||
+	    !isdigit((unsigned char)line[2]))
+		return 0;
+	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 }
 
 /* SMTP wants CRLF line ends; curl dot-stuffs only after a CRLF. */
@@ -192,6 +221,82 @@ transport_smtp_crlf(const char *p, size_t len, size_t *outlen)
 	buf_add(&b, p + start, len - start);
 	*outlen = b.len;
 	return buf_take(&b);
+}
+
+/*
+ * The sentence and the status for a send that failed.  What the admin
+ * must fix in the configuration (a host that does not exist, a login
+ * refused or missing) is 78, so that nothing is moved aside and no one
+ * waits for a retry that cannot work; a refusal of the message itself
+ * (5xx to MAIL, RCPT or DATA) is 69; anything else may pass: 75.
+ */
+static int
+transport_smtp_error(const struct config *cfg, const char *scheme,
+    const char *host, const char *where, const char *user, CURLcode res,
+    long code, const char *said, const char *errbuf, char **errstr)
+{
+	if (res == CURLE_ABORTED_BY_CALLBACK)
+		return errorf(errstr, EX_TEMPFAIL, "sending through the SMTP "
+		    "server %s was cancelled", where);
+	if (res == CURLE_COULDNT_RESOLVE_HOST)
+		return errorf(errstr, EX_CONFIG, "the SMTP server's host '%s' "
+		    "cannot be found (no such name in DNS): fix the host in "
+		    "the transport setting (transport in setuplink.conf, or "
+		    "--transport %s://HOST[:PORT])", host, scheme);
+	if (res == CURLE_LOGIN_DENIED || code == 535 || code == 534)
+		return errorf(errstr, EX_CONFIG, "the SMTP server %s refused "
+		    "the login of smtp_user '%s'%s%s%s: check smtp_user and the "
+		    "password", where, user != NULL ? user : "",
+		    *said ? " (" : "", said, *said ? ")" : "");
+	if (code == 530)
+		return errorf(errstr, EX_CONFIG, "the SMTP server %s wants a "
+		    "login before it takes mail (it said \"%s\"): %s; nothing "
+		    "was sent", where, said, user == NULL ? "set smtp_user and "
+		    "smtp_password_file in setuplink.conf" : "check smtp_user, "
+		    "the password and the port");
+	if (res == CURLE_SSL_CACERT_BADFILE && cfg != NULL &&
+	    cfg->smtp_ca_file != NULL && *cfg->smtp_ca_file)
+		return errorf(errstr, EX_CONFIG, "cannot use %s (smtp_ca_file) "
+		    "to check the SMTP server %s: %s: give a readable PEM file "
+		    "of CA certificates", cfg->smtp_ca_file, where, *errbuf ?
+		    errbuf : curl_easy_strerror(res));
+	if (res == CURLE_USE_SSL_FAILED && user != NULL &&
+	    strcmp(scheme, "smtp") == 0)
+		return errorf(errstr, EX_TEMPFAIL, "the SMTP server %s does not "
+		    "offer STARTTLS, and with smtp_user set the password goes "
+		    "only over TLS: the message was not sent (use a server or "
+		    "port with TLS, or smtps://)", where);
+	if (res == CURLE_USE_SSL_FAILED && strcmp(scheme, "smtp") == 0)
+		return errorf(errstr, EX_TEMPFAIL, "the SMTP server %s does not "
+		    "offer STARTTLS, and a setup email's addresses carry its "
+		    "link's token: the message was not sent (use a server or "
+		    "port with TLS, or smtps://; or, knowing the risk, set "
+		    "smtp_require_starttls = no)", where);
+	if (code >= 500 && code <= 599)
+		return errorf(errstr, EX_UNAVAILABLE, "the SMTP server %s "
+		    "refused the message for good: %s", where, *said ? said :
+		    curl_easy_strerror(res));
+	return errorf(errstr, EX_TEMPFAIL, "cannot send through the SMTP "
+	    "server %s: %s%s%s%s%s%s%s: the message was not sent; try again "
+	    "later", where, curl_easy_strerror(res), *errbuf ? " (" : "",
+	    errbuf, *errbuf ? ")" : "", code >= 400 ? "; the server said \"" :
+	    "", code >= 400 ? said : "", code >= 400 ? "\"" : "");
+}
+
+/*
+ * STARTTLS is required unless smtp_require_starttls is off (never with
+ * AUTH, whose password goes only over TLS); off, every send says so.
+ */
+static bool
+transport_smtp_tls_required(const struct config *cfg, const char *user,
+    const char *where)
+{
+	if (user != NULL || cfg == NULL || cfg->smtp_require_starttls)
+		return true;
+	log_warnx("smtp_require_starttls is off: if the SMTP server %s offers "
+	    "no STARTTLS, this mail and the link token in its addresses go "
+	    "in cleartext", where);
+	return false;
 }
 
 static int
@@ -242,7 +347,7 @@ transport_smtp_run(const struct config *cfg, const char *scheme,
 	src.p = data;
 	src.left = len;
 	errbuf[0] = '\0';
-	reply.line[0] = '\0';
+	reply.line[0] = reply.refusal[0] = '\0';
 
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -259,8 +364,11 @@ transport_smtp_run(const struct config *cfg, const char *scheme,
 	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, transport_smtp_debug);
 	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &reply);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, transport_smtp_progress);
 	if (strcmp(scheme, "smtp") == 0)
-		curl_easy_setopt(c, CURLOPT_USE_SSL, user != NULL ?
+		curl_easy_setopt(c, CURLOPT_USE_SSL,
+		    transport_smtp_tls_required(cfg, user, where) ?
 		    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
 	if (user != NULL) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, user);
@@ -283,35 +391,11 @@ transport_smtp_run(const struct config *cfg, const char *scheme,
 		log_debug("sent through %s to %s", where, m->rcpts[0]);
 		goto out;
 	}
-	said = str_safe(reply.line);
-	if (res == CURLE_LOGIN_DENIED)
-		rv = errorf(errstr, EX_CONFIG, "the SMTP server %s refused the "
-		    "login of smtp_user '%s'%s%s%s: check smtp_user and the "
-		    "password", where, user != NULL ? user : "",
-		    *said ? " (" : "", said, *said ? ")" : "");
-	else if (res == CURLE_SSL_CACERT_BADFILE && cfg != NULL &&
-	    cfg->smtp_ca_file != NULL && *cfg->smtp_ca_file)
-		rv = errorf(errstr, EX_CONFIG, "cannot use %s (smtp_ca_file) to "
-		    "check the SMTP server %s: %s: give a readable PEM file of "
-		    "CA certificates", cfg->smtp_ca_file, where, *errbuf ?
-		    errbuf : curl_easy_strerror(res));
-	else if (res == CURLE_USE_SSL_FAILED && user != NULL &&
-	    strcmp(scheme, "smtp") == 0)
-		rv = errorf(errstr, EX_TEMPFAIL, "the SMTP server %s does not "
-		    "offer STARTTLS, and with smtp_user set the password goes "
-		    "only over TLS: the message was not sent (use a server or "
-		    "port with TLS, or smtps://)", where);
-	else if (code >= 500 && code <= 599)
-		rv = errorf(errstr, EX_UNAVAILABLE, "the SMTP server %s refused "
-		    "the message for good: %s", where, *said ? said :
-		    curl_easy_strerror(res));
-	else
-		rv = errorf(errstr, EX_TEMPFAIL, "cannot send through the SMTP "
-		    "server %s: %s%s%s%s%s%s%s: the message was not sent; try "
-		    "again later", where, curl_easy_strerror(res),
-		    *errbuf ? " (" : "", errbuf, *errbuf ? ")" : "",
-		    code >= 400 ? "; the server said \"" : "",
-		    code >= 400 ? said : "", code >= 400 ? "\"" : "");
+	if (reply.refusal[0] != '\0')
+		code = transport_smtp_code(reply.refusal);
+	said = str_safe(reply.refusal[0] ? reply.refusal : reply.line);
+	rv = transport_smtp_error(cfg, scheme, host, where, user, res, code,
+	    said, errbuf, errstr);
 out:
 	if (pw != NULL) {
 		explicit_bzero(pw, strlen(pw));

@@ -2,6 +2,7 @@
  * scheme (maildir, sendmail[:PATH], smtp://, smtps://); each is a file. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/util.h"
 #include "mailer/send/private.h"
@@ -54,6 +55,37 @@ transport_check(const char *spec, char **errstr)
 	if (spec == NULL)
 		return errorf(errstr, EX_USAGE, "no transport given");
 	return transport_find(spec, &b, &arg, errstr);
+}
+
+static transport_cancel_fn transport_cancel;
+static void *transport_cancel_arg;
+
+void
+transport_set_cancel(transport_cancel_fn fn, void *arg)
+{
+	transport_cancel = fn;
+	transport_cancel_arg = arg;
+}
+
+bool
+transport_cancelled(void)
+{
+	return transport_cancel != NULL && transport_cancel(transport_cancel_arg);
+}
+
+char *
+transport_where(const char *spec)
+{
+	const struct transport_backend *b;
+	const char *arg;
+
+	if (transport_is_maildir(spec))
+		return xstrdup("outbox/");
+	if (transport_find(spec, &b, &arg, NULL) != 0)
+		return xstrdup(spec);
+	if (strcmp(b->name, "sendmail") == 0)
+		return xstrdup(arg != NULL ? arg : "/usr/sbin/sendmail");
+	return xstrndup(arg, strcspn(arg, "/"));
 }
 
 bool
@@ -130,4 +162,46 @@ transport_send(const struct config *cfg, const struct home *home,
 	m.data = msg;
 	m.len = len;
 	return b->send(cfg, home, arg, &m, errstr);
+}
+
+/*
+ * A short test message through spec, from and to the admin, so that a
+ * first run can see mail leave before it shares a link.  Whatever the
+ * transport says is returned as it is.
+ */
+int
+transport_test(const struct config *cfg, const struct home *home,
+    const char *spec, const char *admin, char **errstr)
+{
+	struct writer_head h;
+	struct writer *w;
+	char *msg = NULL, *mid, *domain;
+	const char *rcpt[1];
+	size_t len;
+	int rv;
+
+	domain = strchr(admin, '@') != NULL ? strchr(admin, '@') + 1 :
+	    "localhost";
+	mid = xprintf("test.%lld.%ld@%s", (long long)time_now(),
+	    (long)getpid(), domain);
+	memset(&h, 0, sizeof h);
+	h.date = time_now();
+	h.from = admin;
+	h.to = admin;
+	h.message_id = mid;
+	h.subject = "setuplink: a test of the transport";
+	w = writer_new(&h);
+	writer_field(w, "X-Setuplink", "test");
+	writer_text(w, NULL, "This message tests the way setuplink sends "
+	    "mail. It arrived, so setup links will too.\n");
+	rv = writer_write(w, NULL, &msg, &len, errstr);
+	writer_free(&w);
+	if (rv == 0) {
+		rcpt[0] = admin;
+		rv = transport_send(cfg, home, spec, admin, rcpt, 1, msg, len,
+		    errstr);
+	}
+	free(msg);
+	free(mid);
+	return rv;
 }

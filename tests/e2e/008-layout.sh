@@ -7,13 +7,14 @@
 #	cmd/, tui/ -> mailer/intake -> mailer/send -> mailer/pgp
 #	              mailer/intake -> mailer/mime <- mailer/send
 #	all of them -> store/ -> catalog/ -> util/
+#	mailer/probe (connection tests) -> catalog/, util/ only
 #
 # Also: no SQL outside store/, no source file over 800 lines.  The checker
 # is first run on a small tree with one wrong include of each kind, which
 # it must catch, so that this script cannot pass by seeing nothing.
 . "$(dirname "$0")/../lib.sh"
 
-PKGS="libetpan gpgme sqlite3 libcurl jansson libxml-2.0 inih libcrypto ncursesw"
+PKGS="libetpan gpgme sqlite3 libcurl jansson libxml-2.0 inih libcrypto ncursesw libsodium libpq libssh libmariadb"
 # shellcheck disable=SC2086
 cflags="-std=c11 -D_GNU_SOURCE $(pkg-config --cflags $PKGS 2>/dev/null)"
 
@@ -25,6 +26,7 @@ forbidden() {
 	store)		echo "mailer tui cmd" ;;
 	mailer/mime)	echo "store mailer/pgp mailer/send mailer/intake tui cmd" ;;
 	mailer/pgp)	echo "store catalog mailer/mime mailer/send mailer/intake tui cmd" ;;
+	mailer/probe)	echo "store mailer/pgp mailer/mime mailer/send mailer/intake tui cmd" ;;
 	mailer/send)	echo "mailer/intake tui cmd" ;;
 	mailer/intake)	echo "tui cmd" ;;
 	mailer)		echo "tui cmd" ;;
@@ -72,7 +74,7 @@ check_tree() {
 
 # The checker must see what is wrong in a tree made wrong on purpose.
 B=$T/bad
-mkdir -p "$B/util" "$B/store" "$B/mailer/mime" "$B/mailer/send" \
+mkdir -p "$B/util" "$B/store" "$B/mailer/mime" "$B/mailer/send" "$B/mailer/probe" \
     "$B/mailer/intake" "$B/tui" "$B/cmd"
 echo '#include "mailer/intake/intake.h"' >"$B/util/u.c"
 echo '#include "tui/tui.h"' >"$B/store/s.c"
@@ -80,6 +82,7 @@ echo '#include "store/store.h"' >"$B/mailer/mime/m.h"
 echo '#include "mailer/mime/m.h"' >"$B/mailer/mime/m.c"
 echo '#include "mailer/intake/intake.h"' >"$B/mailer/send/x.c"
 echo '#include "cmd/cmd.h"' >"$B/tui/t.c"
+echo '#include "store/store.h"' >"$B/mailer/probe/p.c"
 echo 'int f(void) { return sqlite3_close(0); }' >"$B/tui/sql.c"
 : >"$B/mailer/intake/intake.h"; : >"$B/tui/tui.h"; : >"$B/store/store.h"
 : >"$B/cmd/cmd.h"
@@ -91,6 +94,7 @@ for want in "util/u.c includes mailer/intake/intake.h" \
     "mailer/mime/m.h includes store/store.h" \
     "mailer/send/x.c includes mailer/intake/intake.h" \
     "tui/t.c includes cmd/cmd.h" "tui/sql.c calls SQLite outside store/" \
+    "mailer/probe/p.c includes store/store.h" \
     "cmd/big.c has 801 lines"; do
 	if contains "$T/bad.out" "$want"; then
 		ok "the checker catches: $want"

@@ -7,6 +7,9 @@
 
 init_home || exit 1
 OUT=$H/outbox
+# Most of this script talks to a plain aiosmtpd: cleartext allowed by name
+# (STARTTLS required by default is tests/e2e/115-starttls.sh).
+echo "smtp_require_starttls = no" >>"$H/setuplink.conf"
 
 # conf KEY VALUE: set a key in setuplink.conf (VALUE empty: unset it).
 conf() {
@@ -363,11 +366,14 @@ if "$SETUPLINK" link create -h >/dev/null 2>&1; then
 	port=$SMTPD_PORT
 	smtpd_stop
 	sl link create "$draft" --to rita@client.example --transport "smtp://127.0.0.1:$port"
-	expect_rc 75 "link create with the SMTP server down exits 75"
-	check "... the sentence names the server" contains "$T/err" "127.0.0.1:$port"
-	check "... stdout stays empty" [ ! -s "$T/out" ]
+	expect_rc 0 "link create with the SMTP server down queues the email (exit 0)"
+	check "... the warning names the server" contains "$T/err" "127.0.0.1:$port"
+	check "... stdout has the id and URL" [ "$(wc -l <"$T/out")" = 2 ]
 	sl link list --json
-	check "... and leaves no pending link" [ "$(json 'len([l for l in d if l["state"] == "pending"])')" = 0 ]
+	check "... and the link stays pending" [ "$(json 'len([l for l in d if l["state"] == "pending"])')" = 1 ]
+	check "... its email waits in outbox/" [ "$(waiting)" = 1 ]
+	sl link revoke 1
+	check "revoking it takes the email out of outbox/" [ "$(waiting)" = 0 ]
 
 	smtpd_start
 	sl link create "$draft" --to rita@client.example --transport "smtp://127.0.0.1:$SMTPD_PORT"

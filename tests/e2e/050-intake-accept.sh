@@ -61,7 +61,8 @@ check "receipt: the secret is not shown" contains "$T/receipt.txt" "password (Pa
 check "receipt: never the secret value" lacks "$R" "s3cret"
 check "receipt: dbname not provided" contains "$T/receipt.txt" "dbname (Database): not provided"
 check "receipt: what the draft still misses" contains "$T/receipt.txt" "Still missing: dbname, user"
-check "receipt: the draft status" contains "$T/receipt.txt" "Draft status: incomplete"
+check "receipt: the status" contains "$T/receipt.txt" "Status: incomplete"
+check "receipt: no jargon (draft, merged)" sh -c '! grep -qiw -e draft -e merged "$1"' - "$T/receipt.txt"
 check "no token in the log" sh -c '! "$1" log --json | grep -qF "$2"' - "$SETUPLINK" \
     "$(echo "$RA" | sed 's/.*+//; s/@.*//')"
 
@@ -76,8 +77,8 @@ check "Gmail: UTF-8 QP password decoded" [ "$(field "$D" password)" = "Günther-
 check "Gmail: the quoted template port counts for nothing" \
     [ "$(log0 "','.join(e['fields'])")" = "host,dbname,user,password" ]
 decoded "$(newest_out)" >"$T/receipt.txt"
-check "Gmail: the quoted template is reported not provided" \
-    contains "$T/receipt.txt" "port (Port): not provided"
+check "Gmail: the untouched prefilled port reads unchanged (already known)" \
+    contains "$T/receipt.txt" "port (Port): unchanged (already known)"
 
 # ---- Thunderbird: inline edits inside the quote, format=flowed, 8bit
 new_link "$D" || exit 1

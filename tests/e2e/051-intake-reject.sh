@@ -144,7 +144,7 @@ expect_log rejected used "a second reply to a used link: used"
 check "used: answered" [ "$(outbox_n)" -eq $((o1 + 1)) ]
 decoded "$(newest_out)" >"$T/rej.txt"
 check "used: the answer says the link was used" contains "$T/rej.txt" "already used"
-check "used: the answer names the draft" contains "$T/rej.txt" 'for the draft "Prod" (PostgreSQL)'
+check "used: the answer names the settings asked for" contains "$T/rej.txt" 'for the PostgreSQL settings "Prod"'
 
 check "used: nothing merged" [ "$(field "$D" host)" = db.valid.example ]
 
@@ -246,8 +246,9 @@ expect_rc 0 "oversize: exit 0"
 expect_log rejected oversize "a message over max_message_size: oversize"
 check "oversize: kept" [ "$(quarantine_n)" -eq $((q0 + 1)) ]
 qf=$(log0 "e['quarantine']")
-check "oversize: kept whole, byte for byte" \
-    cmp -s "$T/big.eml" "$(find "$H/quarantine" -name "$qf*" | head -1)"
+check "oversize: kept whole, byte for byte (sealed, so opened to compare)" \
+    sh -c '"$1" quarantine show "$2" | cmp -s "$3" -' - "$SETUPLINK" \
+    "$(log0 "e['id']")" "$T/big.eml"
 check "oversize: nothing merged" [ "$(field "$D" host)" = db.scoped.example ]
 check "oversize: the link stays pending" [ "$(link_state "$LINK")" = pending ]
 sed -i 's/^max_message_size = .*/max_message_size = 26214400/' "$H/setuplink.conf"
@@ -283,9 +284,11 @@ sl quarantine retry "$QID"
 expect_rc 0 "quarantine retry ID"
 check "retry judges afresh (still unknown_token)" grep -q "^rejected (unknown_token)" "$T/out"
 sl quarantine list --json
-check "retry: the file is listed once, under its newest log entry" \
-    [ "$(json "[e['id'] > $QID for e in d if e['file'] == '$QF']")" = "[True]" ]
+check "retry: the file is listed once, under the same id (ids are stable)" \
+    [ "$(json "[e['id'] == $QID for e in d if e['file'] == '$QF']")" = "[True]" ]
 check "... and still one listing per kept file" [ "$(json "len(d)")" -eq "$(quarantine_n)" ]
+sl quarantine show "$QID"
+expect_rc 0 "... and that id still shows it after the retry"
 sl quarantine show 99999
 expect_rc 66 "quarantine show of an unknown id: 66"
 sl quarantine retry 99999

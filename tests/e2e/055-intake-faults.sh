@@ -194,6 +194,7 @@ check "... the failure is logged on stderr" contains "$T/err" "stays queued"
 RMID=$MID
 if smtpd_start; then
 	sed -i "s|^transport = .*|transport = smtp://127.0.0.1:$SMTPD_PORT|" "$H/setuplink.conf"
+	echo "smtp_require_starttls = no" >>"$H/setuplink.conf"
 	RA_SAVED=$RA RA=setup+cccccccccccccccccccccccccccccccc@acme.example
 	reply "$T/next.eml" <<EOF
 host: whatever.example

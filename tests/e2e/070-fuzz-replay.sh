@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 : "${BUILD:=$TOP/build}"
 CC=${CC:-cc}
-PKGS="libetpan gpgme sqlite3 libcurl jansson libxml-2.0 inih libcrypto"
+PKGS="libetpan gpgme sqlite3 libcurl jansson libxml-2.0 inih libcrypto libsodium"
 LIBA=$BUILD/libsetuplink.a
 
 if [ ! -f "$LIBA" ]; then

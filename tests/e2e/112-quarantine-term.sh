@@ -46,8 +46,9 @@ show() {
 title() { tmux -S "$T/tmux.sock" display -p -t "=s$n:" '#{pane_title}'; }
 buffers() { tmux -S "$T/tmux.sock" list-buffers 2>/dev/null | wc -l; }
 
-# The control: the same message written raw does what it says.
-show "cat '$H'/quarantine/*/*" || exit 1
+# The control: the same message written raw does what it says (the
+# kept copy is sealed, so the control is the message as sent).
+show "cat '$T/esc.eml'" || exit 1
 check "(control) raw, the message retitles the pane" [ "$(title)" != keep-title ]
 tmux_screen "s$n" >"$T/raw.screen"
 check "(control) raw, it clears the screen" lacks "$T/raw.screen" before-marker

@@ -1,5 +1,6 @@
-# 120-build.sh: make -j2 works the first time on a machine that lacks the
-# build packages, and builds quietly unless V=1.
+# 120-build.sh: make -j2 run (hence all) and the unit tests of make check
+# build the first time on a machine that lacks the packages, and the
+# build is quiet unless V=1.
 #
 # A missing package is simulated with shims first on PATH: dpkg-query
 # says libjansson-dev and libxml2-dev are not installed, apt-get takes
@@ -53,12 +54,25 @@ printf '#!/bin/sh\n[ "$1" = -u ] && { echo 0; exit 0; }\nexec /usr/bin/id "$@"\n
     >"$shim/id"
 chmod +x "$shim"/*
 
+# make -j2 run: packages, the build (all), a demo home, then the
+# interface, on a terminal (tmux); q quits it.
 b=$T/b
-PATH=$shim:$PATH CFLAGS=-O0 make -C "$TOP" -j2 BUILD="$b" all \
-    >"$T/make.out" 2>&1
-rc=$?
-check "make -j2 on a machine missing packages builds (exit $rc: $(tail -3 "$T/make.out"))" \
-    test "$rc" -eq 0
+tm() { tmux -L "sl$$" "$@"; }
+cleanup_add "tmux -L sl$$ kill-server"
+tm new-session -d -x 100 -y 30 "cd '$TOP' && PATH='$shim:$PATH' CFLAGS=-O0 \
+    make -j2 BUILD='$b' run 2>'$T/make.out'; echo \$? >'$T/make.rc'"
+i=0
+while [ $i -lt 1200 ] && [ ! -f "$T/make.rc" ] &&
+    ! tm capture-pane -p | grep -q 'q:quit\|Esc:quit'; do
+	sleep 0.5; i=$((i + 1))
+done
+tm capture-pane -p >"$T/pane"
+check "make -j2 run on a machine missing packages opens the interface ($(tail -3 "$T/make.out"))" \
+    grep -q 'Billing database' "$T/pane"
+tm send-keys q
+i=0
+while [ $i -lt 100 ] && [ ! -f "$T/make.rc" ]; do sleep 0.1; i=$((i + 1)); done
+check "q leaves it and make run ends with 0" test "$(cat "$T/make.rc" 2>/dev/null)" = 0
 check "deps ran apt-get install for what was missing" \
     grep -q '^apt-get install .*libjansson-dev.*libxml2-dev' "$T/log"
 # Nothing compiled and no pkg-config read before apt-get had finished.
