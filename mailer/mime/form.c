@@ -249,12 +249,16 @@ form_add_line(struct buf *b, const struct form_line *l)
 	buf_add(b, s, len);
 }
 
-/* A line of a JSON run as it was pasted: indentation kept. */
+/* A line of a JSON run as it was pasted: indentation kept, not its end. */
 static void
 form_add_raw(struct buf *b, const struct form_line *l)
 {
+	size_t len = l->len;
+
+	while (len > 0 && (l->s[len - 1] == ' ' || l->s[len - 1] == '\t'))
+		len--;
 	buf_addc(b, '\n');
-	buf_add(b, l->s, l->len);
+	buf_add(b, l->s, len);
 }
 
 /* The label of a "-----BEGIN X-----" or "-----END X-----" line: X. */

@@ -420,6 +420,8 @@ test_json(void **state)
 	assert_value("credentials_json", "{\n\"a\": 1\n}", false);
 	readj("> credentials_json: [\n>   1,\n>   2\n> ]\n");
 	assert_value("credentials_json", "[\n  1,\n  2\n]", true);
+	readj("credentials_json: {  \n  \"a\": 1  \t\n}\t\n");
+	assert_value("credentials_json", "{\n  \"a\": 1\n}", false);
 	readj("credentials_json: {\"a\": 1}\nhost: h\n");
 	assert_value("credentials_json", "{\"a\": 1}", false);
 	readj("credentials_json: {\n  \"a\": 1\n--- end of setup form ---\n"
