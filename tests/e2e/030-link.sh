@@ -171,12 +171,15 @@ check "... a 90-day one stays pending" test "$(json "[l['state'] for l in d if l
 SETUPLINK_NOW=$((now + 8 * 86400)) slx link revoke 2
 expect_rc 65 "revoking an expired link is exit 65"
 check "... naming its state" contains "$T/err" expired
+# On the clock SETUPLINK_NOW sets, so a loaded machine cannot age it.
+export SETUPLINK_NOW=$now
 slx link create 1 --to rita@client.example --expires 2s --fields host
 expect_rc 0 "link create --expires 2s"
 xid=$(sed -n 1p "$T/out")
 check "it starts pending" test "$(jl "[l['state'] for l in d if l['id']==$xid][0]")" = pending
-sleep 3
+export SETUPLINK_NOW=$((now + 3))
 check "3 s later it reads expired" test "$(jl "[l['state'] for l in d if l['id']==$xid][0]")" = expired
+unset SETUPLINK_NOW
 
 # ---- a send that fails leaves no pending link
 printf '#!/bin/sh\ncat >/dev/null\nexit 67\n' >"$T/sendmail-refuse"

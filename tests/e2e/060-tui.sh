@@ -134,6 +134,12 @@ sl_in "$T/reply.eml" intake
 expect_rc 0 "the intake merges the reply (another process)"
 check "the Sources screen updates within 2 s, with a note" \
     shows main "Updated just now" 2
+# The row may be drawn a moment after the note: wait for it, up to 3 s.
+_i=0
+while ! tmux_screen main | grep -q 'Büro.*complete' && [ $_i -lt 30 ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
 screen main
 check "... the draft is complete now" grep -q 'Büro.*complete' "$T/screen"
 

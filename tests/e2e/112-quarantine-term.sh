@@ -29,13 +29,15 @@ expect_log rejected unknown_token "(the message is quarantined)"
 QID=$(log0 "e['id']")
 
 # show CMD...: run CMD in a fresh tmux pane after "before-marker", once the
-# pane's title is set; wait for "after-marker".
+# pane's title is set; wait for "after-marker".  The pane stays alive a
+# while after it, so tmux's "Pane is dead" line cannot scroll the screen
+# before it is read.
 n=0
 show() {
 	n=$((n + 1))
 	rm -f "$T/go"
 	tmux_start "s$n" 100 40 env SETUPLINK_HOME="$H" TERM=screen sh -c \
-	    "echo before-marker; while [ ! -f '$T/go' ]; do sleep 0.1; done; $*; echo after-marker" ||
+	    "echo before-marker; while [ ! -f '$T/go' ]; do sleep 0.1; done; $*; echo after-marker; sleep 5" ||
 	    return 1
 	tmux -S "$T/tmux.sock" set -g set-clipboard on
 	tmux -S "$T/tmux.sock" select-pane -t "=s$n:" -T keep-title
