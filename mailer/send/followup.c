@@ -55,10 +55,7 @@ followup_build(const struct followup *fu, const char *to, const char *subject,
     const char *text, struct reply_mail *out, char **errstr)
 {
 	const struct config *cfg = fu->cfg;
-	struct writer_head h = { 0 };
-	struct writer *w;
 	char *seed, *hash;
-	int rv;
 
 	memset(out, 0, sizeof *out);
 	seed = xprintf("%s\n%s", fu->to_admin ? "test-note" : "test", fu->seed);
@@ -69,26 +66,9 @@ followup_build(const struct followup *fu, const char *to, const char *subject,
 	out->rcpt = xstrdup(to);
 	free(seed);
 	free(hash);
-	h.date = fu->now;
-	h.from = cfg->intake;
-	if (!fu->to_admin) {
-		h.reply_to_name = cfg->admin_name;
-		h.reply_to = cfg->admin_email;
-		h.in_reply_to = fu->in_reply_to;
-	}
-	h.to = to;
-	h.message_id = out->message_id;
-	h.subject = subject;
-	w = writer_new(&h);
-	writer_field(w, "Auto-Submitted", "auto-replied");
-	writer_field(w, "Precedence", "bulk");
-	writer_field(w, "X-Auto-Response-Suppress", "All");
-	writer_field(w, "X-Setuplink", fu->to_admin ? "test-note" : "test");
-	writer_text(w, NULL, text);
-	if ((rv = writer_write(w, NULL, &out->data, &out->len, errstr)) != 0)
-		reply_mail_free(out);
-	writer_free(&w);
-	return rv;
+	return reply_write(cfg, fu->now, fu->in_reply_to, fu->to_admin,
+	    fu->to_admin ? "test-note" : "test", to, subject, text, out,
+	    errstr);
 }
 
 static void

@@ -129,4 +129,9 @@ const char *compose_asker(const struct config *);
 /* The attached key's file name: the workspace in safe characters. */
 char	*compose_key_filename(const struct config *);
 
+/* An answer of ours written whole (reply.c), for receipts and follow-ups. */
+int	 reply_write(const struct config *, int64_t, const char *, bool,
+	     const char *, const char *, const char *, const char *,
+	     struct reply_mail *, char **);
+
 #endif

@@ -24,31 +24,27 @@ reply_message_id(const struct config *cfg, const char *kind,
 }
 
 /*
- * The whole message: our answer headers (RFC 3834), one text/plain part.
- * The sender's answers come from the bare intake address, Reply-To the
- * admin, threaded under the reply; the admin's note is not threaded.
+ * Our answer, headers (RFC 3834) and one text/plain part, into out->data;
+ * out->message_id is already set.  The sender's answers come from the
+ * bare intake address, Reply-To the admin, threaded under in_reply_to;
+ * the admin's note is not threaded.
  */
-static int
-reply_build(const struct reply_facts *rf, const char *kind, const char *to,
-    const char *subject, const char *text, struct reply_mail *out,
-    char **errstr)
+int
+reply_write(const struct config *cfg, int64_t now, const char *in_reply_to,
+    bool to_admin, const char *kind, const char *to, const char *subject,
+    const char *text, struct reply_mail *out, char **errstr)
 {
-	const struct config *cfg = rf->cfg;
-	bool to_admin = rf->kind == REPLY_NOTE;
 	struct writer_head h;
 	struct writer *w;
 	int rv;
 
-	memset(out, 0, sizeof *out);
-	out->message_id = reply_message_id(cfg, kind, rf->answered);
-	out->rcpt = xstrdup(to);
 	memset(&h, 0, sizeof h);
-	h.date = rf->now;
+	h.date = now;
 	h.from = cfg->intake;
 	if (!to_admin) {
 		h.reply_to_name = cfg->admin_name;
 		h.reply_to = cfg->admin_email;
-		h.in_reply_to = rf->in_reply_to;
+		h.in_reply_to = in_reply_to;
 	}
 	h.to = to;
 	h.message_id = out->message_id;
@@ -63,6 +59,18 @@ reply_build(const struct reply_facts *rf, const char *kind, const char *to,
 		reply_mail_free(out);
 	writer_free(&w);
 	return rv;
+}
+
+static int
+reply_build(const struct reply_facts *rf, const char *kind, const char *to,
+    const char *subject, const char *text, struct reply_mail *out,
+    char **errstr)
+{
+	memset(out, 0, sizeof *out);
+	out->message_id = reply_message_id(rf->cfg, kind, rf->answered);
+	out->rcpt = xstrdup(to);
+	return reply_write(rf->cfg, rf->now, rf->in_reply_to,
+	    rf->kind == REPLY_NOTE, kind, to, subject, text, out, errstr);
 }
 
 /*
