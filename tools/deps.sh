@@ -9,7 +9,8 @@ libinih-dev libsodium-dev libpq-dev libssh-dev libmariadb-dev gnupg gpg-agent"
 check="libcmocka-dev procmail fetchmail dovecot-imapd dovecot-pop3d
 python3-aiosmtpd mutt tmux sqlite3 openssl ca-certificates file fiu-utils
 libfiu-dev cppcheck man-db zsh dpkg-dev debhelper openssh-client
-postgresql openssh-server mariadb-server libpq5 libssh-4 libmariadb3 python3-yaml"
+postgresql openssh-server mariadb-server libpq5 libssh-4 libmariadb3 python3-yaml
+postfix strace"
 fuzz="clang libclang-rt-14-dev"
 
 want=$build
