@@ -152,6 +152,17 @@ seal_rows(struct store *st, char **errstr)
 	return rv;
 }
 
+/* Whether every stored secret is sealed already (vault.sealed_all). */
+static bool
+sealed_all(struct store *st)
+{
+	sqlite3_stmt *s = db_prepare(st, "SELECT sealed_all FROM vault");
+	bool all = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+
+	sqlite3_reset(s);
+	return all;
+}
+
 /*
  * Inside the caller's transaction: unless done before, what lies outside
  * the database first (quarantined mail, through the hook), then every
@@ -161,18 +172,12 @@ seal_rows(struct store *st, char **errstr)
 int
 db_seal_pending(struct store *st, char **errstr)
 {
-	static const char done[] = "SELECT sealed_all FROM vault";
 	static const char mark[] = "UPDATE vault SET sealed_all = 1";
-	sqlite3_stmt *s;
-	int rv = 0, all = 0;
+	int rv = 0;
 
 	if (!SEALING || st->vault == NULL || st->cat == NULL)
 		return 0;
-	s = db_prepare(st, done);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		all = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	if (all)
+	if (sealed_all(st))
 		return 0;
 	if ((st->seal_before == NULL ||
 	    (rv = st->seal_before(st->seal_arg, errstr)) == 0) &&
@@ -191,17 +196,11 @@ db_seal_pending(struct store *st, char **errstr)
 int
 db_seal_existing(struct store *st, char **errstr)
 {
-	static const char done[] = "SELECT sealed_all FROM vault";
-	sqlite3_stmt *s;
-	int rv, all = 1;
+	int rv;
 
 	if (st->vault == NULL || st->cat == NULL)
 		return 0;
-	s = db_prepare(st, done);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		all = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	if (all)
+	if (sealed_all(st))
 		return 0;
 	if ((rv = store_begin(st, errstr)) != 0)
 		return rv;
