@@ -59,7 +59,6 @@ static int
 cmd_draft_export(struct session *ctx, const struct args *args, char **errstr)
 {
 	const struct connector *c;
-	const struct field_value *mv;
 	struct draft *d = NULL;
 	const char *method = NULL, *fmt;
 	json_t *j = NULL;
@@ -74,14 +73,8 @@ cmd_draft_export(struct session *ctx, const struct args *args, char **errstr)
 		return rv;
 	if ((rv = cmd_audit_note(ctx, "export", id, fmt, errstr)) != 0)
 		goto out;
-	if ((c = catalog_find(ctx->cat, d->connector)) == NULL) {
-		rv = errorf(errstr, EX_CONFIG, "the connector '%s' is no longer "
-		    "in the catalog", d->connector);
+	if ((rv = draft_connector(ctx, d, &c, &method, errstr)) != 0)
 		goto out;
-	}
-	if (c->method_field != NULL &&
-	    (mv = draft_value(d, c->method_field)) != NULL && mv->len > 0)
-		method = mv->value;
 	if (strcmp(fmt, "pgpass") == 0) {
 		static const char *keys[] = { "host", "port", "dbname", "user",
 		    "password" };

@@ -70,7 +70,6 @@ admin_test_draft(struct session *s, int64_t id, const char *actor,
     struct probe_result *res, char **errstr)
 {
 	const struct connector *c;
-	const struct field_value *mv;
 	struct probe_value *vals = NULL;
 	struct probe_opts o = { 0 };
 	struct draft *d = NULL;
@@ -83,14 +82,8 @@ admin_test_draft(struct session *s, int64_t id, const char *actor,
 	/* The values as the service wants them: secrets opened. */
 	if ((rv = draft_get_revealed(s, id, &d, errstr)) != 0)
 		return rv;
-	if ((c = catalog_find(s->cat, d->connector)) == NULL) {
-		rv = errorf(errstr, EX_CONFIG, "the connector '%s' is no longer "
-		    "in the catalog", d->connector);
+	if ((rv = draft_connector(s, d, &c, &method, errstr)) != 0)
 		goto out;
-	}
-	if (c->method_field != NULL &&
-	    (mv = draft_value(d, c->method_field)) != NULL && mv->len > 0)
-		method = mv->value;
 	if (!draft_complete(c, d, &missing, &nmissing))
 		incomplete(res, missing, nmissing);
 	else {

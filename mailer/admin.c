@@ -321,6 +321,22 @@ link_withdraw(struct session *s, int64_t id, const char *by, char **errstr)
 }
 
 int
+draft_connector(const struct session *s, const struct draft *d,
+    const struct connector **c, const char **method, char **errstr)
+{
+	const struct field_value *mv;
+
+	*method = NULL;
+	if ((*c = catalog_find(s->cat, d->connector)) == NULL)
+		return errorf(errstr, EX_CONFIG, "the connector '%s' is no "
+		    "longer in the catalog", d->connector);
+	if ((*c)->method_field != NULL &&
+	    (mv = draft_value(d, (*c)->method_field)) != NULL && mv->len > 0)
+		*method = mv->value;
+	return 0;
+}
+
+int
 draft_get_revealed(struct session *s, int64_t draft, struct draft **out,
     char **errstr)
 {

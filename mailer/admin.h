@@ -92,6 +92,10 @@ int	 draft_delete(struct session *, int64_t draft, char **errstr);
  * session's question); a wrong one, or none to be had, is EX_NOPERM and
  * no draft.  EX_NOINPUT when there is no such draft.
  */
+/* The draft's connector (EX_CONFIG when it left the catalog) and the auth
+ * method its values chose, or NULL. */
+int	 draft_connector(const struct session *, const struct draft *,
+	     const struct connector **, const char **method, char **);
 int	 draft_get_revealed(struct session *, int64_t draft, struct draft **,
 	     char **errstr);
 
