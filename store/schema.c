@@ -131,9 +131,13 @@ static const char *migrations[] = {
 	"  sealed TEXT,"
 	"  reminded INTEGER,"
 	"  expiry_noted INTEGER);",
-	/* 7: a Message-ID is merged once, however many hosts race. */
+	/* 7: a Message-ID is merged once, however many hosts race; what
+	 * every home on a shared store needs to know of the workspace. */
 	"CREATE UNIQUE INDEX messages_accepted_once ON messages(message_id) "
-	"WHERE outcome = 'accepted';",
+	"WHERE outcome = 'accepted';"
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);",
 };
 
 /*

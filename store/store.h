@@ -77,6 +77,15 @@ struct vault *store_vault(struct store *);	/* or NULL */
  */
 void	 store_checkpoint(struct store *);
 
+/* ---- What the homes on one store share of the workspace (setting.c):
+ * its name, admin and intake address, where the first home is ---- */
+
+int	 store_setting_set(struct store *, const char *key, const char *value,
+	     char **errstr);
+/* *value NULL when the key was never set. */
+int	 store_setting_get(struct store *, const char *key, char **value,
+	     char **errstr);
+
 /* ---- Drafts and fields (draft.c) ---- */
 
 enum source_kind { SOURCE_ADMIN, SOURCE_REPLY };
