@@ -58,6 +58,12 @@ home_check(const struct home *h, const struct home_params *p,
 	if (strchr(local, '+') != NULL)
 		rv = errorf(errstr, EX_USAGE, "the intake address may not hold "
 		    "'+': setuplink adds +TOKEN to it for each link");
+	else if (p->database != NULL && !store_is_shared(p->database))
+		rv = errorf(errstr, EX_USAGE, "--database takes a "
+		    "postgresql:// URI (libpq's)");
+	else if (p->database != NULL && config_set(cfg, "database",
+	    p->database, errstr) != 0)
+		rv = EX_USAGE;
 	else if (home_exists(h) && !p->force)
 		rv = errorf(errstr, EX_USAGE, "%s is already a setuplink home: "
 		    "give --force to replace its database, key and mail",
@@ -65,6 +71,133 @@ home_check(const struct home *h, const struct home_params *p,
 	free(local);
 	free(domain);
 	return rv;
+}
+
+/*
+ * The home's own SQLite database, or a new shared store: one that holds
+ * a store already belongs to another home (init --join is for that), and
+ * what the next homes need to know of the workspace goes into it.
+ */
+static int
+home_store(const struct home *h, const struct home_params *p,
+    struct store **st, char **errstr)
+{
+	unsigned char tkey[32];
+	char host[256], *err = NULL;
+	int rv;
+
+	if (p->database == NULL)
+		return store_open(h->db, STORE_CREATE, 5000, st, errstr);
+	if ((rv = store_open(p->database, 0, 5000, st, &err)) == 0) {
+		store_close(st);
+		return errorf(errstr, EX_USAGE, "the database already holds a "
+		    "setuplink store: give setuplink init --join URI to make "
+		    "a home for it");
+	}
+	if (rv != EX_CONFIG) {
+		if (errstr != NULL)
+			*errstr = err;
+		else
+			free(err);
+		return rv;
+	}
+	free(err);
+	if (gethostname(host, sizeof host) != 0)
+		strcpy(host, "localhost");
+	host[sizeof host - 1] = '\0';
+	/* The token key now, not at the first link: every home must share
+	 * this one, so it has to exist before the next home copies it. */
+	if ((rv = store_open(p->database, STORE_CREATE, 5000, st,
+	    errstr)) != 0 ||
+	    (rv = share_token_key(h, tkey, errstr)) != 0 ||
+	    (rv = store_begin(*st, errstr)) != 0)
+		return rv;
+	explicit_bzero(tkey, sizeof tkey);
+	if ((rv = store_setting_set(*st, "workspace", p->workspace,
+	    errstr)) != 0 ||
+	    (rv = store_setting_set(*st, "admin", p->admin, errstr)) != 0 ||
+	    (rv = store_setting_set(*st, "intake", p->intake, errstr)) != 0 ||
+	    (rv = store_setting_set(*st, "first_host", host, errstr)) != 0 ||
+	    (rv = store_setting_set(*st, "first_home", h->dir, errstr)) != 0) {
+		store_rollback(*st);
+		return rv;
+	}
+	return store_commit(*st, errstr);
+}
+
+int
+home_join(struct session *s, const char *uri, bool force,
+    struct home_join_info *info, char **errstr)
+{
+	const struct home *h = &s->home;
+	const char *keys[] = { "workspace", "admin", "intake" };
+	struct config cfg;
+	struct store *st = NULL;
+	char *v = NULL;
+	size_t i;
+	int rv;
+
+	memset(info, 0, sizeof *info);
+	config_defaults(&cfg);
+	if (!store_is_shared(uri)) {
+		rv = errorf(errstr, EX_USAGE, "--join takes the postgresql:// "
+		    "URI the first home was made with (init --database)");
+		goto out;
+	}
+	if (home_exists(h) && !force) {
+		rv = errorf(errstr, EX_USAGE, "%s is already a setuplink home: "
+		    "give another --home, or --force to replace it", h->dir);
+		goto out;
+	}
+	if ((rv = store_open(uri, 0, 5000, &st, errstr)) != 0)
+		goto out;
+	for (i = 0; i < nitems(keys); i++) {
+		if ((rv = store_setting_get(st, keys[i], &v, errstr)) != 0)
+			goto out;
+		if (v == NULL) {
+			rv = errorf(errstr, EX_CONFIG, "the shared store does "
+			    "not say its %s: it was not made by setuplink init "
+			    "--database", keys[i]);
+			goto out;
+		}
+		rv = config_set(&cfg, keys[i], v, errstr);
+		freep(&v);
+		if (rv != 0)
+			goto out;
+	}
+	if ((rv = config_set(&cfg, "database", uri, errstr)) != 0 ||
+	    (rv = store_setting_get(st, "workspace", &info->workspace,
+	    errstr)) != 0 ||
+	    (rv = store_setting_get(st, "first_host", &info->first_host,
+	    errstr)) != 0 ||
+	    (rv = store_setting_get(st, "first_home", &info->first_home,
+	    errstr)) != 0)
+		goto out;
+	if (force)
+		unlink(h->config);
+	if ((rv = dir_make(h->dir, errstr)) != 0 ||
+	    (rv = dir_make(h->gnupg, errstr)) != 0 ||
+	    (rv = dir_make(h->connectors, errstr)) != 0 ||
+	    (rv = maildir_make(h->outbox, errstr)) != 0 ||
+	    (rv = maildir_make(h->quarantine, errstr)) != 0)
+		goto out;
+	chmod(h->dir, 0700);
+	chmod(h->gnupg, 0700);
+	rv = config_write(h->config, &cfg, errstr);
+out:
+	if (rv != 0)
+		home_join_info_free(info);
+	store_close(&st);
+	config_free(&cfg);
+	return rv;
+}
+
+void
+home_join_info_free(struct home_join_info *info)
+{
+	freep(&info->workspace);
+	freep(&info->first_host);
+	freep(&info->first_home);
 }
 
 int
@@ -93,7 +226,7 @@ home_create(struct session *s, const struct home_params *p, char **fpr,
 	    (rv = maildir_make(h->quarantine, errstr)) != 0)
 		goto fail;
 	chmod(h->dir, 0700);
-	if ((rv = store_open(h->db, STORE_CREATE, 5000, &st, errstr)) != 0 ||
+	if ((rv = home_store(h, p, &st, errstr)) != 0 ||
 	    (rv = vault_load(h->dir, true, &v, errstr)) != 0 ||
 	    (rv = crypto_open(h->gnupg, 60, &cr, errstr)) != 0)
 		goto fail;

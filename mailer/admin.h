@@ -20,6 +20,15 @@ struct home_params {
 	const char	*transport;	/* NULL: maildir */
 	bool		 force;		/* replace an existing home's database,
 					   key, mail and configuration */
+	const char	*database;	/* postgresql:// URI: the first home
+					   of a new shared store; NULL */
+};
+
+/* What init --join found in the shared store and needs copied. */
+struct home_join_info {
+	char		*workspace;
+	char		*first_host;	/* where the first home lives */
+	char		*first_home;
 };
 
 /*
@@ -33,6 +42,16 @@ struct home_params {
  */
 int	 home_create(struct session *, const struct home_params *, char **fpr,
 	     char **errstr);
+/*
+ * Make s->home a home for an existing shared store (init --join): the
+ * configuration from what the store keeps of the workspace, the Maildirs,
+ * and no keys: those are the first home's (the workspace's OpenPGP key,
+ * the vault and token keys), to be copied.  EX_CONFIG when the URI holds
+ * no store, EX_USAGE when the home exists.
+ */
+int	 home_join(struct session *, const char *uri, bool force,
+	     struct home_join_info *, char **errstr);
+void	 home_join_info_free(struct home_join_info *);
 
 /* ---- Drafts ---- */
 

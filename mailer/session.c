@@ -48,9 +48,28 @@ seal_quarantine(void *arg, char **errstr)
 	return rv;
 }
 
+/* The home's SQLite file, or the shared store the configuration names. */
+int
+session_store_target(const struct session *s, const char **target,
+    char **errstr)
+{
+	const char *db = s->cfg.database;
+
+	*target = s->home.db;
+	if (db == NULL || *db == '\0')
+		return 0;
+	if (!store_is_shared(db))
+		return errorf(errstr, EX_CONFIG, "%s: database must be a "
+		    "postgresql:// URI, or empty for the home's own SQLite "
+		    "database", s->home.config);
+	*target = db;
+	return 0;
+}
+
 int
 session_open(struct session *s, int flags, char **errstr)
 {
+	const char *target;
 	int rv;
 
 	/* A required key is set once the configuration is loaded. */
@@ -71,14 +90,19 @@ session_open(struct session *s, int flags, char **errstr)
 		struct store_seal seal = { NULL, NULL, seal_quarantine, s };
 		/* Secrets are sealed as they are written: the vault and the
 		 * catalog (which fields are secret) come with the store. */
-		if ((s->vault == NULL && (rv = vault_load(s->home.dir, true,
+		/* A home on a shared store never makes its own vault key:
+		 * it must hold the first home's (init --join says so). */
+		if ((s->vault == NULL && (rv = vault_load(s->home.dir,
+		    s->cfg.database == NULL || *s->cfg.database == '\0',
 		    &s->vault, errstr)) != 0) || (s->cat == NULL &&
 		    (rv = catalog_load(s->home.connectors, &s->cat,
 		    errstr)) != 0))
 			return rv;
 		seal.vault = s->vault;
 		seal.cat = s->cat;
-		if ((rv = store_open_sealed(s->home.db, (flags &
+		if ((rv = session_store_target(s, &target, errstr)) != 0)
+			return rv;
+		if ((rv = store_open_sealed(target, (flags &
 		    SESSION_DURABLE) ? STORE_DURABLE : 0,
 		    (int)s->cfg.db_timeout, &seal, &s->st, errstr)) != 0)
 			return rv;

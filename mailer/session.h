@@ -38,5 +38,9 @@ void	 session_init(struct session *, const char *home_opt);
  */
 int	 session_open(struct session *, int flags, char **errstr);
 void	 session_close(struct session *);
+/* Where the store lives: the home's SQLite file, or the configuration's
+ * database (a postgresql:// URI); anything else is EX_CONFIG. */
+int	 session_store_target(const struct session *, const char **target,
+	     char **errstr);
 
 #endif

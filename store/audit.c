@@ -10,16 +10,16 @@ audit_add(struct store *st, const char *actor, const char *action,
 {
 	static const char sql[] = "INSERT INTO audit (at, actor, action, draft, "
 	    "link, detail) VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 
-	sqlite3_bind_int64(s, 1, time_now());
-	sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+	db_bind_int64(s, 1, time_now());
+	db_bind_text(s, 2, actor, -1, DB_STATIC);
+	db_bind_text(s, 3, action, -1, DB_STATIC);
 	if (draft)
-		sqlite3_bind_int64(s, 4, draft);
+		db_bind_int64(s, 4, draft);
 	if (link)
-		sqlite3_bind_int64(s, 5, link);
-	sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
+		db_bind_int64(s, 5, link);
+	db_bind_text(s, 6, detail, -1, DB_STATIC);
 	return db_step_done(st, s, "writing the audit log", errstr);
 }
 
@@ -30,28 +30,28 @@ audit_list(struct store *st, int limit, int64_t draft,
 	static const char sql[] = "SELECT id, at, actor, action, draft, link, "
 	    "detail FROM audit WHERE (?1 = 0 OR draft = ?1) ORDER BY id DESC "
 	    "LIMIT ?2";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	struct audit_entry *v = NULL, *e;
 	size_t n = 0;
 	int rc;
 
-	sqlite3_bind_int64(s, 1, draft);
-	sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, draft);
+	db_bind_int64(s, 2, limit > 0 ? limit : INT64_MAX);
+	while ((rc = db_step(s)) == DB_ROW) {
 		v = xreallocarray(v, n + 1, sizeof *v);
 		e = &v[n++];
-		e->id = sqlite3_column_int64(s, 0);
-		e->at = sqlite3_column_int64(s, 1);
+		e->id = db_column_int64(s, 0);
+		e->at = db_column_int64(s, 1);
 		e->actor = db_text(s, 2);
 		e->action = db_text(s, 3);
-		e->draft = sqlite3_column_int64(s, 4);
-		e->link = sqlite3_column_int64(s, 5);
+		e->draft = db_column_int64(s, 4);
+		e->link = db_column_int64(s, 5);
 		e->detail = db_text(s, 6);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	*out = v;
 	*np = n;
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		audit_entries_free(out, n);
 		*np = 0;
 		return db_error(st, rc, "reading the audit log", errstr);

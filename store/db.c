@@ -1,63 +1,49 @@
-/* db.c: opening the SQLite database (WAL, busy timeout, foreign keys),
- * the prepared-statement cache, transactions, and the one place where a
- * SQLite result code becomes a setuplink status. */
-#include <sys/stat.h>
-
-#include <errno.h>
+/* db.c: opening the store on its engine (db-sqlite.c by default,
+ * db-pg.c for a postgresql:// URI), the prepared-statement cache and
+ * transactions, the same for every engine. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store/private.h"
+
+bool
+store_is_shared(const char *target)
+{
+	return target != NULL && (strncmp(target, "postgresql://", 13) == 0 ||
+	    strncmp(target, "postgres://", 11) == 0);
+}
+
+const struct db_engine *
+db_engine_for(const char *target)
+{
+	return store_is_shared(target) ? &db_pg : &db_sqlite;
+}
 
 int
 db_error(struct store *st, int rc, const char *what, char **errstr)
 {
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return errorf(errstr, EX_TEMPFAIL, "the database is locked by "
-		    "another setuplink (%s); try again in a moment", what);
-	case SQLITE_FULL:
-		return errorf(errstr, EX_TEMPFAIL, "the disk is full (%s); "
-		    "free some space and try again", what);
-	case SQLITE_IOERR:
-	case SQLITE_NOMEM:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PROTOCOL:
-		return errorf(errstr, EX_TEMPFAIL, "the database failed (%s): "
-		    "%s; try again", what, sqlite3_errstr(rc));
-	case SQLITE_CONSTRAINT:
-		return errorf(errstr, EX_DATAERR, "%s: %s", what,
-		    st != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-	default:
-		return errorf(errstr, EX_SOFTWARE, "database error (%s): %s",
-		    what, st != NULL ? sqlite3_errmsg(st->db) :
-		    sqlite3_errstr(rc));
-	}
+	return st->eng->error(st, rc, what, errstr);
 }
 
-sqlite3_stmt *
+struct db_stmt *
 db_prepare(struct store *st, const char *sql)
 {
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	size_t i, slot = STMT_CACHE;
 
 	for (i = 0; i < STMT_CACHE; i++) {
 		if (st->cache[i].sql == sql) {
-			sqlite3_reset(st->cache[i].stmt);
-			sqlite3_clear_bindings(st->cache[i].stmt);
+			st->eng->reset(st->cache[i].stmt);
+			st->eng->clear(st->cache[i].stmt);
 			return st->cache[i].stmt;
 		}
 		if (st->cache[i].sql == NULL && slot == STMT_CACHE)
 			slot = i;
 	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &stmt, NULL) != SQLITE_OK)
-		fatalx("bad SQL (%s): %s", sqlite3_errmsg(st->db), sql);
+	stmt = st->eng->prepare(st, sql);
 	if (slot == STMT_CACHE) {
 		slot = (size_t)(((uintptr_t)sql >> 4) % STMT_CACHE);
-		sqlite3_finalize(st->cache[slot].stmt);
+		st->eng->finalize(st->cache[slot].stmt);
 	}
 	st->cache[slot].sql = sql;
 	st->cache[slot].stmt = stmt;
@@ -65,37 +51,27 @@ db_prepare(struct store *st, const char *sql)
 }
 
 int
-db_step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
+db_step_done(struct store *st, struct db_stmt *stmt, const char *what,
     char **errstr)
 {
 	int rc;
 
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	rc = db_step(stmt);
+	db_reset(stmt);
+	if (rc != DB_DONE && rc != DB_ROW)
 		return db_error(st, rc, what, errstr);
 	return 0;
 }
 
 char *
-db_text(sqlite3_stmt *stmt, int col)
+db_text(struct db_stmt *stmt, int col)
 {
-	const unsigned char *s;
+	const char *s;
 
-	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+	if (db_column_null(stmt, col))
 		return NULL;
-	s = sqlite3_column_text(stmt, col);
-	return xstrdup(s != NULL ? (const char *)s : "");
-}
-
-static int
-exec(struct store *st, const char *sql, const char *what, char **errstr)
-{
-	int rc;
-
-	if ((rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
-		return db_error(st, rc, what, errstr);
-	return 0;
+	s = db_column_text(stmt, col);
+	return xstrdup(s != NULL ? s : "");
 }
 
 int
@@ -110,16 +86,11 @@ store_open_sealed(const char *path, int flags, int timeout_ms,
     const struct store_seal *seal, struct store **out, char **errstr)
 {
 	struct store *st;
-	int rc, oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	int rv;
 
 	*out = NULL;
-	if (flags & STORE_CREATE)
-		oflags |= SQLITE_OPEN_CREATE;
-	else if (access(path, F_OK) != 0)
-		return errorf(errstr, EX_CONFIG, "no database at %s: run "
-		    "setuplink init first", path);
 	st = xcalloc(1, sizeof *st);
+	st->eng = db_engine_for(path);
 	st->path = xstrdup(path);
 	if (seal != NULL) {
 		st->vault = seal->vault;
@@ -127,29 +98,8 @@ store_open_sealed(const char *path, int flags, int timeout_ms,
 		st->seal_before = seal->before;
 		st->seal_arg = seal->arg;
 	}
-	if ((rc = sqlite3_open_v2(path, &st->db, oflags, NULL)) != SQLITE_OK) {
-		rv = errorf(errstr, rc == SQLITE_CANTOPEN ? EX_CONFIG :
-		    EX_TEMPFAIL, "cannot open the database %s: %s", path,
-		    sqlite3_errstr(rc));
-		goto fail;
-	}
-	chmod(path, 0600);
-	sqlite3_busy_timeout(st->db, timeout_ms);
-	sqlite3_extended_result_codes(st->db, 1);
-	/* WAL lets the TUI read while the intake writes. */
-	if ((rv = exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode",
-	    errstr)) != 0)
-		goto fail;
-	/* secure_delete is a build choice unless we set it: zero what is
-	 * deleted, so a removed value does not live on in a freed page. */
-	if ((rv = exec(st, (flags & STORE_DURABLE) ?
-	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-	    "PRAGMA secure_delete=ON" :
-	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-	    "PRAGMA secure_delete=ON",
-	    "setting pragmas", errstr)) != 0)
-		goto fail;
-	if ((rv = migrate(st, errstr)) != 0 ||
+	if ((rv = st->eng->open(st, path, flags, timeout_ms, errstr)) != 0 ||
+	    (rv = migrate(st, errstr)) != 0 ||
 	    (rv = db_seal_existing(st, errstr)) != 0)
 		goto fail;
 	*out = st;
@@ -168,40 +118,25 @@ store_close(struct store **stp)
 	if (st == NULL)
 		return;
 	for (i = 0; i < STMT_CACHE; i++)
-		sqlite3_finalize(st->cache[i].stmt);
-	sqlite3_close(st->db);
+		if (st->cache[i].stmt != NULL)
+			st->eng->finalize(st->cache[i].stmt);
+	if (st->conn != NULL)
+		st->eng->close(st);
 	free(st->path);
 	free(st);
 	*stp = NULL;
 }
 
-/*
- * SQLite's file names are store/'s business: the database is the file
- * and, in WAL mode, its -wal and -shm beside it.  A file that is not
- * there is fine; one that stays would bring its data back.
- */
 int
 store_destroy(const char *path, char **errstr)
 {
-	const char *suffix[] = { "", "-wal", "-shm" };
-	char *p;
-	size_t i;
-	int rv = 0;
-
-	for (i = 0; i < nitems(suffix) && rv == 0; i++) {
-		p = xprintf("%s%s", path, suffix[i]);
-		if (unlink(p) == -1 && errno != ENOENT)
-			rv = errorf(errstr, EX_CONFIG, "cannot remove %s: %s",
-			    p, strerror(errno));
-		free(p);
-	}
-	return rv;
+	return db_engine_for(path)->destroy(path, errstr);
 }
 
 /*
- * BEGIN IMMEDIATE takes the write lock now, so two writers never both
- * read and then fail to upgrade; waiting past the busy timeout is a
- * temporary failure.
+ * One writer at a time, on every engine: SQLite's BEGIN IMMEDIATE, or a
+ * lock every host's PostgreSQL connection takes (db-pg.c).  Waiting past
+ * the timeout is a temporary failure.
  */
 int
 store_begin(struct store *st, char **errstr)
@@ -210,8 +145,7 @@ store_begin(struct store *st, char **errstr)
 
 	if (st->depth > 0)
 		return errorf(errstr, EX_SOFTWARE, "nested transaction");
-	if ((rv = exec(st, "BEGIN IMMEDIATE", "starting a transaction",
-	    errstr)) != 0)
+	if ((rv = st->eng->begin(st, errstr)) != 0)
 		return rv;
 	st->depth = 1;
 	return 0;
@@ -222,7 +156,7 @@ store_commit(struct store *st, char **errstr)
 {
 	int rv;
 
-	if ((rv = exec(st, "COMMIT", "committing", errstr)) != 0) {
+	if ((rv = st->eng->commit(st, errstr)) != 0) {
 		store_rollback(st);
 		return rv;
 	}
@@ -235,28 +169,16 @@ store_commit(struct store *st, char **errstr)
 void
 store_rollback(struct store *st)
 {
-	if (st->depth > 0 || !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->eng->rollback(st);
 	st->depth = 0;
 	st->scrub = false;
 }
 
-/*
- * Without this a WAL keeps the pages a removal rewrote until the last
- * connection closes, and the intake's --watch or the TUI may never
- * close: the old value would sit in -wal for days.
- */
 void
 store_checkpoint(struct store *st)
 {
-	int rc;
-
 	st->scrub = false;
-	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
-	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	if (rc != SQLITE_OK)
-		log_debug("WAL checkpoint after a removal: %s",
-		    sqlite3_errstr(rc));
+	st->eng->checkpoint(st);
 }
 
 int
@@ -281,23 +203,35 @@ db_tx_leave(struct store *st, bool mine, int rv, char **errstr)
 int64_t
 store_data_version(struct store *st)
 {
-	sqlite3_stmt *s = db_prepare(st, "PRAGMA data_version");
-	int64_t v = -1;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return v;
+	return st->eng->data_version(st);
 }
 
 int
 store_schema_version(struct store *st)
 {
-	sqlite3_stmt *s = db_prepare(st, "PRAGMA user_version");
-	int v = -1;
+	return st->eng->schema_version(st);
+}
 
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return v;
+/* A name's lock key: FNV-1a, so that every host derives the same one. */
+static int64_t
+lock_key(const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return (int64_t)(h >> 1);
+}
+
+int
+store_lock(struct store *st, const char *name, bool wait, bool *got,
+    char **errstr)
+{
+	return st->eng->lock(st, lock_key(name), wait, got, errstr);
+}
+
+void
+store_unlock(struct store *st, const char *name)
+{
+	st->eng->unlock(st, lock_key(name));
 }

@@ -9,15 +9,18 @@ int
 draft_test_save(struct store *st, int64_t draft, const struct draft_test *t,
     char **errstr)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO draft_tests (draft, "
-	    "at, values_at, status, result) VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	static const char sql[] = "INSERT INTO draft_tests (draft, at, "
+	    "values_at, status, result) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+	    "(draft) DO UPDATE SET at = excluded.at, values_at = "
+	    "excluded.values_at, status = excluded.status, result = "
+	    "excluded.result";
+	struct db_stmt *s = db_prepare(st, sql);
 
-	sqlite3_bind_int64(s, 1, draft);
-	sqlite3_bind_int64(s, 2, t->at);
-	sqlite3_bind_int64(s, 3, t->values_at);
-	sqlite3_bind_int(s, 4, t->status);
-	sqlite3_bind_text(s, 5, t->result, -1, SQLITE_STATIC);
+	db_bind_int64(s, 1, draft);
+	db_bind_int64(s, 2, t->at);
+	db_bind_int64(s, 3, t->values_at);
+	db_bind_int64(s, 4, t->status);
+	db_bind_text(s, 5, t->result, -1, DB_STATIC);
 	return db_step_done(st, s, "saving a test result", errstr);
 }
 
@@ -27,21 +30,21 @@ draft_test_get(struct store *st, int64_t draft, struct draft_test *t,
 {
 	static const char sql[] = "SELECT at, values_at, status, result FROM "
 	    "draft_tests WHERE draft = ?";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	int rc;
 
 	memset(t, 0, sizeof *t);
-	sqlite3_bind_int64(s, 1, draft);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t->at = sqlite3_column_int64(s, 0);
-		t->values_at = sqlite3_column_int64(s, 1);
-		t->status = sqlite3_column_int(s, 2);
+	db_bind_int64(s, 1, draft);
+	if ((rc = db_step(s)) == DB_ROW) {
+		t->at = db_column_int64(s, 0);
+		t->values_at = db_column_int64(s, 1);
+		t->status = db_column_int(s, 2);
 		t->result = db_text(s, 3);
-		sqlite3_reset(s);
+		db_reset(s);
 		return 0;
 	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
+	db_reset(s);
+	if (rc == DB_DONE)
 		return errorf(errstr, EX_NOINPUT, "draft %lld was never tested",
 		    (long long)draft);
 	return db_error(st, rc, "reading a test result", errstr);

@@ -22,15 +22,15 @@ draft_exists(struct store *st, int64_t id, char **errstr)
 {
 	static const char sql[] =
 	    "SELECT 1 FROM drafts WHERE id = ? AND deleted IS NULL";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	int rc;
 
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	db_reset(s);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return errorf(errstr, EX_NOINPUT, "there is no draft %lld: "
 		    "see setuplink draft list", (long long)id);
 	return db_error(st, rc, "reading a draft", errstr);
@@ -45,7 +45,7 @@ draft_create(struct store *st, const struct connector *c, const char *name,
 	struct field_write *w;
 	struct source src = { SOURCE_ADMIN, (char *)admin_from, time_now(), 0,
 	    NULL, false };
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i, n = 0;
 	bool mine;
 	int rv;
@@ -53,13 +53,13 @@ draft_create(struct store *st, const struct connector *c, const char *name,
 	if ((rv = db_tx_enter(st, &mine, errstr)) != 0)
 		return rv;
 	s = db_prepare(st, sql);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, c->key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, src.at);
-	sqlite3_bind_int64(s, 4, src.at);
+	db_bind_text(s, 1, name, -1, DB_STATIC);
+	db_bind_text(s, 2, c->key, -1, DB_STATIC);
+	db_bind_int64(s, 3, src.at);
+	db_bind_int64(s, 4, src.at);
 	if ((rv = db_step_done(st, s, "creating a draft", errstr)) != 0)
 		return db_tx_leave(st, mine, rv, errstr);
-	*id = sqlite3_last_insert_rowid(st->db);
+	*id = db_last_id(st);
 
 	/* draft new sets every field that has a default, as an admin write. */
 	w = xcalloc(c->nfields, sizeof *w);
@@ -81,31 +81,31 @@ draft_create(struct store *st, const struct connector *c, const char *name,
 }
 
 static void
-source_read(sqlite3_stmt *s, int col, struct source *src)
+source_read(struct db_stmt *s, int col, struct source *src)
 {
-	const char *kind = (const char *)sqlite3_column_text(s, col);
+	const char *kind = (const char *)db_column_text(s, col);
 
 	src->kind = kind != NULL && strcmp(kind, "reply") == 0 ?
 	    SOURCE_REPLY : SOURCE_ADMIN;
 	src->from = db_text(s, col + 1);
-	src->at = sqlite3_column_int64(s, col + 2);
-	src->link = sqlite3_column_int64(s, col + 3);
+	src->at = db_column_int64(s, col + 2);
+	src->link = db_column_int64(s, col + 3);
 	src->signed_by = db_text(s, col + 4);
-	src->encrypted = sqlite3_column_int(s, col + 5) != 0;
+	src->encrypted = db_column_int(s, col + 5) != 0;
 }
 
 static void
-value_read(sqlite3_stmt *s, int col, char **value, size_t *len)
+value_read(struct db_stmt *s, int col, char **value, size_t *len)
 {
 	const void *p;
 	int n;
 
 	*value = NULL;
 	*len = 0;
-	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+	if (db_column_null(s, col))
 		return;
-	p = sqlite3_column_blob(s, col);
-	n = sqlite3_column_bytes(s, col);
+	p = db_column_blob(s, col);
+	n = db_column_bytes(s, col);
 	*value = xmalloc((size_t)n + 1);
 	if (n > 0)
 		memcpy(*value, p, (size_t)n);
@@ -124,16 +124,16 @@ draft_get(struct store *st, const struct catalog *cat, int64_t id,
 	    "WHERE draft = ? AND current = 1 ORDER BY id";
 	const struct connector *c;
 	struct draft *d;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i;
 	int rc;
 
 	*out = NULL;
 	s = db_prepare(st, dsql);
-	sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE)
+	db_bind_int64(s, 1, id);
+	if ((rc = db_step(s)) != DB_ROW) {
+		db_reset(s);
+		if (rc == DB_DONE)
 			return errorf(errstr, EX_NOINPUT, "there is no draft "
 			    "%lld: see setuplink draft list", (long long)id);
 		return db_error(st, rc, "reading a draft", errstr);
@@ -142,9 +142,9 @@ draft_get(struct store *st, const struct catalog *cat, int64_t id,
 	d->id = id;
 	d->name = db_text(s, 0);
 	d->connector = db_text(s, 1);
-	d->created = sqlite3_column_int64(s, 2);
-	d->updated = sqlite3_column_int64(s, 3);
-	sqlite3_reset(s);
+	d->created = db_column_int64(s, 2);
+	d->updated = db_column_int64(s, 3);
+	db_reset(s);
 
 	/* One slot per catalog field, in catalog order. */
 	if ((c = catalog_find(cat, d->connector)) != NULL) {
@@ -153,9 +153,9 @@ draft_get(struct store *st, const struct catalog *cat, int64_t id,
 			d->fields[d->nfields++].key = xstrdup(c->fields[i].key);
 	}
 	s = db_prepare(st, fsql);
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(s, 0);
+	db_bind_int64(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *key = (const char *)db_column_text(s, 0);
 		struct field_value *fv = NULL;
 		for (i = 0; i < d->nfields; i++) {
 			if (strcmp(d->fields[i].key, key) == 0)
@@ -171,11 +171,11 @@ draft_get(struct store *st, const struct catalog *cat, int64_t id,
 		}
 		value_read(s, 1, &fv->value, &fv->len);
 		fv->set = true;
-		fv->sealed = fv->value != NULL && sqlite3_column_int(s, 8);
+		fv->sealed = fv->value != NULL && db_column_int(s, 8);
 		source_read(s, 2, &fv->src);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	db_reset(s);
+	if (rc != DB_DONE) {
 		draft_free(&d);
 		return db_error(st, rc, "reading a draft's fields", errstr);
 	}
@@ -270,26 +270,26 @@ value_insert(struct store *st, int64_t id, const char *connector,
 	static const char ins[] = "INSERT INTO field_values (draft, key, value, "
 	    "kind, sender, at, link, signed_by, encrypted, sealed) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = db_prepare(st, ins);
+	struct db_stmt *s = db_prepare(st, ins);
 	char *sealed;
 	size_t slen;
 
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, w->key, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 10, 0);
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, w->key, -1, DB_STATIC);
+	db_bind_int64(s, 10, 0);
 	if (w->value != NULL && w->len > 0 && db_seal(st, connector, w->key,
 	    w->value, w->len, &sealed, &slen)) {
-		sqlite3_bind_blob(s, 3, sealed, (int)slen, free);
-		sqlite3_bind_int(s, 10, 1);
+		db_bind_blob(s, 3, sealed, (int)slen, free);
+		db_bind_int64(s, 10, 1);
 	} else if (w->value != NULL && w->len > 0)
-		sqlite3_bind_blob(s, 3, w->value, (int)w->len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, kind_names[src->kind], -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, src->from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, src->at);
+		db_bind_blob(s, 3, w->value, (int)w->len, DB_STATIC);
+	db_bind_text(s, 4, kind_names[src->kind], -1, DB_STATIC);
+	db_bind_text(s, 5, src->from, -1, DB_STATIC);
+	db_bind_int64(s, 6, src->at);
 	if (src->link != 0)
-		sqlite3_bind_int64(s, 7, src->link);
-	sqlite3_bind_text(s, 8, src->signed_by, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 9, src->encrypted);
+		db_bind_int64(s, 7, src->link);
+	db_bind_text(s, 8, src->signed_by, -1, DB_STATIC);
+	db_bind_int64(s, 9, src->encrypted);
 	return db_step_done(st, s, "writing a field", errstr);
 }
 
@@ -303,7 +303,7 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 	static const char retire[] =
 	    "UPDATE field_values SET current = 0 WHERE id = ?";
 	static const char touch[] = "UPDATE drafts SET updated = ? WHERE id = ?";
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	struct buf keys;
 	char *connector = NULL;
 	size_t i;
@@ -321,14 +321,14 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 		bool had = false;
 
 		s = db_prepare(st, cur);
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_text(s, 2, w[i].key, -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			old = sqlite3_column_int64(s, 0);
-			had = sqlite3_column_int(s, 1) != 0;
+		db_bind_int64(s, 1, id);
+		db_bind_text(s, 2, w[i].key, -1, DB_STATIC);
+		if ((rc = db_step(s)) == DB_ROW) {
+			old = db_column_int64(s, 0);
+			had = db_column_int(s, 1) != 0;
 		}
-		sqlite3_reset(s);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_reset(s);
+		if (rc != DB_ROW && rc != DB_DONE) {
 			rv = db_error(st, rc, "reading a field", errstr);
 			goto out;
 		}
@@ -336,7 +336,7 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 			replaced[i] = had;
 		if (old != 0) {
 			s = db_prepare(st, retire);
-			sqlite3_bind_int64(s, 1, old);
+			db_bind_int64(s, 1, old);
 			if ((rv = db_step_done(st, s, "writing a field",
 			    errstr)) != 0)
 				goto out;
@@ -349,8 +349,8 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 		buf_printf(&keys, "%s%s", i ? "," : "", w[i].key);
 	}
 	s = db_prepare(st, touch);
-	sqlite3_bind_int64(s, 1, src->at);
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_int64(s, 1, src->at);
+	db_bind_int64(s, 2, id);
 	if ((rv = db_step_done(st, s, "writing a draft", errstr)) != 0)
 		goto out;
 	/* The audit names the keys, never the values. */
@@ -370,7 +370,7 @@ draft_history(struct store *st, int64_t id, const char *key,
 	    "signed_by, encrypted, removed, sealed FROM field_values "
 	    "WHERE draft = ? AND key = ? ORDER BY id DESC";
 	struct field_history *v = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t n = 0;
 	int rc, rv;
 
@@ -379,22 +379,22 @@ draft_history(struct store *st, int64_t id, const char *key,
 	if ((rv = draft_exists(st, id, errstr)) != 0)
 		return rv;
 	s = db_prepare(st, sql);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, key, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
 		v = xreallocarray(v, n + 1, sizeof *v);
 		memset(&v[n], 0, sizeof v[n]);
 		value_read(s, 0, &v[n].value, &v[n].len);
 		source_read(s, 1, &v[n].src);
-		v[n].removed = sqlite3_column_int(s, 7) != 0;
+		v[n].removed = db_column_int(s, 7) != 0;
 		v[n].sealed = v[n].value != NULL &&
-		    sqlite3_column_int(s, 8) != 0;
+		    db_column_int(s, 8) != 0;
 		n++;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	*out = v;
 	*np = n;
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		draft_history_free(out, n);
 		*np = 0;
 		return db_error(st, rc, "reading a field's history", errstr);
@@ -423,19 +423,19 @@ draft_history_free(struct field_history **hp, size_t n)
 static int
 draft_remove_events(struct store *st, int64_t id, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, "SELECT id FROM links WHERE "
+	struct db_stmt *s = db_prepare(st, "SELECT id FROM links WHERE "
 	    "draft = ? AND state = 'pending'");
 	int64_t *v = NULL;
 	size_t n = 0, i;
 	int rc, rv = 0;
 
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW) {
 		v = xreallocarray(v, n + 1, sizeof *v);
-		v[n++] = sqlite3_column_int64(s, 0);
+		v[n++] = db_column_int64(s, 0);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	db_reset(s);
+	if (rc != DB_DONE)
 		rv = db_error(st, rc, "reading the draft's links", errstr);
 	for (i = 0; rv == 0 && i < n; i++)
 		rv = event_add(st, "link_revoked", id, v[i], NULL, 0,
@@ -458,7 +458,7 @@ draft_remove(struct store *st, int64_t id, const char *admin, char **errstr)
 	    "removed = 1, sealed = 0 WHERE draft = ?";
 	static const char del[] = "UPDATE drafts SET deleted = ? WHERE id = ?";
 	int64_t now = time_now();
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	bool mine;
 	int rv;
 
@@ -468,17 +468,17 @@ draft_remove(struct store *st, int64_t id, const char *admin, char **errstr)
 	    (rv = draft_remove_events(st, id, errstr)) != 0)
 		goto out;
 	s = db_prepare(st, revoke);
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, id);
 	if ((rv = db_step_done(st, s, "revoking links", errstr)) != 0)
 		goto out;
 	s = db_prepare(st, wipe);
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	if ((rv = db_step_done(st, s, "removing values", errstr)) != 0)
 		goto out;
 	s = db_prepare(st, del);
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, id);
 	if ((rv = db_step_done(st, s, "removing a draft", errstr)) != 0)
 		goto out;
 	rv = audit_add(st, admin, "draft rm", id, 0, NULL, errstr);

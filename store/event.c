@@ -37,7 +37,7 @@ event_add(struct store *st, const char *type, int64_t draft, int64_t link,
 {
 	static const char sql[] = "INSERT INTO events (uid, type, at, draft, "
 	    "link, fields, detail, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char *uid = NULL, *fields;
 	int64_t now = time_now();
 	bool mine;
@@ -53,16 +53,16 @@ event_add(struct store *st, const char *type, int64_t draft, int64_t link,
 	}
 	fields = event_keys(keys, nkeys);
 	s = db_prepare(st, sql);
-	sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
+	db_bind_text(s, 1, uid, -1, DB_STATIC);
+	db_bind_text(s, 2, type, -1, DB_STATIC);
+	db_bind_int64(s, 3, now);
 	if (draft)
-		sqlite3_bind_int64(s, 4, draft);
+		db_bind_int64(s, 4, draft);
 	if (link)
-		sqlite3_bind_int64(s, 5, link);
-	sqlite3_bind_text(s, 6, fields, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, detail, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, now);
+		db_bind_int64(s, 5, link);
+	db_bind_text(s, 6, fields, -1, DB_STATIC);
+	db_bind_text(s, 7, detail, -1, DB_STATIC);
+	db_bind_int64(s, 8, now);
 	rv = db_step_done(st, s, "queueing a webhook event", errstr);
 	free(fields);
 	free(uid);
@@ -76,32 +76,32 @@ event_pending(struct store *st, int limit, struct event **out, size_t *np,
 	static const char sql[] = "SELECT id, uid, type, at, draft, link, "
 	    "fields, detail, attempts, next_at, last_error FROM events "
 	    "WHERE delivered IS NULL ORDER BY id LIMIT ?";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	struct event *v = NULL, *e;
 	size_t n = 0;
 	int rc;
 
-	sqlite3_bind_int64(s, 1, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, limit > 0 ? limit : INT64_MAX);
+	while ((rc = db_step(s)) == DB_ROW) {
 		v = xreallocarray(v, n + 1, sizeof *v);
 		e = &v[n++];
 		memset(e, 0, sizeof *e);
-		e->id = sqlite3_column_int64(s, 0);
+		e->id = db_column_int64(s, 0);
 		e->uid = db_text(s, 1);
 		e->type = db_text(s, 2);
-		e->at = sqlite3_column_int64(s, 3);
-		e->draft = sqlite3_column_int64(s, 4);
-		e->link = sqlite3_column_int64(s, 5);
+		e->at = db_column_int64(s, 3);
+		e->draft = db_column_int64(s, 4);
+		e->link = db_column_int64(s, 5);
 		e->fields = db_text(s, 6);
 		e->detail = db_text(s, 7);
-		e->attempts = sqlite3_column_int(s, 8);
-		e->next_at = sqlite3_column_int64(s, 9);
+		e->attempts = db_column_int(s, 8);
+		e->next_at = db_column_int64(s, 9);
 		e->last_error = db_text(s, 10);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	*out = v;
 	*np = n;
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		events_free(out, n);
 		*np = 0;
 		return db_error(st, rc, "reading webhook events", errstr);
@@ -112,11 +112,11 @@ event_pending(struct store *st, int limit, struct event **out, size_t *np,
 int
 event_delivered(struct store *st, int64_t id, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st,
+	struct db_stmt *s = db_prepare(st,
 	    "UPDATE events SET delivered = ?, last_error = NULL WHERE id = ?");
 
-	sqlite3_bind_int64(s, 1, time_now());
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_int64(s, 1, time_now());
+	db_bind_int64(s, 2, id);
 	return db_step_done(st, s, "marking a webhook event delivered", errstr);
 }
 
@@ -124,12 +124,12 @@ int
 event_retry(struct store *st, int64_t id, int64_t next_at, const char *error,
     char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, "UPDATE events SET attempts = "
+	struct db_stmt *s = db_prepare(st, "UPDATE events SET attempts = "
 	    "attempts + 1, next_at = ?, last_error = ? WHERE id = ?");
 
-	sqlite3_bind_int64(s, 1, next_at);
-	sqlite3_bind_text(s, 2, error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, id);
+	db_bind_int64(s, 1, next_at);
+	db_bind_text(s, 2, error, -1, DB_STATIC);
+	db_bind_int64(s, 3, id);
 	return db_step_done(st, s, "recording a webhook failure", errstr);
 }
 

@@ -68,7 +68,7 @@ link_create(struct store *st, const struct link_new *ln, int64_t *id,
 	    "created_by, ref_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char fsql[] = "INSERT INTO link_fields (link, pos, key, "
 	    "prefill) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i;
 	bool mine;
 	int rv;
@@ -77,37 +77,37 @@ link_create(struct store *st, const struct link_new *ln, int64_t *id,
 		return rv;
 	s = db_prepare(st, "SELECT 1 FROM drafts WHERE id = ? AND "
 	    "deleted IS NULL");
-	sqlite3_bind_int64(s, 1, ln->draft);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_reset(s);
+	db_bind_int64(s, 1, ln->draft);
+	if (db_step(s) != DB_ROW) {
+		db_reset(s);
 		rv = errorf(errstr, EX_NOINPUT, "there is no draft %lld: see "
 		    "setuplink draft list", (long long)ln->draft);
 		goto out;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	s = db_prepare(st, sql);
-	sqlite3_bind_int64(s, 1, ln->draft);
-	sqlite3_bind_text(s, 2, ln->token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, ln->to, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, time_now());
-	sqlite3_bind_int64(s, 5, ln->expires);
-	sqlite3_bind_text(s, 6, require_names[ln->require], -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, ln->signer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, ln->note, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, ln->message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 10, ln->created_by, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 11, ln->ref_tag, -1, SQLITE_STATIC);
+	db_bind_int64(s, 1, ln->draft);
+	db_bind_text(s, 2, ln->token_hash, -1, DB_STATIC);
+	db_bind_text(s, 3, ln->to, -1, DB_STATIC);
+	db_bind_int64(s, 4, time_now());
+	db_bind_int64(s, 5, ln->expires);
+	db_bind_text(s, 6, require_names[ln->require], -1, DB_STATIC);
+	db_bind_text(s, 7, ln->signer, -1, DB_STATIC);
+	db_bind_text(s, 8, ln->note, -1, DB_STATIC);
+	db_bind_text(s, 9, ln->message_id, -1, DB_STATIC);
+	db_bind_text(s, 10, ln->created_by, -1, DB_STATIC);
+	db_bind_text(s, 11, ln->ref_tag, -1, DB_STATIC);
 	if ((rv = db_step_done(st, s, "creating a link", errstr)) != 0)
 		goto out;
-	*id = sqlite3_last_insert_rowid(st->db);
+	*id = db_last_id(st);
 	for (i = 0; i < ln->nfields; i++) {
 		s = db_prepare(st, fsql);
-		sqlite3_bind_int64(s, 1, *id);
-		sqlite3_bind_int64(s, 2, (int64_t)i);
-		sqlite3_bind_text(s, 3, ln->fields[i], -1, SQLITE_STATIC);
+		db_bind_int64(s, 1, *id);
+		db_bind_int64(s, 2, (int64_t)i);
+		db_bind_text(s, 3, ln->fields[i], -1, DB_STATIC);
 		if (ln->prefill != NULL)
-			sqlite3_bind_text(s, 4, ln->prefill[i], -1,
-			    SQLITE_STATIC);
+			db_bind_text(s, 4, ln->prefill[i], -1,
+			    DB_STATIC);
 		if ((rv = db_step_done(st, s, "creating a link", errstr)) != 0)
 			goto out;
 	}
@@ -124,11 +124,11 @@ int
 link_set_message_id(struct store *st, int64_t id, const char *msgid,
     char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st,
+	struct db_stmt *s = db_prepare(st,
 	    "UPDATE links SET message_id = ? WHERE id = ?");
 
-	sqlite3_bind_text(s, 1, msgid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_text(s, 1, msgid, -1, DB_STATIC);
+	db_bind_int64(s, 2, id);
 	return db_step_done(st, s, "updating a link", errstr);
 }
 
@@ -140,11 +140,11 @@ link_fields_read(struct store *st, struct link *l, char **errstr)
 {
 	static const char sql[] = "SELECT key, prefill FROM link_fields "
 	    "WHERE link = ? ORDER BY pos";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	int rc;
 
-	sqlite3_bind_int64(s, 1, l->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, l->id);
+	while ((rc = db_step(s)) == DB_ROW) {
 		l->fields = xreallocarray(l->fields, l->nfields + 1,
 		    sizeof *l->fields);
 		l->prefill = xreallocarray(l->prefill, l->nfields + 1,
@@ -153,22 +153,22 @@ link_fields_read(struct store *st, struct link *l, char **errstr)
 		l->prefill[l->nfields] = db_text(s, 1);
 		l->nfields++;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : db_error(st, rc, "reading a link",
+	db_reset(s);
+	return rc == DB_DONE ? 0 : db_error(st, rc, "reading a link",
 	    errstr);
 }
 
 static struct link *
-link_row(sqlite3_stmt *s)
+link_row(struct db_stmt *s)
 {
 	struct link *l = xcalloc(1, sizeof *l);
 	char *req, *state;
 
-	l->id = sqlite3_column_int64(s, 0);
-	l->draft = sqlite3_column_int64(s, 1);
+	l->id = db_column_int64(s, 0);
+	l->draft = db_column_int64(s, 1);
 	l->to = db_text(s, 2);
-	l->created = sqlite3_column_int64(s, 3);
-	l->expires = sqlite3_column_int64(s, 4);
+	l->created = db_column_int64(s, 3);
+	l->expires = db_column_int64(s, 4);
 	req = db_text(s, 5);
 	if (req == NULL || link_require_parse(req, &l->require) != 0)
 		l->require = REQUIRE_SIGNED_ENCRYPTED;	/* fail closed */
@@ -179,7 +179,7 @@ link_row(sqlite3_stmt *s)
 	state = db_text(s, 9);
 	l->state = state_parse(state);
 	free(state);
-	l->ended = sqlite3_column_int64(s, 10);
+	l->ended = db_column_int64(s, 10);
 	l->created_by = db_text(s, 11);
 	l->ref_tag = db_text(s, 12);
 	/* A bounce does not stop the clock: a forged one must not keep a
@@ -194,23 +194,23 @@ static int
 link_one(struct store *st, const char *sql, const char *arg, int64_t id,
     struct link **out, const char *what, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	struct link *l;
 	int rc, rv;
 
 	*out = NULL;
 	if (arg != NULL)
-		sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, arg, -1, DB_STATIC);
 	else
-		sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE)
+		db_bind_int64(s, 1, id);
+	if ((rc = db_step(s)) != DB_ROW) {
+		db_reset(s);
+		if (rc == DB_DONE)
 			return errorf(errstr, EX_NOINPUT, "%s", what);
 		return db_error(st, rc, "reading a link", errstr);
 	}
 	l = link_row(s);
-	sqlite3_reset(s);
+	db_reset(s);
 	if ((rv = link_fields_read(st, l, errstr)) != 0) {
 		link_free(&l);
 		return rv;
@@ -261,19 +261,19 @@ link_list(struct store *st, int64_t draft, struct link ***out, size_t *np,
 	static const char one[] =
 	    "SELECT " LINK_COLS " FROM links WHERE draft = ? ORDER BY id";
 	struct link **v = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t n = 0, i;
 	int rc, rv = 0;
 
 	s = db_prepare(st, draft ? one : all);
 	if (draft)
-		sqlite3_bind_int64(s, 1, draft);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_int64(s, 1, draft);
+	while ((rc = db_step(s)) == DB_ROW) {
 		v = xreallocarray(v, n + 1, sizeof *v);
 		v[n++] = link_row(s);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	db_reset(s);
+	if (rc != DB_DONE)
 		rv = db_error(st, rc, "listing links", errstr);
 	for (i = 0; rv == 0 && i < n; i++)
 		rv = link_fields_read(st, v[i], errstr);
@@ -318,14 +318,14 @@ link_mark(struct store *st, int64_t id, enum link_state state, char **errstr)
 {
 	static const char sql[] =
 	    "UPDATE links SET state = ?, ended = ? WHERE id = ?";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 
 	if (state == LINK_EXPIRED)
 		return errorf(errstr, EX_SOFTWARE, "expiry is not stored");
-	sqlite3_bind_text(s, 1, state_names[state], -1, SQLITE_STATIC);
+	db_bind_text(s, 1, state_names[state], -1, DB_STATIC);
 	if (state != LINK_PENDING)
-		sqlite3_bind_int64(s, 2, time_now());
-	sqlite3_bind_int64(s, 3, id);
+		db_bind_int64(s, 2, time_now());
+	db_bind_int64(s, 3, id);
 	return db_step_done(st, s, "updating a link", errstr);
 }
 

@@ -21,24 +21,24 @@ message_record(struct store *st, const struct message_record *m, int64_t *id,
 	static const char sql[] = "INSERT INTO messages (at, message_id, "
 	    "sender, link, draft, outcome, reason, detail, fields, quarantine) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	int rv;
 
-	sqlite3_bind_int64(s, 1, m->at ? m->at : time_now());
-	sqlite3_bind_text(s, 2, m->message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, m->sender, -1, SQLITE_STATIC);
+	db_bind_int64(s, 1, m->at ? m->at : time_now());
+	db_bind_text(s, 2, m->message_id, -1, DB_STATIC);
+	db_bind_text(s, 3, m->sender, -1, DB_STATIC);
 	if (m->link)
-		sqlite3_bind_int64(s, 4, m->link);
+		db_bind_int64(s, 4, m->link);
 	if (m->draft)
-		sqlite3_bind_int64(s, 5, m->draft);
-	sqlite3_bind_text(s, 6, outcome_names[m->outcome], -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, m->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, m->detail, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, m->fields, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 10, m->quarantine, -1, SQLITE_STATIC);
+		db_bind_int64(s, 5, m->draft);
+	db_bind_text(s, 6, outcome_names[m->outcome], -1, DB_STATIC);
+	db_bind_text(s, 7, m->reason, -1, DB_STATIC);
+	db_bind_text(s, 8, m->detail, -1, DB_STATIC);
+	db_bind_text(s, 9, m->fields, -1, DB_STATIC);
+	db_bind_text(s, 10, m->quarantine, -1, DB_STATIC);
 	if ((rv = db_step_done(st, s, "recording a message", errstr)) == 0 &&
 	    id != NULL)
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = db_last_id(st);
 	return rv;
 }
 
@@ -48,15 +48,15 @@ message_accepted(struct store *st, const char *message_id, bool *yes,
 {
 	static const char sql[] = "SELECT 1 FROM messages WHERE message_id = ? "
 	    "AND outcome = 'accepted' LIMIT 1";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	int rc;
 
-	sqlite3_bind_text(s, 1, message_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_bind_text(s, 1, message_id, -1, DB_STATIC);
+	rc = db_step(s);
+	db_reset(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return db_error(st, rc, "looking up a message", errstr);
-	*yes = rc == SQLITE_ROW;
+	*yes = rc == DB_ROW;
 	return 0;
 }
 
@@ -64,18 +64,18 @@ message_accepted(struct store *st, const char *message_id, bool *yes,
 	"detail, fields, quarantine"
 
 static void
-message_row(sqlite3_stmt *s, struct message_record *m)
+message_row(struct db_stmt *s, struct message_record *m)
 {
 	char *o;
 	size_t i;
 
 	memset(m, 0, sizeof *m);
-	m->id = sqlite3_column_int64(s, 0);
-	m->at = sqlite3_column_int64(s, 1);
+	m->id = db_column_int64(s, 0);
+	m->at = db_column_int64(s, 1);
 	m->message_id = db_text(s, 2);
 	m->sender = db_text(s, 3);
-	m->link = sqlite3_column_int64(s, 4);
-	m->draft = sqlite3_column_int64(s, 5);
+	m->link = db_column_int64(s, 4);
+	m->draft = db_column_int64(s, 5);
 	o = db_text(s, 6);
 	for (i = 0; o != NULL && i < nitems(outcome_names); i++) {
 		if (strcmp(o, outcome_names[i]) == 0)
@@ -89,21 +89,21 @@ message_row(sqlite3_stmt *s, struct message_record *m)
 }
 
 static int
-message_rows(struct store *st, sqlite3_stmt *s, struct message_record **out,
+message_rows(struct store *st, struct db_stmt *s, struct message_record **out,
     size_t *np, char **errstr)
 {
 	struct message_record *v = NULL;
 	size_t n = 0;
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		v = xreallocarray(v, n + 1, sizeof *v);
 		message_row(s, &v[n++]);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	*out = v;
 	*np = n;
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		message_records_free(out, n);
 		*np = 0;
 		return db_error(st, rc, "reading the log", errstr);
@@ -117,9 +117,9 @@ message_list(struct store *st, int limit, struct message_record **out,
 {
 	static const char sql[] = "SELECT " MSG_COLS " FROM messages "
 	    "ORDER BY id DESC LIMIT ?";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 
-	sqlite3_bind_int(s, 1, limit > 0 ? limit : -1);
+	db_bind_int64(s, 1, limit > 0 ? limit : INT64_MAX);
 	return message_rows(st, s, out, np, errstr);
 }
 
@@ -129,11 +129,11 @@ message_get(struct store *st, int64_t id, struct message_record **out,
 {
 	static const char sql[] =
 	    "SELECT " MSG_COLS " FROM messages WHERE id = ?";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	size_t n;
 	int rv;
 
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	if ((rv = message_rows(st, s, out, &n, errstr)) != 0)
 		return rv;
 	if (n == 0)
@@ -165,10 +165,10 @@ quarantine_list(struct store *st, struct message_record **out, size_t *np,
 int
 quarantine_forget(struct store *st, const char *file, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st,
+	struct db_stmt *s = db_prepare(st,
 	    "UPDATE messages SET quarantine = NULL WHERE quarantine = ?");
 
-	sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, file, -1, DB_STATIC);
 	return db_step_done(st, s, "updating the log", errstr);
 }
 
@@ -199,26 +199,26 @@ reply_count(struct store *st, const char *sender, int64_t since, int64_t *n,
 	static const char one[] = "SELECT count(*) FROM replies WHERE at >= ? "
 	    "AND sender = ?";
 	static const char all[] = "SELECT count(*) FROM replies WHERE at >= ?";
-	sqlite3_stmt *s = db_prepare(st, sender ? one : all);
+	struct db_stmt *s = db_prepare(st, sender ? one : all);
 	int rc;
 
-	sqlite3_bind_int64(s, 1, since);
+	db_bind_int64(s, 1, since);
 	if (sender != NULL)
-		sqlite3_bind_text(s, 2, sender, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : db_error(st, rc, "counting replies",
+		db_bind_text(s, 2, sender, -1, DB_STATIC);
+	rc = db_step(s);
+	*n = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+	db_reset(s);
+	return rc == DB_ROW ? 0 : db_error(st, rc, "counting replies",
 	    errstr);
 }
 
 int
 reply_note(struct store *st, const char *sender, int64_t at, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st,
+	struct db_stmt *s = db_prepare(st,
 	    "INSERT INTO replies (sender, at) VALUES (?, ?)");
 
-	sqlite3_bind_text(s, 1, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, at);
+	db_bind_text(s, 1, sender, -1, DB_STATIC);
+	db_bind_int64(s, 2, at);
 	return db_step_done(st, s, "noting a reply", errstr);
 }

@@ -10,15 +10,16 @@ int
 outmail_queue(struct store *st, const char *message_id, const char *env_from,
     const char *rcpt, const char *data, size_t len, char **errstr)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO outmail (message_id, "
-	    "env_from, rcpt, data, created) VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	static const char sql[] = "INSERT INTO outmail (message_id, env_from, "
+	    "rcpt, data, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+	    "(message_id) DO NOTHING";
+	struct db_stmt *s = db_prepare(st, sql);
 
-	sqlite3_bind_text(s, 1, message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, env_from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, rcpt, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, data, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, time_now());
+	db_bind_text(s, 1, message_id, -1, DB_STATIC);
+	db_bind_text(s, 2, env_from, -1, DB_STATIC);
+	db_bind_text(s, 3, rcpt, -1, DB_STATIC);
+	db_bind_blob(s, 4, data, (int)len, DB_STATIC);
+	db_bind_int64(s, 5, time_now());
 	return db_step_done(st, s, "queueing mail", errstr);
 }
 
@@ -28,28 +29,28 @@ outmail_pending(struct store *st, struct outmail **out, size_t *np,
 {
 	static const char sql[] = "SELECT id, message_id, env_from, rcpt, data "
 	    "FROM outmail WHERE sent IS NULL ORDER BY id";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	struct outmail *v = NULL;
 	size_t n = 0;
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		v = xreallocarray(v, n + 1, sizeof *v);
 		memset(&v[n], 0, sizeof v[n]);
-		v[n].id = sqlite3_column_int64(s, 0);
+		v[n].id = db_column_int64(s, 0);
 		v[n].message_id = db_text(s, 1);
 		v[n].envelope_from = db_text(s, 2);
 		v[n].rcpt = db_text(s, 3);
-		v[n].len = (size_t)sqlite3_column_bytes(s, 4);
+		v[n].len = (size_t)db_column_bytes(s, 4);
 		v[n].data = xmalloc(v[n].len + 1);
-		memcpy(v[n].data, sqlite3_column_blob(s, 4), v[n].len);
+		memcpy(v[n].data, db_column_blob(s, 4), v[n].len);
 		v[n].data[v[n].len] = '\0';
 		n++;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	*out = v;
 	*np = n;
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		outmail_free(out, n);
 		*np = 0;
 		return db_error(st, rc, "reading queued mail", errstr);
@@ -60,11 +61,12 @@ outmail_pending(struct store *st, struct outmail **out, size_t *np,
 int
 outmail_done(struct store *st, int64_t id, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st,
-	    "UPDATE outmail SET sent = ?, data = x'' WHERE id = ?");
+	struct db_stmt *s = db_prepare(st,
+	    "UPDATE outmail SET sent = ?, data = ? WHERE id = ?");
 
-	sqlite3_bind_int64(s, 1, time_now());
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_int64(s, 1, time_now());
+	db_bind_blob(s, 2, "", 0, DB_STATIC);
+	db_bind_int64(s, 3, id);
 	return db_step_done(st, s, "marking mail sent", errstr);
 }
 

@@ -11,31 +11,31 @@ int
 link_token_keep(struct store *st, int64_t link, const char *sealed,
     char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, "INSERT INTO link_tokens (link, "
+	struct db_stmt *s = db_prepare(st, "INSERT INTO link_tokens (link, "
 	    "sealed) VALUES (?, ?) ON CONFLICT (link) DO UPDATE SET sealed = "
 	    "excluded.sealed");
 
-	sqlite3_bind_int64(s, 1, link);
-	sqlite3_bind_text(s, 2, sealed, -1, SQLITE_STATIC);
+	db_bind_int64(s, 1, link);
+	db_bind_text(s, 2, sealed, -1, DB_STATIC);
 	return db_step_done(st, s, "keeping a link's token", errstr);
 }
 
 int
 link_token_get(struct store *st, int64_t link, char **sealed, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, "SELECT sealed FROM link_tokens "
+	struct db_stmt *s = db_prepare(st, "SELECT sealed FROM link_tokens "
 	    "WHERE link = ? AND sealed IS NOT NULL");
 	int rc;
 
 	*sealed = NULL;
-	sqlite3_bind_int64(s, 1, link);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(s, 1, link);
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		*sealed = db_text(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	db_reset(s);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return errorf(errstr, EX_NOINPUT, "link %lld was made before "
 		    "setuplink kept tokens, so its email cannot be sent "
 		    "again: renew it with setuplink link renew %lld",
@@ -48,19 +48,19 @@ static int
 link_ids(struct store *st, const char *sql, int64_t a, int64_t b,
     int64_t **ids, size_t *n, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	int rc;
 
 	*ids = NULL;
 	*n = 0;
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, a);
+	db_bind_int64(s, 2, b);
+	while ((rc = db_step(s)) == DB_ROW) {
 		*ids = xreallocarray(*ids, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+		(*ids)[(*n)++] = db_column_int64(s, 0);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	db_reset(s);
+	if (rc != DB_DONE) {
 		freep(ids);
 		*n = 0;
 		return db_error(st, rc, "reading links", errstr);
@@ -84,28 +84,28 @@ int
 link_remind_claim(struct store *st, int64_t link, bool claim, bool *won,
     char **errstr)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rv;
 
 	*won = false;
 	s = db_prepare(st, "INSERT INTO link_tokens (link) VALUES (?) "
 	    "ON CONFLICT (link) DO NOTHING");
-	sqlite3_bind_int64(s, 1, link);
+	db_bind_int64(s, 1, link);
 	if ((rv = db_step_done(st, s, "reminding a link", errstr)) != 0)
 		return rv;
 	if (claim) {
 		s = db_prepare(st, "UPDATE link_tokens SET reminded = ? "
 		    "WHERE link = ? AND reminded IS NULL");
-		sqlite3_bind_int64(s, 1, time_now());
-		sqlite3_bind_int64(s, 2, link);
+		db_bind_int64(s, 1, time_now());
+		db_bind_int64(s, 2, link);
 	} else {
 		s = db_prepare(st, "UPDATE link_tokens SET reminded = NULL "
 		    "WHERE link = ?");
-		sqlite3_bind_int64(s, 1, link);
+		db_bind_int64(s, 1, link);
 	}
 	if ((rv = db_step_done(st, s, "reminding a link", errstr)) != 0)
 		return rv;
-	*won = sqlite3_changes(st->db) > 0;
+	*won = db_changes(st) > 0;
 	return 0;
 }
 
@@ -122,7 +122,7 @@ link_expiry_note(struct store *st, int64_t now, int64_t **ids, size_t *n,
 	    "'bounced') AND l.expires <= ?1 AND t.expiry_noted IS NULL "
 	    "ORDER BY l.id";
 	struct link *l = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i;
 	int rv;
 
@@ -134,8 +134,8 @@ link_expiry_note(struct store *st, int64_t now, int64_t **ids, size_t *n,
 		s = db_prepare(st, "INSERT INTO link_tokens (link, "
 		    "expiry_noted) VALUES (?1, ?2) ON CONFLICT (link) DO "
 		    "UPDATE SET expiry_noted = ?2");
-		sqlite3_bind_int64(s, 1, (*ids)[i]);
-		sqlite3_bind_int64(s, 2, now);
+		db_bind_int64(s, 1, (*ids)[i]);
+		db_bind_int64(s, 2, now);
 		if ((rv = db_step_done(st, s, "noting an expiry", errstr)) != 0 ||
 		    (rv = link_get(st, (*ids)[i], &l, errstr)) != 0)
 			break;

@@ -1,6 +1,7 @@
 /* schema.c: the database schema as numbered migrations, run in order in
  * one transaction and recorded in PRAGMA user_version. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/private.h"
 
@@ -17,22 +18,6 @@ static const char *migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  updated INTEGER NOT NULL,"
 	"  deleted INTEGER);"
-	/* Every write to a field, newest with current = 1. */
-	"CREATE TABLE field_values ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  draft INTEGER NOT NULL REFERENCES drafts(id),"
-	"  key TEXT NOT NULL,"
-	"  value BLOB,"
-	"  kind TEXT NOT NULL CHECK (kind IN ('admin', 'reply')),"
-	"  sender TEXT,"
-	"  at INTEGER NOT NULL,"
-	"  link INTEGER REFERENCES links(id),"
-	"  signed_by TEXT,"
-	"  encrypted INTEGER NOT NULL DEFAULT 0,"
-	"  current INTEGER NOT NULL DEFAULT 1,"
-	"  removed INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX field_values_current ON field_values(draft, current, key);"
-	"CREATE INDEX field_values_key ON field_values(draft, key, id);"
 	"CREATE TABLE links ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  draft INTEGER NOT NULL REFERENCES drafts(id),"
@@ -56,6 +41,22 @@ static const char *migrations[] = {
 	"  key TEXT NOT NULL,"
 	"  prefill TEXT,"
 	"  PRIMARY KEY (link, pos));"
+	/* Every write to a field, newest with current = 1. */
+	"CREATE TABLE field_values ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  draft INTEGER NOT NULL REFERENCES drafts(id),"
+	"  key TEXT NOT NULL,"
+	"  value BLOB,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('admin', 'reply')),"
+	"  sender TEXT,"
+	"  at INTEGER NOT NULL,"
+	"  link INTEGER REFERENCES links(id),"
+	"  signed_by TEXT,"
+	"  encrypted INTEGER NOT NULL DEFAULT 0,"
+	"  current INTEGER NOT NULL DEFAULT 1,"
+	"  removed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX field_values_current ON field_values(draft, current, key);"
+	"CREATE INDEX field_values_key ON field_values(draft, key, id);"
 	"CREATE TABLE messages ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  at INTEGER NOT NULL,"
@@ -130,6 +131,38 @@ static const char *migrations[] = {
 	"  sealed TEXT,"
 	"  reminded INTEGER,"
 	"  expiry_noted INTEGER);",
+	/* 7: a Message-ID is merged once, however many hosts race; what
+	 * every home on a shared store needs to know of the workspace. */
+	"CREATE UNIQUE INDEX messages_accepted_once ON messages(message_id) "
+	"WHERE outcome = 'accepted';"
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);",
+};
+
+/*
+ * What only PostgreSQL needs after migration i + 1: the change counter
+ * the TUI watches (SQLite keeps its own, PRAGMA data_version), moved by
+ * every statement that writes, from any host.
+ */
+static const char *pg_extra[nitems(migrations)] = {
+	[6] =
+	"CREATE TABLE changes (n BIGINT NOT NULL);"
+	"INSERT INTO changes (n) VALUES (0);"
+	"CREATE FUNCTION setuplink_changed() RETURNS trigger LANGUAGE plpgsql "
+	"AS $$ BEGIN UPDATE changes SET n = n + 1; RETURN NULL; END $$;"
+	"CREATE TRIGGER drafts_changed AFTER INSERT OR UPDATE OR DELETE ON "
+	"drafts FOR EACH STATEMENT EXECUTE FUNCTION setuplink_changed();"
+	"CREATE TRIGGER field_values_changed AFTER INSERT OR UPDATE OR DELETE "
+	"ON field_values FOR EACH STATEMENT EXECUTE FUNCTION "
+	"setuplink_changed();"
+	"CREATE TRIGGER links_changed AFTER INSERT OR UPDATE OR DELETE ON "
+	"links FOR EACH STATEMENT EXECUTE FUNCTION setuplink_changed();"
+	"CREATE TRIGGER messages_changed AFTER INSERT OR UPDATE OR DELETE ON "
+	"messages FOR EACH STATEMENT EXECUTE FUNCTION setuplink_changed();"
+	"CREATE TRIGGER draft_tests_changed AFTER INSERT OR UPDATE OR DELETE "
+	"ON draft_tests FOR EACH STATEMENT EXECUTE FUNCTION "
+	"setuplink_changed();",
 };
 
 int
@@ -138,42 +171,70 @@ store_schema_latest(void)
 	return (int)nitems(migrations);
 }
 
+/*
+ * PostgreSQL's words for the same schema: the migrations above are the
+ * one description, written in SQLite's dialect with only the types
+ * that differ translated here (64-bit integers, sequences, byte
+ * strings).
+ */
+char *
+db_pg_schema(const char *sql)
+{
+	static const struct { const char *from, *to; } words[] = {
+		{ "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY" },
+		{ "INTEGER", "BIGINT" },
+		{ "BLOB", "BYTEA" },
+	};
+	struct buf b;
+	const char *p = sql;
+	size_t i, n;
+
+	buf_init(&b);
+	while (*p != '\0') {
+		for (i = 0; i < nitems(words); i++) {
+			n = strlen(words[i].from);
+			if (strncmp(p, words[i].from, n) == 0)
+				break;
+		}
+		if (i < nitems(words)) {
+			buf_adds(&b, words[i].to);
+			p += n;
+		} else
+			buf_add(&b, p++, 1);
+	}
+	return buf_take(&b);
+}
+
 int
 migrate(struct store *st, char **errstr)
 {
-	int version, target = (int)nitems(migrations), rc, rv;
-	char *sql;
+	int version, target = (int)nitems(migrations), rv;
 
 	if ((version = store_schema_version(st)) >= target) {
 		if (version > target)
-			return errorf(errstr, EX_CONFIG, "the database %s has "
+			return errorf(errstr, EX_CONFIG, "the database has "
 			    "schema %d, newer than this setuplink knows (%d): "
-			    "upgrade setuplink", st->path, version, target);
+			    "upgrade setuplink", version, target);
 		return 0;
 	}
 	if ((rv = store_begin(st, errstr)) != 0)
 		return rv;
 	/* Read again under the write lock: another process may have won. */
 	version = store_schema_version(st);
-	for (; version < target; version++) {
-		if ((rc = sqlite3_exec(st->db, migrations[version], NULL, NULL,
-		    NULL)) != SQLITE_OK) {
-			rv = db_error(st, rc, "migrating the schema", errstr);
-			store_rollback(st);
-			return rv;
-		}
+	for (; version < target && rv == 0; version++) {
+		rv = st->eng->exec(st, migrations[version], "migrating the "
+		    "schema", errstr);
+		if (rv == 0 && st->eng == &db_pg && pg_extra[version] != NULL)
+			rv = st->eng->exec(st, pg_extra[version], "migrating "
+			    "the schema", errstr);
 	}
-	sql = xprintf("PRAGMA user_version = %d", target);
-	rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-	free(sql);
-	if (rc != SQLITE_OK) {
-		rv = db_error(st, rc, "migrating the schema", errstr);
-		store_rollback(st);
-		return rv;
-	}
+	if (rv == 0)
+		rv = st->eng->schema_set(st, target, errstr);
 	/* Secrets an older setuplink kept in the clear: sealed in the same
 	 * transaction as the schema that makes room for them. */
-	if ((rv = db_seal_pending(st, errstr)) != 0) {
+	if (rv == 0)
+		rv = db_seal_pending(st, errstr);
+	if (rv != 0) {
 		store_rollback(st);
 		return rv;
 	}

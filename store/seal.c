@@ -28,15 +28,15 @@ db_draft_connector(struct store *st, int64_t draft, char **connector,
     char **errstr)
 {
 	static const char sql[] = "SELECT connector FROM drafts WHERE id = ?";
-	sqlite3_stmt *s = db_prepare(st, sql);
+	struct db_stmt *s = db_prepare(st, sql);
 	int rc;
 
 	*connector = NULL;
-	sqlite3_bind_int64(s, 1, draft);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_int64(s, 1, draft);
+	if ((rc = db_step(s)) == DB_ROW)
 		*connector = db_text(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return db_error(st, rc, "reading a draft", errstr);
 	return 0;
 }
@@ -126,28 +126,28 @@ seal_rows(struct store *st, char **errstr)
 	    "AND length(f.value) > 0";
 	static const char upd[] =
 	    "UPDATE field_values SET value = ?, sealed = 1 WHERE id = ?";
-	sqlite3_stmt *s, *u;
+	struct db_stmt *s, *u;
 	char *out;
 	size_t outlen;
 	int rc, rv = 0;
 
 	s = db_prepare(st, sel);
-	while (rv == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *conn = (const char *)sqlite3_column_text(s, 1);
-		const char *key = (const char *)sqlite3_column_text(s, 2);
-		const void *v = sqlite3_column_blob(s, 3);
-		int n = sqlite3_column_bytes(s, 3);
+	while (rv == 0 && (rc = db_step(s)) == DB_ROW) {
+		const char *conn = (const char *)db_column_text(s, 1);
+		const char *key = (const char *)db_column_text(s, 2);
+		const void *v = db_column_blob(s, 3);
+		int n = db_column_bytes(s, 3);
 
 		if (!db_seal(st, conn, key, v, (size_t)n, &out, &outlen))
 			continue;
 		u = db_prepare(st, upd);
-		sqlite3_bind_blob(u, 1, out, (int)outlen, free);
-		sqlite3_bind_int64(u, 2, sqlite3_column_int64(s, 0));
+		db_bind_blob(u, 1, out, (int)outlen, free);
+		db_bind_int64(u, 2, db_column_int64(s, 0));
 		rv = db_step_done(st, u, "sealing a stored value", errstr);
-		sqlite3_clear_bindings(u);
+		db_clear_bindings(u);
 	}
-	sqlite3_reset(s);
-	if (rv == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	db_reset(s);
+	if (rv == 0 && rc != DB_DONE && rc != DB_ROW)
 		rv = db_error(st, rc, "sealing stored values", errstr);
 	return rv;
 }
@@ -156,10 +156,10 @@ seal_rows(struct store *st, char **errstr)
 static bool
 sealed_all(struct store *st)
 {
-	sqlite3_stmt *s = db_prepare(st, "SELECT sealed_all FROM vault");
-	bool all = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+	struct db_stmt *s = db_prepare(st, "SELECT sealed_all FROM vault");
+	bool all = db_step(s) == DB_ROW && db_column_int(s, 0);
 
-	sqlite3_reset(s);
+	db_reset(s);
 	return all;
 }
 

@@ -17,7 +17,8 @@ struct store;
 #define STORE_DURABLE	0x2	/* synchronous=FULL (the intake) */
 
 /*
- * Open the database.  timeout_ms bounds how long a writer waits for
+ * Open the database: a file path is SQLite, a postgresql:// URI (libpq's,
+ * with its environment) a store shared by several hosts.  timeout_ms bounds how long a writer waits for
  * another; past it a write is EX_TEMPFAIL.  Migrations run here.
  */
 int	 store_open(const char *path, int flags, int timeout_ms,
@@ -31,8 +32,20 @@ int	 store_commit(struct store *, char **errstr);
 void	 store_rollback(struct store *);
 int	 store_schema_version(struct store *);
 int	 store_schema_latest(void);	/* what this setuplink migrates to */
-/* A number that changes when another connection commits (TUI refresh). */
+/* A number that changes when another connection commits (TUI refresh):
+ * on PostgreSQL a counter in a table, moved by every write of any host. */
 int64_t	 store_data_version(struct store *);
+/* Does the target name a shared store (postgresql://...), not a file? */
+bool	 store_is_shared(const char *target);
+/*
+ * A lock by name, held by this store's connection until store_unlock or
+ * store_close: across hosts on a shared store, a no-op (got true) on
+ * SQLite, where the callers' lock files in the home do the same.  With
+ * wait false, *got says whether it was free.
+ */
+int	 store_lock(struct store *, const char *name, bool wait, bool *got,
+	     char **errstr);
+void	 store_unlock(struct store *, const char *name);
 
 /*
  * store_open with a vault: secret values are sealed to it as they are
@@ -63,6 +76,15 @@ struct vault *store_vault(struct store *);	/* or NULL */
  * delay it to the next one.
  */
 void	 store_checkpoint(struct store *);
+
+/* ---- What the homes on one store share of the workspace (setting.c):
+ * its name, admin and intake address, where the first home is ---- */
+
+int	 store_setting_set(struct store *, const char *key, const char *value,
+	     char **errstr);
+/* *value NULL when the key was never set. */
+int	 store_setting_get(struct store *, const char *key, char **value,
+	     char **errstr);
 
 /* ---- Drafts and fields (draft.c) ---- */
 

@@ -49,28 +49,28 @@ draft_list(struct store *st, const struct catalog *cat,
 	    "state = 'used' THEN 1 ELSE 0 END) FROM links GROUP BY draft";
 	struct draft_summary *v = NULL, *ds;
 	struct draft d;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t n = 0, i, j, cap = 0;
 	int rc;
 
 	*out = NULL;
 	*np = 0;
 	s = db_prepare(st, dsql);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			v = xreallocarray(v, cap, sizeof *v);
 		}
 		memset(&v[n], 0, sizeof v[n]);
-		v[n].id = sqlite3_column_int64(s, 0);
+		v[n].id = db_column_int64(s, 0);
 		v[n].name = db_text(s, 1);
 		v[n].connector = db_text(s, 2);
-		v[n].created = sqlite3_column_int64(s, 3);
-		v[n].updated = sqlite3_column_int64(s, 4);
+		v[n].created = db_column_int64(s, 3);
+		v[n].updated = db_column_int64(s, 4);
 		n++;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	db_reset(s);
+	if (rc != DB_DONE)
 		goto fail;
 
 	/*
@@ -84,9 +84,9 @@ draft_list(struct store *st, const struct catalog *cat,
 
 		s = db_prepare(st, fsql);
 		for (;;) {
-			rc = sqlite3_step(s);
-			int64_t id = rc == SQLITE_ROW ?
-			    sqlite3_column_int64(s, 0) : -2;
+			rc = db_step(s);
+			int64_t id = rc == DB_ROW ?
+			    db_column_int64(s, 0) : -2;
 			if (id != cur && cur >= 0 &&
 			    (ds = find(v, n, cur)) != NULL) {
 				const struct connector *c =
@@ -107,7 +107,7 @@ draft_list(struct store *st, const struct catalog *cat,
 				nfv = 0;
 				cur = id;
 			}
-			if (rc != SQLITE_ROW)
+			if (rc != DB_ROW)
 				break;
 			if (nfv == fcap) {
 				fcap = fcap ? fcap * 2 : 16;
@@ -120,8 +120,8 @@ draft_list(struct store *st, const struct catalog *cat,
 			nfv++;
 		}
 		free(fv);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
+		db_reset(s);
+		if (rc != DB_DONE)
 			goto fail;
 	}
 	/* Drafts with no value at all. */
@@ -137,15 +137,15 @@ draft_list(struct store *st, const struct catalog *cat,
 			    &v[i].nmissing);
 	}
 	s = db_prepare(st, lsql);
-	sqlite3_bind_int64(s, 1, time_now());
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((ds = find(v, n, sqlite3_column_int64(s, 0))) != NULL) {
-			ds->pending_links = sqlite3_column_int(s, 1);
-			ds->used_links = sqlite3_column_int(s, 2);
+	db_bind_int64(s, 1, time_now());
+	while ((rc = db_step(s)) == DB_ROW) {
+		if ((ds = find(v, n, db_column_int64(s, 0))) != NULL) {
+			ds->pending_links = db_column_int(s, 1);
+			ds->used_links = db_column_int(s, 2);
 		}
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	db_reset(s);
+	if (rc != DB_DONE)
 		goto fail;
 	if (n > 0)
 		qsort(v, n, sizeof *v, summary_cmp);

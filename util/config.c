@@ -79,6 +79,9 @@ const struct config_entry config_table[] = {
 	{ "db_timeout", CONFIG_NUMBER, "10000", false, OFF(db_timeout),
 	  "Milliseconds a writer waits for a locked database before it "
 	  "gives up (the intake then exits 75)." },
+	{ "database", CONFIG_STRING, NULL, false, OFF(database),
+	  "A postgresql:// URI (libpq's, with its environment): the store "
+	  "shared by several hosts; empty: SQLite in the home." },
 	{ "test_on_merge", CONFIG_BOOL, "yes", false, OFF(test_on_merge),
 	  "Test a draft's credentials against the service after a merge "
 	  "completes it or changes a complete one, in a worker of its own." },

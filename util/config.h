@@ -35,6 +35,7 @@ struct config {
 	char	*on_submit;
 	int64_t	 gpg_timeout;		/* seconds */
 	int64_t	 db_timeout;		/* milliseconds */
+	char	*database;		/* postgresql:// URI or NULL: SQLite */
 	bool	 test_on_merge;
 	int64_t	 test_timeout;		/* seconds */
 	char	*test_networks;		/* see probe-net.c */

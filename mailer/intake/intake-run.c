@@ -303,8 +303,9 @@ intake_retry(struct intake *in, const char *file, struct intake_decision *d,
 
 /*
  * Send what waits in the outmail queue.  One sender at a time (a lock
- * file), so that intakes running side by side never send a receipt
- * twice; a failure is logged and the mail stays queued for the next run.
+ * file, and on a shared store a lock every host takes), so that intakes
+ * running side by side never send a receipt twice; a failure is logged
+ * and the mail stays queued for the next run.
  */
 void
 intake_send_queued(struct intake *in)
@@ -313,6 +314,7 @@ intake_send_queued(struct intake *in)
 	char *lock, *err = NULL;
 	size_t n = 0, i;
 	int fd, rv;
+	bool locked = false;
 
 	if (in->opts.dry_run)
 		return;
@@ -322,6 +324,10 @@ intake_send_queued(struct intake *in)
 	if (fd >= 0)
 		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
 			;
+	if (store_lock(in->st, "send", true, &locked, &err) != 0) {
+		log_warnx("the mail to send stays queued: %s", err);
+		goto out;
+	}
 	if (outmail_pending(in->st, &q, &n, &err) != 0) {
 		log_warnx("could not read the mail to send: %s", err);
 		goto out;
@@ -348,6 +354,8 @@ intake_send_queued(struct intake *in)
 		}
 	}
 out:
+	if (locked)
+		store_unlock(in->st, "send");
 	free(err);
 	outmail_free(&q, n);
 	if (fd >= 0)

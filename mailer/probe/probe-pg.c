@@ -8,32 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
 #include "mailer/probe/private.h"
-
-static const char *pq_syms[] = {
-	"PQconnectdbParams", "PQstatus", "PQerrorMessage", "PQfinish",
-	"PQexecParams", "PQresultStatus", "PQresultErrorField", "PQclear",
-	"PQgetvalue", "PQsslInUse",
-};
-static void *pq_fns[nitems(pq_syms)];
-static struct lazy_lib pq_lib = { "libpq.so.5", "libpq5", pq_syms, pq_fns,
-    nitems(pq_syms), NULL, false };
-
-#define pq_connect	((PGconn *(*)(const char *const *, \
-			    const char *const *, int))pq_fns[0])
-#define pq_status	((ConnStatusType (*)(const PGconn *))pq_fns[1])
-#define pq_error	((char *(*)(const PGconn *))pq_fns[2])
-#define pq_finish	((void (*)(PGconn *))pq_fns[3])
-#define pq_exec		((PGresult *(*)(PGconn *, const char *, int, \
-			    const Oid *, const char *const *, const int *, \
-			    const int *, int))pq_fns[4])
-#define pq_rstatus	((ExecStatusType (*)(const PGresult *))pq_fns[5])
-#define pq_efield	((char *(*)(const PGresult *, int))pq_fns[6])
-#define pq_clear	((void (*)(PGresult *))pq_fns[7])
-#define pq_value	((char *(*)(const PGresult *, int, int))pq_fns[8])
-#define pq_ssl		((int (*)(PGconn *))pq_fns[9])
+#include "util/pq.h"
 
 #define PQ_MAX_PARAMS	20
 
@@ -184,7 +160,7 @@ probe_postgres(struct probe *p)
 	snprintf(port, sizeof port, "%d", portv ? atoi(portv) : 5432);
 	if ((rv = probe_resolve(p, atoi(port), ip)) != 0)
 		return rv;
-	if (lazy_load(&pq_lib, &err) != 0) {
+	if (pq_load(&err) != 0) {
 		rv = probe_fail(p, EX_TEMPFAIL, "library", NULL, "%s", err);
 		free(err);
 		return rv;

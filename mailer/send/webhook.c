@@ -219,12 +219,17 @@ webhook_deliver(const struct config *cfg, const struct home *home,
 	int64_t start = webhook_clock_ms(), left;
 	long tmo;
 	int fd = -1, rv;
+	bool locked = false;
 
 	memset(stats, 0, sizeof *stats);
 	if (cfg->webhook_url == NULL || *cfg->webhook_url == '\0')
 		return 0;
 	if ((fd = webhook_lock(home, o->budget_ms == 0)) < 0)
 		return 0;	/* another process delivers them */
+	/* On a shared store, the same across hosts. */
+	if ((rv = store_lock(st, "webhook", o->budget_ms == 0, &locked,
+	    errstr)) != 0 || !locked)
+		goto out;
 	if ((rv = event_pending(st, 0, &v, &n, errstr)) != 0 || n == 0)
 		goto out;
 	if ((rv = webhook_secret(cfg, &secret, &slen, &err)) != 0) {
@@ -266,6 +271,8 @@ out:
 	}
 	free(err);
 	events_free(&v, n);
+	if (locked)
+		store_unlock(st, "webhook");
 	if (fd >= 0)
 		close(fd);
 	return rv;

@@ -1,6 +1,9 @@
 /* test_store.c: the store: migrations, drafts with defaults and history,
  * completeness with auth methods, removal that keeps no secret, links
- * with derived states, and the processed-message log. */
+ * with derived states, and the processed-message log.  STORE=postgresql
+ * runs the same tests on the shared engine, on the database that
+ * SETUPLINK_TEST_DATABASE names (tests/e2e/180-store-postgresql.sh
+ * starts one); the default is SQLite in a temporary file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,10 +19,19 @@
 
 struct fixture {
 	char		 dir[32];
-	char		 path[64];
+	char		 file[64];
+	const char	*path;		/* the file, or the PostgreSQL URI */
 	struct store	*st;
 	struct catalog	*cat;
 };
+
+static bool
+shared(void)
+{
+	const char *e = getenv("STORE");
+
+	return e != NULL && strcmp(e, "postgresql") == 0;
+}
 
 static int
 setup(void **state)
@@ -30,7 +42,16 @@ setup(void **state)
 	strcpy(fx->dir, "/tmp/slst.XXXXXX");
 	if (mkdtemp(fx->dir) == NULL)
 		return -1;
-	snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
+	snprintf(fx->file, sizeof fx->file, "%s/t.db", fx->dir);
+	fx->path = fx->file;
+	if (shared()) {
+		fx->path = getenv("SETUPLINK_TEST_DATABASE");
+		if (fx->path == NULL || store_destroy(fx->path, &err) != 0) {
+			fprintf(stderr, "STORE=postgresql wants "
+			    "SETUPLINK_TEST_DATABASE: %s\n", err ? err : "");
+			return -1;
+		}
+	}
 	if (store_open(fx->path, STORE_CREATE, 1000, &fx->st, &err) != 0 ||
 	    catalog_load(NULL, &fx->cat, &err) != 0)
 		return -1;
@@ -396,6 +417,93 @@ test_events(void **state)
 	events_free(&v, n);
 }
 
+/* Two connections (two hosts): one writer at a time, the other told to
+ * try again once its wait is over, on either engine. */
+static void
+test_one_writer(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *b = NULL;
+	char *err = NULL;
+
+	assert_int_equal(store_open(fx->path, 0, 200, &b, &err), 0);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_begin(b, &err), EX_TEMPFAIL);
+	assert_non_null(strstr(err, "try again"));
+	freep(&err);
+	store_commit(fx->st, &err);
+	assert_int_equal(store_begin(b, &err), 0);
+	assert_int_equal(store_commit(b, &err), 0);
+	store_close(&b);
+}
+
+/* A Message-ID is accepted once, whoever records it first. */
+static void
+test_accepted_once(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *b = NULL;
+	struct message_record r = { 0 };
+	char *err = NULL;
+	int64_t id;
+	bool yes;
+
+	assert_int_equal(store_open(fx->path, 0, 1000, &b, &err), 0);
+	r.at = 1;
+	r.message_id = "once@x";
+	r.outcome = OUTCOME_ACCEPTED;
+	assert_int_equal(message_record(fx->st, &r, &id, &err), 0);
+	assert_int_equal(message_accepted(b, "once@x", &yes, &err), 0);
+	assert_true(yes);
+	assert_int_equal(message_record(b, &r, &id, &err), EX_DATAERR);
+	freep(&err);
+	r.outcome = OUTCOME_IGNORED;
+	assert_int_equal(message_record(b, &r, &id, &err), 0);
+	store_close(&b);
+}
+
+/* Another connection's write moves the number the TUI watches. */
+static void
+test_data_version(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *b = NULL;
+	char *err = NULL;
+	int64_t v, id;
+
+	assert_int_equal(store_open(fx->path, 0, 1000, &b, &err), 0);
+	v = store_data_version(fx->st);
+	assert_true(v >= 0);
+	assert_int_equal(store_data_version(fx->st), v);
+	assert_int_equal(draft_create(b, catalog_find(fx->cat, "postgres"),
+	    "other host", "ann@acme.example", &id, &err), 0);
+	assert_true(store_data_version(fx->st) != v);
+	store_close(&b);
+}
+
+/* A named lock is one holder's across connections on the shared engine;
+ * SQLite leaves it to the lock files in the home. */
+static void
+test_named_lock(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *b = NULL;
+	char *err = NULL;
+	bool got;
+
+	assert_int_equal(store_open(fx->path, 0, 1000, &b, &err), 0);
+	assert_int_equal(store_lock(fx->st, "send", false, &got, &err), 0);
+	assert_true(got);
+	assert_int_equal(store_lock(b, "send", false, &got, &err), 0);
+	assert_int_equal(got, !shared());
+	assert_int_equal(store_lock(b, "events", false, &got, &err), 0);
+	assert_true(got);
+	store_unlock(fx->st, "send");
+	assert_int_equal(store_lock(b, "send", false, &got, &err), 0);
+	assert_true(got);
+	store_close(&b);
+}
+
 int
 main(void)
 {
@@ -411,6 +519,14 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_writer, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_accepted_once, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_data_version, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_named_lock, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback,
 		    setup, teardown),
 	};
