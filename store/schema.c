@@ -130,6 +130,37 @@ static const char *migrations[] = {
 	"  sealed TEXT,"
 	"  reminded INTEGER,"
 	"  expiry_noted INTEGER);",
+	/* 7: OAuth sign-ins by email (RFC 8628 device grant): one active
+	 * per link (the partial unique index, so two replies racing start
+	 * one), the device code and the reply's other values sealed under
+	 * the home's token key, and a lease that a poller renews, so that
+	 * another takes over once it lapses or its process is gone. */
+	"CREATE TABLE signins ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  link INTEGER NOT NULL REFERENCES links(id),"
+	"  draft INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  sender TEXT,"
+	"  rcpt TEXT,"
+	"  message_id TEXT NOT NULL,"
+	"  in_reply_to TEXT,"
+	"  signer TEXT,"
+	"  encrypted INTEGER NOT NULL DEFAULT 0,"
+	"  pending TEXT,"
+	"  device_code TEXT,"
+	"  user_code TEXT,"
+	"  verify_uri TEXT,"
+	"  verify_uri_complete TEXT,"
+	"  poll_every INTEGER NOT NULL DEFAULT 5,"
+	"  expires INTEGER,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  owner TEXT,"
+	"  lease INTEGER NOT NULL DEFAULT 0,"
+	"  ended INTEGER,"
+	"  detail TEXT);"
+	"CREATE UNIQUE INDEX signins_active ON signins(link) "
+	"  WHERE state = 'active';",
 };
 
 int
