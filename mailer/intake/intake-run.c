@@ -213,6 +213,10 @@ intake_one(struct intake *in, struct intake_raw *raw, bool retry,
 	}
 	if (drop)
 		intake_unkeep(in, raw->qname);
+	if (d->signin != 0) {
+		intake_signin_spawn(in, d->signin);
+		goto out;
+	}
 	intake_after(in, d);
 	intake_send_queued(in);
 	intake_test_spawn(in, d);

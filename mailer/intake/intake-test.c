@@ -71,6 +71,32 @@ intake_test_exec(const char *self, char *const argv[], pid_t *pid)
 }
 
 void
+intake_spawn_self(struct intake *in, char *const argv[], const char *what)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	pid_t pid;
+	int rv;
+
+	intake_test_reap(in);
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0) {
+		log_warn("%s: cannot find the setuplink binary", what);
+		return;
+	}
+	self[n] = '\0';
+	if ((rv = intake_test_exec(self, argv, &pid)) != 0) {
+		errno = rv;
+		log_warn("cannot start %s", what);
+		return;
+	}
+	/* Not waited for: reaped by a later spawn (the --watch loop) or,
+	 * once the intake exits, by init. */
+	in->workers = xreallocarray(in->workers, in->nworkers + 1,
+	    sizeof *in->workers);
+	in->workers[in->nworkers++] = pid;
+}
+
+void
 intake_test_spawn(struct intake *in, const struct intake_decision *d)
 {
 	char self[PATH_MAX], draft[32], link[32], home[PATH_MAX];

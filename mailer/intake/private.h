@@ -70,6 +70,14 @@ struct intake_verdict {
 	char		*signer;	/* a signature that counts: primary fpr */
 	bool		 encrypted;	/* an encryption that counts */
 	bool		 arrived_encrypted;	/* encrypted at all */
+	bool		 signin_busy;	/* an OAuth sign-in runs for the link */
+	int64_t		 signin;	/* the OAuth sign-in it started */
+	/* An OAuth sign-in's merge (signin.c): v[oauth_from..] came from
+	 * the provider, from oauth_account where it said who. */
+	bool		 oauth;
+	size_t		 oauth_from;
+	const char	*oauth_account;
+	const char	*in_reply_to;	/* without mail: the reply's id */
 };
 
 /* OpenPGP, opened on first use: gpgme costs time that plain mail saves. */
@@ -139,6 +147,22 @@ void	 intake_after(struct intake *, const struct intake_decision *);
 /* After the commit and the answers sent: test_on_merge's detached worker
  * (intake-test.c). */
 void	 intake_test_spawn(struct intake *, const struct intake_decision *);
+/* Start the executable itself, detached, as a worker (intake-test.c). */
+void	 intake_spawn_self(struct intake *, char *const argv[],
+	     const char *what);
+/* Merge v's values in the caller's transaction: the link used, events,
+ * the receipt queued (intake.c). */
+int	 intake_merge(struct intake *, struct intake_verdict *, int64_t now,
+	     struct buf *keys, char **errstr);
+/*
+ * OAuth sign-in (signin.c): in the caller's transaction, start one when
+ * the reply chose the OAuth method without a token (v->signin set), or
+ * mark v ignored when one runs already (v->signin_busy).
+ */
+int	 intake_signin_begin(struct intake *, struct intake_verdict *,
+	     int64_t now, int64_t *id, char **errstr);
+/* After the commit: its worker. */
+void	 intake_signin_spawn(struct intake *, int64_t id);
 /* Age out quarantine/ (at most once an hour; intake-maildir.c). */
 void	 intake_sweep(struct intake *);
 
