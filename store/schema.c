@@ -160,7 +160,32 @@ static const char *migrations[] = {
 	"  ended INTEGER,"
 	"  detail TEXT);"
 	"CREATE UNIQUE INDEX signins_active ON signins(link) "
-	"  WHERE state = 'active';",
+	"  WHERE state = 'active';"
+	/* A value's source may be the provider's sign-in: field_values is
+	 * rebuilt with the kind 'oauth' allowed (SQLite cannot change a
+	 * CHECK in place), ids and all. */
+	"CREATE TABLE field_values_7 ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  draft INTEGER NOT NULL REFERENCES drafts(id),"
+	"  key TEXT NOT NULL,"
+	"  value BLOB,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('admin', 'reply', 'oauth')),"
+	"  sender TEXT,"
+	"  at INTEGER NOT NULL,"
+	"  link INTEGER REFERENCES links(id),"
+	"  signed_by TEXT,"
+	"  encrypted INTEGER NOT NULL DEFAULT 0,"
+	"  current INTEGER NOT NULL DEFAULT 1,"
+	"  removed INTEGER NOT NULL DEFAULT 0,"
+	"  sealed INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO field_values_7 (id, draft, key, value, kind, sender, at, "
+	"  link, signed_by, encrypted, current, removed, sealed) "
+	"  SELECT id, draft, key, value, kind, sender, at, link, signed_by, "
+	"  encrypted, current, removed, sealed FROM field_values;"
+	"DROP TABLE field_values;"
+	"ALTER TABLE field_values_7 RENAME TO field_values;"
+	"CREATE INDEX field_values_current ON field_values(draft, current, key);"
+	"CREATE INDEX field_values_key ON field_values(draft, key, id);",
 };
 
 int
