@@ -188,4 +188,42 @@ void	 intake_answer_free(struct intake_answer *);
 /* Compose the answer and queue it, to go once the transaction commits. */
 int	 intake_answer_queue(struct intake *, const struct reply_facts *,
 	     char **errstr);
+/* ---- OAuth sign-in: the worker's state (signin.c) and what it says to
+ * the provider (signin-provider.c) ---- */
+struct signin_client {
+	char	*client_id;
+	char	*secret_file;
+	char	*secret;	/* the file's first line, or NULL */
+	char	*bad;		/* a key inih read that we do not know */
+};
+
+struct signin_run {
+	struct intake		*in;
+	struct signin		*g;
+	const struct connector	*conn;
+	struct draft		*draft;
+	struct signin_client	 client;
+	char			 owner[300];
+	unsigned char		 key[SEAL_KEY_BYTES];
+	char			**keys;		/* the draft's values for {key} */
+	char			**values;
+	size_t			 nkv;
+};
+
+enum signin_poll { POLL_WAIT, POLL_SLOW, POLL_DONE, POLL_DENIED,
+	POLL_EXPIRED, POLL_ERROR, POLL_REFUSED };
+
+int	 signin_client_load(const struct home *, const char *name,
+	     struct signin_client *, char **errstr);
+void	 signin_client_free(struct signin_client *);
+/* What binds sealed text to its sign-in. */
+char	*signin_aad(int64_t link, const char *message_id, const char *what);
+/* Ask for the device code: 0 (r->g filled in), 1 to try again later, or
+ * a status with *why for the recipient. */
+int	 signin_device(struct signin_run *, char **why, char **errstr);
+/* One poll of the token endpoint; POLL_DONE with *token (and *account
+ * where the provider says it). */
+enum signin_poll signin_poll(struct signin_run *, char **token,
+	     char **account, char **why);
+
 #endif
