@@ -83,7 +83,13 @@ struct oauth_def {
 	char		*token_endpoint;
 	char		*userinfo_endpoint;	/* or NULL: the ID token only */
 	char		*scope;		/* or NULL */
-	char		*token_field;	/* receives the refresh token */
+	char		*token_field;	/* receives the token */
+	bool		 access_token;	/* "token": "access_token": keep the
+					   access token (a provider that
+					   issues no refresh token, GitHub's
+					   OAuth apps); else the refresh token */
+	char		*client_id_field;	/* receives the client id, or
+					   NULL */
 	char		*account_field;	/* receives who signed in, or NULL */
 	char		*why;		/* a note for the catalog, or NULL */
 };

@@ -95,6 +95,7 @@ oauth_def_clear(struct oauth_def *o)
 	free(o->scope);
 	free(o->token_field);
 	free(o->account_field);
+	free(o->client_id_field);
 	free(o->why);
 	memset(o, 0, sizeof *o);
 }
@@ -106,6 +107,7 @@ oauth_parse(json_t *root, struct connector *c, char **errstr)
 	struct oauth_def *d;
 	const struct field_def *mf, *tf, *af;
 	const char *where = c->origin;
+	char *token = NULL;
 	size_t i;
 	int rv;
 
@@ -128,8 +130,24 @@ oauth_parse(json_t *root, struct connector *c, char **errstr)
 	    errstr)) ||
 	    (rv = oauth_str(o, "account_field", false, &d->account_field,
 	    where, errstr)) ||
+	    (rv = oauth_str(o, "client_id_field", false, &d->client_id_field,
+	    where, errstr)) ||
+	    (rv = oauth_str(o, "token", false, &token, where, errstr)) ||
 	    (rv = oauth_str(o, "why", false, &d->why, where, errstr)))
 		return rv;
+	d->access_token = token != NULL && strcmp(token, "access_token") == 0;
+	rv = token != NULL && !d->access_token &&
+	    strcmp(token, "refresh_token") != 0;
+	free(token);
+	if (rv)
+		return errorf(errstr, EX_CONFIG, "%s: \"oauth\": \"token\" is "
+		    "refresh_token (the default) or access_token", where);
+	if (d->client_id_field != NULL &&
+	    ((af = connector_field(c, d->client_id_field)) == NULL ||
+	    af->type == FT_FILE))
+		return errorf(errstr, EX_CONFIG, "%s: \"oauth\": "
+		    "\"client_id_field\" must name a field of the connector",
+		    where);
 	for (i = 0; d->client[i] != '\0'; i++) {
 		char ch = d->client[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
@@ -192,6 +210,11 @@ oauth_to_json(const struct connector *c)
 	json_object_set_new(o, "scope", d->scope != NULL ?
 	    json_string(d->scope) : json_null());
 	json_object_set_new(o, "token_field", json_string(d->token_field));
+	json_object_set_new(o, "token", json_string(d->access_token ?
+	    "access_token" : "refresh_token"));
+	if (d->client_id_field != NULL)
+		json_object_set_new(o, "client_id_field",
+		    json_string(d->client_id_field));
 	if (d->account_field != NULL)
 		json_object_set_new(o, "account_field",
 		    json_string(d->account_field));

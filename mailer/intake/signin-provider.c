@@ -413,13 +413,15 @@ signin_poll(struct signin_run *r, char **token, char **account, char **why)
 		goto out;
 	}
 	if (status == 200 && json_str(a, "access_token") != NULL) {
-		if (json_str(a, "refresh_token") == NULL) {
+		const char *kept = json_str(a, o->access_token ?
+		    "access_token" : "refresh_token");
+		if (kept == NULL || *kept == '\0') {
 			*why = xstrdup("the provider issued no refresh token "
 			    "(the sign-in does not allow offline access)");
 			p = POLL_REFUSED;
 			goto out;
 		}
-		*token = xstrdup(json_str(a, "refresh_token"));
+		*token = xstrdup(kept);
 		*account = signin_account(r, a);
 		p = POLL_DONE;
 		goto out;

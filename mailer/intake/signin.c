@@ -260,6 +260,19 @@ signin_stop(struct signin_run *r, const char *state,
 	return 0;
 }
 
+/* Whether v writes f already (the reply gave it). */
+static bool
+signin_has(const struct intake_verdict *v, const struct field_def *f)
+{
+	size_t i;
+
+	for (i = 0; i < v->nv; i++) {
+		if (v->v[i].f == f)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Authorised: the reply's values and the refresh token merged in one
  * transaction (the token with source kind oauth, from the account that
@@ -302,7 +315,7 @@ signin_merge(struct signin_run *r, const char *token, const char *account,
 	o = plain != NULL ? json_loads(plain, 0, NULL) : json_object();
 	if (o == NULL)
 		o = json_object();
-	n = json_object_size(o) + 2;
+	n = json_object_size(o) + 3;
 	v.v = xcalloc(n, sizeof *v.v);
 	json_object_foreach(o, k, jv) {
 		if ((f = connector_field(r->conn, k)) == NULL ||
@@ -317,9 +330,16 @@ signin_merge(struct signin_run *r, const char *token, const char *account,
 	v.v[v.nv].f = connector_field(r->conn, r->conn->oauth->token_field);
 	v.v[v.nv].value = xstrdup(token);
 	v.v[v.nv++].len = strlen(token);
+	if (r->conn->oauth->client_id_field != NULL &&
+	    (f = connector_field(r->conn, r->conn->oauth->client_id_field)) !=
+	    NULL && !signin_has(&v, f)) {
+		v.v[v.nv].f = f;
+		v.v[v.nv].value = xstrdup(r->client.client_id);
+		v.v[v.nv++].len = strlen(r->client.client_id);
+	}
 	if (account != NULL && r->conn->oauth->account_field != NULL &&
 	    (f = connector_field(r->conn, r->conn->oauth->account_field)) !=
-	    NULL) {
+	    NULL && !signin_has(&v, f)) {
 		v.v[v.nv].f = f;
 		v.v[v.nv].value = xstrdup(account);
 		v.v[v.nv++].len = strlen(account);
