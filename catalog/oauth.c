@@ -42,7 +42,7 @@ static int
 oauth_check_url(const struct connector *c, const char *url, const char *name,
     const char *where, char **errstr)
 {
-	const char *host, *end, *p, *e;
+	const char *host, *end, *p, *e, *q;
 	char *key;
 	bool ok;
 
@@ -73,8 +73,9 @@ oauth_check_url(const struct connector *c, const char *url, const char *name,
 		free(key);
 		if (!ok)
 			return EX_CONFIG;
+		q = strchr(e + 1, '{');
 		if (p < end && (e + 1 >= end || e[1] != '.' ||
-		    strchr(e + 1, '{') < end))
+		    (q != NULL && q < end)))
 			return errorf(errstr, EX_CONFIG, "%s: \"oauth\": \"%s\" "
 			    "may name a field in its host only before a fixed "
 			    "domain ({tenant}.example.com)", where, name);
