@@ -205,8 +205,10 @@ intake_batch(struct intake *in, const char *dir, char **names, size_t n,
 			in->opts.report(&it[i].d, in->opts.report_arg);
 	}
 	intake_send_queued(in);
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
 		intake_test_spawn(in, &it[i].d);
+		intake_signin_spawn(in, it[i].d.signin);
+	}
 	goto out;
 fail:
 	/* Nothing of this batch is stored: its messages stay in new/. */

@@ -300,7 +300,8 @@ signin_merge(struct signin_run *r, const char *token, const char *account,
 		return rv;
 	if ((rv = link_get(in->st, r->g->link, &l, errstr)) != 0)
 		goto fail;
-	if (l->state != LINK_PENDING && l->state != LINK_BOUNCED) {
+	if ((l->state != LINK_PENDING && l->state != LINK_BOUNCED) ||
+	    l->expires <= time_now()) {
 		/* Revoked, expired or answered meanwhile: nothing to merge. */
 		rv = signin_end(in->st, r->g->id, "failed", "the link is no "
 		    "longer open", time_now(), errstr);
@@ -483,7 +484,7 @@ intake_signin_poll(struct intake *in, int64_t id, char **errstr)
 	enum signin_poll p;
 	char *why = NULL, *token = NULL, *account = NULL, *dead;
 	bool won;
-	int rv;
+	int rv, tries;
 
 	memset(&r, 0, sizeof r);
 	memset(&d, 0, sizeof d);
@@ -604,7 +605,13 @@ intake_signin_poll(struct intake *in, int64_t id, char **errstr)
 			    errstr);
 			goto out;
 		case POLL_DONE:
-			rv = signin_merge(&r, token, account, &d, errstr);
+			/* The provider will not give this token twice: a busy
+			 * store is waited for. */
+			for (tries = 0; (rv = signin_merge(&r, token, account,
+			    &d, errstr)) == EX_TEMPFAIL && tries < 10; tries++) {
+				freep(errstr);
+				signin_sleep(1);
+			}
 			if (rv == 0 && d.outcome == OUTCOME_ACCEPTED) {
 				log_info("sign-in %lld for link %lld: signed "
 				    "in%s%s", (long long)id, (long long)r.g->link,
