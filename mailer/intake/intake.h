@@ -64,6 +64,10 @@ int	 intake_maildir(struct intake *, const char *dir, char **errstr);
  */
 int	 intake_signin_poll(struct intake *, int64_t id, char **errstr);
 bool	 intake_signin_resume(struct intake *);
+/* The workspace's OAuth client NAME (HOME/oauth/NAME.conf): its id, and
+ * its secret or NULL; for draft test to trade a refresh token. */
+int	 intake_signin_client(const struct home *, const char *name,
+	     char **client_id, char **secret, char **errstr);
 /* Send the receipts and rejections still queued; failures are logged. */
 void	 intake_send_queued(struct intake *);
 /* "rejected (invalid): link 3, draft 1: port: must be ..." */

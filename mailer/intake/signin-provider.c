@@ -450,3 +450,20 @@ out:
 	free(err);
 	return p;
 }
+
+int
+intake_signin_client(const struct home *home, const char *name,
+    char **client_id, char **secret, char **errstr)
+{
+	struct signin_client c;
+	int rv;
+
+	*client_id = *secret = NULL;
+	if ((rv = signin_client_load(home, name, &c, errstr)) != 0)
+		return rv;
+	*client_id = c.client_id;
+	*secret = c.secret;
+	c.client_id = c.secret = NULL;
+	signin_client_free(&c);
+	return 0;
+}

@@ -9,10 +9,12 @@ code grant (RFC 8628), with Python's http.server on 127.0.0.1.
 Endpoints:
     (each also under /ANYTHING/..., as a tenant's endpoints are)
     POST /device                 device authorization (authlib)
-    POST /token                  token endpoint, device code grant (authlib)
+    POST /token                  token endpoint: device code and refresh
+                                 token grants (authlib)
     GET  /userinfo               {"email": ...} for a bearer access token
     POST /approve?user_code=C&user=EMAIL   the user approves, as in a browser
     POST /deny?user_code=C                 the user declines
+    POST /revoke?user=EMAIL      the user revokes every token they gave
     POST /control?KEY=N          what the next answers do: token500=N (the
                                  next N token requests answer 500),
                                  device500=N, slowdown=N (the next N polls
@@ -38,7 +40,8 @@ os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"   # HTTP on loopback only
 
 from authlib.common.security import generate_token
 from authlib.oauth2 import rfc6749
-from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin
+from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, TokenMixin
+from authlib.oauth2.rfc6749.grants import RefreshTokenGrant
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc8628 import (DeviceAuthorizationEndpoint,
                                     DeviceCodeGrant, DeviceCredentialDict)
@@ -76,6 +79,28 @@ class Client(ClientMixin):
         return gt in (DeviceCodeGrant.GRANT_TYPE, "refresh_token")
 
 
+class Issued(TokenMixin):
+    """A refresh token issued, for the refresh_token grant."""
+    def __init__(self, user, scope, cid):
+        self.user, self.scope, self.cid = user, scope, cid
+        self.revoked = False
+
+    def check_client(self, client):
+        return client.get_client_id() == self.cid
+
+    def get_scope(self):
+        return self.scope
+
+    def get_expires_in(self):
+        return 3600
+
+    def is_expired(self):
+        return False
+
+    def is_revoked(self):
+        return self.revoked
+
+
 def b64u(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
@@ -92,11 +117,12 @@ def main():
     lock = threading.RLock()
     st = {"token500": 0, "device500": 0, "slowdown": 0, "expires_in": 600,
           "interval": 1, "polls": 0, "too_fast": 0, "device_requests": 0,
-          "issued": 0}
+          "issued": 0, "refreshes": 0}
     creds = {}        # device_code -> DeviceCredentialDict
     grants = {}       # user_code -> (user, approved)
     pace = {}         # device_code -> [last poll, interval in force]
     access = {}       # access token -> user
+    issued = {}       # refresh token -> Issued
     client = Client(a.client_id, a.client_secret)
     base = {"url": None}
 
@@ -107,6 +133,8 @@ def main():
         def save_token(self, token, request):
             access[token["access_token"]] = request.user
             if "refresh_token" in token:
+                issued[token["refresh_token"]] = Issued(
+                    request.user, token.get("scope", ""), client.cid)
                 with open(os.path.join(a.dir, "refresh_tokens"), "a") as f:
                     f.write(token["refresh_token"] + "\n")
                 st["issued"] += 1
@@ -165,6 +193,20 @@ def main():
                 b64u(json.dumps(claims).encode()), ""])
             return status, token, headers
 
+    class Refresh(RefreshTokenGrant):
+        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic",
+                                       "client_secret_post", "none"]
+
+        def authenticate_refresh_token(self, rt):
+            item = issued.get(rt)
+            return item if item is not None and not item.revoked else None
+
+        def authenticate_user(self, credential):
+            return credential.user
+
+        def revoke_old_credential(self, credential):
+            pass
+
     server = Server()
 
     def gen(grant_type, client, user=None, scope=None, expires_in=None,
@@ -177,6 +219,7 @@ def main():
 
     server.register_token_generator("default", gen)
     server.register_grant(Grant)
+    server.register_grant(Refresh)
     server.register_endpoint(Device)
     # DeviceCredentialDict reads expires_at
     # (authlib 1.2: is_expired compares it with time.time()).
@@ -246,6 +289,8 @@ def main():
                         if p[0] is not None and now - p[0] < p[1] - 0.25:
                             st["too_fast"] += 1
                         p[0] = now
+                    if r.data.get("grant_type") == "refresh_token":
+                        st["refreshes"] += 1
                     code, obj, _ = server.create_token_response(r)
                     return self.answer(code, obj)
                 if u.path == "/approve" or u.path == "/deny":
@@ -254,6 +299,11 @@ def main():
                         return self.answer(404, {"error": "no such code"})
                     grants[uc] = (q.get("user", "user@example.com"),
                                   u.path == "/approve")
+                    return self.answer(200, {"ok": True})
+                if u.path == "/revoke":
+                    for it in issued.values():
+                        if it.user == q.get("user"):
+                            it.revoked = True
                     return self.answer(200, {"ok": True})
                 if u.path == "/control":
                     for k, v in q.items():
