@@ -66,6 +66,8 @@ connector_clear(struct connector *c)
 	for (i = 0; i < c->ntests; i++)
 		conntest_clear(&c->tests[i]);
 	free(c->tests);
+	oauth_def_clear(c->oauth);
+	free(c->oauth);
 	free(c->key);
 	free(c->name);
 	free(c->category);
@@ -393,7 +395,8 @@ catalog_parse(const char *text, size_t len, const char *origin,
 			goto fail;
 	}
 	if ((rv = check_connector(c, errstr)) != 0 ||
-	    (rv = conntest_parse(root, c, errstr)) != 0)
+	    (rv = conntest_parse(root, c, errstr)) != 0 ||
+	    (rv = oauth_parse(root, c, errstr)) != 0)
 		goto fail;
 	json_decref(root);
 	return 0;
@@ -606,6 +609,8 @@ connector_to_json(const struct connector *c)
 	json_object_set_new(o, "fields", fields);
 	if ((t = conntest_to_json(c)) != NULL)
 		json_object_set_new(o, "test", t);
+	if ((t = oauth_to_json(c)) != NULL)
+		json_object_set_new(o, "oauth", t);
 	if (c->uri != NULL)
 		json_object_set_new(o, "uri", json_string(c->uri));
 	if (c->dbt != NULL)

@@ -71,6 +71,29 @@ struct conntest {
 	char		*why;		/* why this test and no stronger one */
 };
 
+/*
+ * A connector's OAuth sign-in (catalog/oauth.c): the device authorization
+ * grant (RFC 8628) for one choice of its method field.  Endpoints are
+ * templates whose {key} names a field of the draft.
+ */
+struct oauth_def {
+	char		*method;	/* the choice of the method field */
+	char		*client;	/* HOME/oauth/CLIENT.conf */
+	char		*device_endpoint;
+	char		*token_endpoint;
+	char		*userinfo_endpoint;	/* or NULL: the ID token only */
+	char		*scope;		/* or NULL */
+	char		*token_field;	/* receives the token */
+	bool		 access_token;	/* "token": "access_token": keep the
+					   access token (a provider that
+					   issues no refresh token, GitHub's
+					   OAuth apps); else the refresh token */
+	char		*client_id_field;	/* receives the client id, or
+					   NULL */
+	char		*account_field;	/* receives who signed in, or NULL */
+	char		*why;		/* a note for the catalog, or NULL */
+};
+
 struct connector {
 	char		*key;
 	char		*name;
@@ -86,6 +109,7 @@ struct connector {
 	size_t		 nfields;
 	struct conntest	*tests;		/* first whose method applies wins */
 	size_t		 ntests;
+	struct oauth_def *oauth;	/* NULL: no sign-in by email */
 	char		*origin;	/* "shipped" or the file it came from */
 };
 
@@ -139,4 +163,17 @@ const struct conntest *connector_test(const struct connector *,
 const struct field_def *conntest_field(const struct connector *,
 	     const struct conntest *, const char *role);
 void	 conntest_clear(struct conntest *);
+
+/* ---- OAuth sign-in (oauth.c) ---- */
+
+void	 oauth_def_clear(struct oauth_def *);
+/*
+ * An endpoint with each {key} replaced by the draft's value of that key
+ * (keys[i], values[i]).  A value must be letters, digits and '-' where
+ * the template puts it in the host ('.' and '_' too in the path), so a
+ * reply can never aim a request at another host: EX_DATAERR naming the
+ * field otherwise.
+ */
+int	 oauth_url(const char *tmpl, const char *const *keys,
+	     const char *const *values, size_t n, char **out, char **errstr);
 #endif

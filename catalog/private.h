@@ -13,4 +13,9 @@ int	 conntest_parse(json_t *root, struct connector *c, char **errstr);
 /* The "test" member for connector show --json (an array), or NULL. */
 json_t	*conntest_to_json(const struct connector *);
 
+/* Read root's "oauth" into c->oauth, checked against c's fields. */
+int	 oauth_parse(json_t *root, struct connector *c, char **errstr);
+/* The "oauth" member for connector show --json, or NULL. */
+json_t	*oauth_to_json(const struct connector *);
+
 #endif

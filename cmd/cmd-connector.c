@@ -56,6 +56,8 @@ cmd_connectors(struct session *ctx, const struct args *args, char **errstr)
 			    json_str_or_null(c->description));
 			json_object_set_new(o, "fields",
 			    json_integer((json_int_t)c->nfields));
+			json_object_set_new(o, "oauth", json_boolean(
+			    c->oauth != NULL));
 			json_object_set_new(o, "origin", json_string(
 			    str_has_prefix(c->origin, "shipped ") ? "shipped" :
 			    c->origin));
@@ -68,8 +70,9 @@ cmd_connectors(struct session *ctx, const struct args *args, char **errstr)
 	for (i = 0; i < ctx->cat->n; i++) {
 		const struct connector *c = &ctx->cat->v[i];
 		char *name = str_safe(c->name);
-		printf("%-18s %s %-10s %zu%s\n", c->key, cmd_col(name, 22),
+		printf("%-18s %s %-10s %zu%s%s\n", c->key, cmd_col(name, 22),
 		    c->category ? c->category : "-", c->nfields,
+		    c->oauth != NULL ? " (oauth sign-in)" : "",
 		    str_has_prefix(c->origin, "shipped ") ? "" : " (local)");
 		free(name);
 	}
@@ -97,6 +100,10 @@ cmd_connector_show(struct session *ctx, const struct args *args, char **errstr)
 	if (c->method_field != NULL)
 		printf("Authentication is chosen by the field '%s'.\n",
 		    c->method_field);
+	if (c->oauth != NULL)
+		printf("Choosing %s=%s without a %s signs in with the provider "
+		    "by email (OAuth client '%s').\n", c->method_field,
+		    c->oauth->method, c->oauth->token_field, c->oauth->client);
 	printf("\n");
 	for (i = 0; i < c->nfields; i++) {
 		const struct field_def *f = &c->fields[i];

@@ -181,8 +181,8 @@ json_source(const struct source *s)
 {
 	json_t *j = json_object();
 
-	json_object_set_new(j, "kind", json_string(s->kind == SOURCE_ADMIN ?
-	    "admin" : "reply"));
+	json_object_set_new(j, "kind", json_string(
+	    source_kind_name(s->kind)));
 	json_object_set_new(j, "from", json_str_or_null(s->from));
 	json_object_set_new(j, "at", json_time(s->at));
 	json_object_set_new(j, "link", s->link ? json_integer(s->link) :
@@ -210,8 +210,7 @@ source_line(const struct source *s)
 {
 	char *t = time_local(s->at), *r;
 
-	r = xprintf("%s %s, %s%s%s%s%s", s->kind == SOURCE_ADMIN ? "admin" :
-	    "reply", s->from ? s->from : "?", t,
+	r = xprintf("%s %s, %s%s%s%s%s", source_kind_name(s->kind), s->from ? s->from : "?", t,
 	    s->link ? xprintf(", link %lld", (long long)s->link) : "",
 	    s->signed_by ? ", signed by " : "",
 	    s->signed_by ? s->signed_by : "", s->encrypted ? ", encrypted" : "");

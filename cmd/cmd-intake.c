@@ -18,6 +18,8 @@ static const struct cmd_option cmd_intake_options[] = {
 	{ "maildir", 0, "DIR", 0, "every message in DIR/new, not standard "
 	  "input" },
 	{ "watch", 0, NULL, 0, "with --maildir: keep waiting for more" },
+	{ "signin", 0, "ID", 0, "poll the OAuth sign-in ID until it ends "
+	  "(the intake starts this itself)" },
 	CMD_OPTIONS_END
 };
 
@@ -69,6 +71,7 @@ cmd_intake(struct session *ctx, const struct args *args, char **errstr)
 	struct intake_opts o;
 	struct intake *in = NULL;
 	const char *maildir = args_get(args, "maildir");
+	const char *signin = args_get(args, "signin");
 	int rv;
 
 	memset(&o, 0, sizeof o);
@@ -87,7 +90,15 @@ cmd_intake(struct session *ctx, const struct args *args, char **errstr)
 	o.report = cmd_intake_report;
 	o.report_arg = &out;
 	intake_open(&ctx->cfg, &ctx->home, ctx->st, ctx->cat, &o, &in);
-	if (maildir != NULL)
+	if (signin != NULL) {
+		char *end;
+		long long id = strtoll(signin, &end, 10);
+		if (*signin == '\0' || *end != '\0' || id <= 0)
+			rv = cmd_bad_usage(args, errstr, "--signin takes a "
+			    "sign-in's number");
+		else
+			rv = intake_signin_poll(in, (int64_t)id, errstr);
+	} else if (maildir != NULL)
 		rv = intake_maildir(in, maildir, errstr);
 	else if ((rv = intake_fd(in, STDIN_FILENO, &d, errstr)) != 0)
 		rv = EX_TEMPFAIL;

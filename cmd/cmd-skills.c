@@ -55,6 +55,9 @@ connectors(const struct catalog *cat)
 			printf(" `%s`%s%s%s", f->key, f->method ? " [" : "",
 			    f->method ? f->method : "", f->method ? "]" : "");
 		}
+		if (c->oauth != NULL)
+			printf("; sign-in by email: `%s: %s`", c->method_field,
+			    c->oauth->method);
 		for (j = 0; j < c->ntests; j++)
 			printf("%s%s%s%s", j ? ", " : "; test: ",
 			    conntest_kind_name(c->tests[j].kind),
@@ -63,6 +66,25 @@ connectors(const struct catalog *cat)
 		printf("\n");
 	}
 	printf("\n");
+}
+
+/* OAuth sign-in by email, for connectors that declare it. */
+static void
+skills_oauth(void)
+{
+	printf("## OAuth sign-in by email\n\n"
+	    "Connectors marked `sign-in by email` above (`connectors --json`:\n"
+	    "`\"oauth\": true`) need no token made by hand: create the link "
+	    "with the\nmethod and token fields (`--missing` does), and the "
+	    "recipient replies\n`auth_method: oauth`; the intake mails them a "
+	    "code, they sign in with the\nprovider in a browser, and the token "
+	    "lands in the draft (source `kind`\n`oauth`, `from` the account "
+	    "that signed in), the link used. Declined or\nexpired, they are "
+	    "told and the link stays pending. The admin configures the\n"
+	    "workspace's client once in `HOME/oauth/NAME.conf` (`client_id = "
+	    "...`,\n`client_secret_file = ...` where the provider wants one; "
+	    "NAME is\n`oauth.client` in `connector show KEY --json`); "
+	    "setuplink(1) says how to\nregister one with each provider.\n\n");
 }
 
 /* Reacting to replies without polling: the webhook. */
@@ -122,12 +144,13 @@ cmd_skills(struct session *ctx, const struct args *args, char **errstr)
 	    "`SETUPLINK_VAULT_PASSPHRASE_FILE` (exit 77: wrong or missing "
 	    "passphrase).\n\n");
 	commands();
+	skills_oauth();
 	skills_events();
 	printf("## JSON shapes\n\n"
 	    "- `draft show ID --json`: `{\"id\", \"name\", \"connector\", "
 	    "\"status\": \"complete\"|\"incomplete\",\n  \"missing\": [keys], "
 	    "\"fields\": [{\"key\", \"value\", \"secret\", \"source\": "
-	    "{\"kind\": \"admin\"|\"reply\",\n  \"from\", \"at\", \"link\", "
+	    "{\"kind\": \"admin\"|\"reply\"|\"oauth\",\n  \"from\", \"at\", \"link\", "
 	    "\"signed_by\", \"encrypted\"}}]}`. A secret's value is "
 	    "`\"********\"`\n  unless `--reveal`; a field never set has "
 	    "`\"value\": null, \"source\": null`.\n  `\"test\"` is null "

@@ -74,7 +74,7 @@ admin_test_draft(struct session *s, int64_t id, const char *actor,
 	struct probe_opts o = { 0 };
 	struct draft *d = NULL;
 	const char *method = NULL;
-	char **missing = NULL;
+	char **missing = NULL, *cid = NULL, *csecret = NULL;
 	size_t nmissing = 0, i, n = 0;
 	int rv;
 
@@ -95,6 +95,22 @@ admin_test_draft(struct session *s, int64_t id, const char *actor,
 			vals[n].value = d->fields[i].value;
 			vals[n++].len = d->fields[i].len;
 		}
+		/* A sign-in's refresh token is traded with the workspace's
+		 * client, which the probe cannot read for itself. */
+		if (c->oauth != NULL && method != NULL &&
+		    strcmp(method, c->oauth->method) == 0 &&
+		    intake_signin_client(&s->home, c->oauth->client, &cid,
+		    &csecret, NULL) == 0) {
+			vals = xreallocarray(vals, n + 3, sizeof *vals);
+			vals[n].key = "oauth.client_id";
+			vals[n].value = cid;
+			vals[n++].len = strlen(cid);
+			if (csecret != NULL) {
+				vals[n].key = "oauth.client_secret";
+				vals[n].value = csecret;
+				vals[n++].len = strlen(csecret);
+			}
+		}
 		o.timeout_ms = s->cfg.test_timeout * 1000;
 		o.networks = s->cfg.test_networks;
 		if ((rv = probe_run(c, method, vals, n, &o, res, errstr)) != 0)
@@ -104,6 +120,10 @@ admin_test_draft(struct session *s, int64_t id, const char *actor,
 out:
 	strv_free(&missing, nmissing);
 	free(vals);
+	free(cid);
+	if (csecret != NULL)
+		explicit_bzero(csecret, strlen(csecret));
+	free(csecret);
 	draft_free(&d);
 	return rv;
 }

@@ -7,7 +7,13 @@
 
 #include "store/private.h"
 
-static const char *kind_names[] = { "admin", "reply" };
+static const char *kind_names[] = { "admin", "reply", "oauth" };
+
+const char *
+source_kind_name(enum source_kind k)
+{
+	return (size_t)k < nitems(kind_names) ? kind_names[k] : "?";
+}
 
 static void
 source_clear(struct source *s)
@@ -86,7 +92,8 @@ source_read(struct db_stmt *s, int col, struct source *src)
 	const char *kind = (const char *)db_column_text(s, col);
 
 	src->kind = kind != NULL && strcmp(kind, "reply") == 0 ?
-	    SOURCE_REPLY : SOURCE_ADMIN;
+	    SOURCE_REPLY : kind != NULL && strcmp(kind, "oauth") == 0 ?
+	    SOURCE_OAUTH : SOURCE_ADMIN;
 	src->from = db_text(s, col + 1);
 	src->at = db_column_int64(s, col + 2);
 	src->link = db_column_int64(s, col + 3);
@@ -355,7 +362,8 @@ draft_write(struct store *st, int64_t id, const struct field_write *w,
 		goto out;
 	/* The audit names the keys, never the values. */
 	rv = audit_add(st, src->from, src->kind == SOURCE_ADMIN ? "draft set" :
-	    "reply merged", id, src->link, keys.data, errstr);
+	    src->kind == SOURCE_OAUTH ? "oauth signed in" : "reply merged", id,
+	    src->link, keys.data, errstr);
 out:
 	free(connector);
 	buf_free(&keys);

@@ -138,6 +138,75 @@ static const char *migrations[] = {
 	"CREATE TABLE settings ("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL);",
+	/* 8: OAuth sign-ins by email (RFC 8628 device grant): one active
+	 * per link (the partial unique index, so two replies racing start
+	 * one), the device code and the reply's other values sealed under
+	 * the home's token key, and a lease that a poller renews, so that
+	 * another takes over once it lapses or its process is gone. */
+	"CREATE TABLE signins ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  link INTEGER NOT NULL REFERENCES links(id),"
+	"  draft INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  sender TEXT,"
+	"  rcpt TEXT,"
+	"  message_id TEXT NOT NULL,"
+	"  in_reply_to TEXT,"
+	"  signer TEXT,"
+	"  encrypted INTEGER NOT NULL DEFAULT 0,"
+	"  pending TEXT,"
+	"  device_code TEXT,"
+	"  user_code TEXT,"
+	"  verify_uri TEXT,"
+	"  verify_uri_complete TEXT,"
+	"  poll_every INTEGER NOT NULL DEFAULT 5,"
+	"  expires INTEGER,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  owner TEXT,"
+	"  lease INTEGER NOT NULL DEFAULT 0,"
+	"  ended INTEGER,"
+	"  detail TEXT);"
+	"CREATE UNIQUE INDEX signins_active ON signins(link) "
+	"  WHERE state = 'active';",
+	/* 9: a value's source may be the provider's sign-in: field_values is
+	 * rebuilt with the kind 'oauth' allowed (SQLite cannot change a
+	 * CHECK in place), ids and all.  PostgreSQL changes the CHECK
+	 * instead (pg_instead), keeping its sequence and triggers. */
+	"CREATE TABLE field_values_9 ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  draft INTEGER NOT NULL REFERENCES drafts(id),"
+	"  key TEXT NOT NULL,"
+	"  value BLOB,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('admin', 'reply', 'oauth')),"
+	"  sender TEXT,"
+	"  at INTEGER NOT NULL,"
+	"  link INTEGER REFERENCES links(id),"
+	"  signed_by TEXT,"
+	"  encrypted INTEGER NOT NULL DEFAULT 0,"
+	"  current INTEGER NOT NULL DEFAULT 1,"
+	"  removed INTEGER NOT NULL DEFAULT 0,"
+	"  sealed INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO field_values_9 (id, draft, key, value, kind, sender, at, "
+	"  link, signed_by, encrypted, current, removed, sealed) "
+	"  SELECT id, draft, key, value, kind, sender, at, link, signed_by, "
+	"  encrypted, current, removed, sealed FROM field_values;"
+	"DROP TABLE field_values;"
+	"ALTER TABLE field_values_9 RENAME TO field_values;"
+	"CREATE INDEX field_values_current ON field_values(draft, current, key);"
+	"CREATE INDEX field_values_key ON field_values(draft, key, id);",
+};
+
+/*
+ * What PostgreSQL runs instead of migration i + 1, where SQLite's way
+ * would lose what PostgreSQL keeps beside a table (its sequence, its
+ * triggers).
+ */
+static const char *pg_instead[nitems(migrations)] = {
+	[8] =
+	"ALTER TABLE field_values DROP CONSTRAINT field_values_kind_check;"
+	"ALTER TABLE field_values ADD CONSTRAINT field_values_kind_check "
+	"  CHECK (kind IN ('admin', 'reply', 'oauth'));",
 };
 
 /*
@@ -163,6 +232,9 @@ static const char *pg_extra[nitems(migrations)] = {
 	"CREATE TRIGGER draft_tests_changed AFTER INSERT OR UPDATE OR DELETE "
 	"ON draft_tests FOR EACH STATEMENT EXECUTE FUNCTION "
 	"setuplink_changed();",
+	[7] =
+	"CREATE TRIGGER signins_changed AFTER INSERT OR UPDATE OR DELETE ON "
+	"signins FOR EACH STATEMENT EXECUTE FUNCTION setuplink_changed();",
 };
 
 int
@@ -222,8 +294,11 @@ migrate(struct store *st, char **errstr)
 	/* Read again under the write lock: another process may have won. */
 	version = store_schema_version(st);
 	for (; version < target && rv == 0; version++) {
-		rv = st->eng->exec(st, migrations[version], "migrating the "
-		    "schema", errstr);
+		const char *sql = migrations[version];
+
+		if (st->eng == &db_pg && pg_instead[version] != NULL)
+			sql = pg_instead[version];
+		rv = st->eng->exec(st, sql, "migrating the schema", errstr);
 		if (rv == 0 && st->eng == &db_pg && pg_extra[version] != NULL)
 			rv = st->eng->exec(st, pg_extra[version], "migrating "
 			    "the schema", errstr);

@@ -88,7 +88,9 @@ int	 store_setting_get(struct store *, const char *key, char **value,
 
 /* ---- Drafts and fields (draft.c) ---- */
 
-enum source_kind { SOURCE_ADMIN, SOURCE_REPLY };
+enum source_kind { SOURCE_ADMIN, SOURCE_REPLY, SOURCE_OAUTH };
+/* "admin", "reply", "oauth" (a provider's sign-in) */
+const char *source_kind_name(enum source_kind);
 
 struct source {
 	enum source_kind kind;
@@ -271,6 +273,63 @@ int	 link_revoke(struct store *, int64_t id, const char *by, char **errstr);
 int	 link_mark(struct store *, int64_t id, enum link_state, char **errstr);
 void	 link_free(struct link **);
 void	 links_free(struct link ***, size_t);
+
+/* ---- OAuth sign-ins by email (signin.c) ----
+ * One active sign-in per link at most; the store keeps what a poller
+ * needs to go on after a restart.  Sealed text is the caller's (seal_text
+ * under the home's token key): the store never holds the key. */
+
+struct signin {
+	int64_t		 id;
+	int64_t		 link;
+	int64_t		 draft;
+	char		*state;		/* active done denied expired failed */
+	int64_t		 created;
+	char		*sender;	/* who replied */
+	char		*rcpt;		/* where answers go, or NULL */
+	char		*message_id;	/* the reply's, seeds our answers */
+	char		*in_reply_to;	/* the reply's Message-ID header */
+	char		*signer;
+	bool		 encrypted;
+	char		*pending;	/* the reply's other values, sealed */
+	char		*device_code;	/* sealed; NULL until asked for */
+	char		*user_code;
+	char		*verify_uri;
+	char		*verify_uri_complete;
+	int64_t		 poll_every;	/* seconds */
+	int64_t		 expires;
+	int64_t		 failures;	/* provider errors in a row */
+	char		*owner;		/* "host:pid" polling it, or NULL */
+	int64_t		 lease;		/* the owner's, until then */
+	int64_t		 ended;
+	char		*detail;	/* why it ended: never a secret */
+};
+
+/* Start one for s->link in the caller's transaction: *id 0 when one is
+ * active already (nothing written). */
+int	 signin_start(struct store *, const struct signin *, int64_t *id,
+	     char **errstr);
+int	 signin_get(struct store *, int64_t id, struct signin **, char **errstr);
+/* The active ones. */
+int	 signin_active(struct store *, struct signin ***, size_t *n,
+	     char **errstr);
+/*
+ * Take an active sign-in for owner until lease: won when it was free (its
+ * lease lapsed), already owner's, or held by dead (a process known to be
+ * gone; may be NULL).
+ */
+int	 signin_claim(struct store *, int64_t id, const char *owner,
+	     const char *dead, int64_t now, int64_t lease, bool *won,
+	     char **errstr);
+/* Write the device grant's state (device_code ... failures, lease) while
+ * still owner's: won false when another took it. */
+int	 signin_save(struct store *, const struct signin *, const char *owner,
+	     bool *won, char **errstr);
+/* End it (state, detail) if still active; in the caller's transaction. */
+int	 signin_end(struct store *, int64_t id, const char *state,
+	     const char *detail, int64_t now, char **errstr);
+void	 signin_free(struct signin **);
+void	 signins_free(struct signin ***, size_t);
 
 /* ---- Links over time (remind.c): the sealed token, the one reminder,
  * the one report of an expiry ---- */

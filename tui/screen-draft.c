@@ -78,8 +78,7 @@ source_text(const struct source *src, bool full)
 	char *tm = fmt_time(src->at), *r, *signer, *via;
 
 	if (!full) {
-		r = xprintf("%s %s%s", src->kind == SOURCE_ADMIN ? "admin" :
-		    "reply", src->from ? src->from : "?",
+		r = xprintf("%s %s%s", source_kind_name(src->kind), src->from ? src->from : "?",
 		    src->signed_by ? " (signed)" : "");
 		free(tm);
 		return r;
@@ -89,7 +88,8 @@ source_text(const struct source *src, bool full)
 	via = src->link ? xprintf(", through link %lld", (long long)src->link) :
 	    xstrdup("");
 	r = xprintf("Set by %s %s, %s%s; %s; %s.", src->kind ==
-	    SOURCE_ADMIN ? "the admin" : "a reply from", src->from ? src->from :
+	    SOURCE_ADMIN ? "the admin" : src->kind == SOURCE_OAUTH ?
+	    "an OAuth sign-in of" : "a reply from", src->from ? src->from :
 	    "?", tm, via, signer, src->encrypted ? "encrypted" :
 	    "not encrypted");
 	free(via);

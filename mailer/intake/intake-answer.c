@@ -98,7 +98,8 @@ intake_answer_init(struct intake_answer *a, const struct intake *in,
 	f->cfg = in->cfg;
 	f->now = now;
 	f->answered = v->message_id;
-	f->in_reply_to = v->mail != NULL ? v->mail->message_id : NULL;
+	f->in_reply_to = v->mail != NULL ? v->mail->message_id :
+	    v->in_reply_to;
 	f->rcpt = v->reply_rcpt;
 	f->sender = v->sender;
 	f->link = v->link->id;

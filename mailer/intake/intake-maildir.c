@@ -21,6 +21,7 @@
 #define RETRY_WAIT	10		/* seconds before --watch tries again */
 #define SWEEP_EVERY	3600		/* seconds between quarantine sweeps */
 #define ORPHAN_AGE	3600		/* an unrecorded copy older than this */
+#define SIGNIN_WAIT	5		/* seconds between looks at sign-ins */
 #define WEBHOOK_BUDGET	2000		/* ms --watch gives the webhook a pass */
 #define WEBHOOK_WAIT	15		/* seconds between tries while events
 					   wait */
@@ -204,8 +205,10 @@ intake_batch(struct intake *in, const char *dir, char **names, size_t n,
 			in->opts.report(&it[i].d, in->opts.report_arg);
 	}
 	intake_send_queued(in);
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
 		intake_test_spawn(in, &it[i].d);
+		intake_signin_spawn(in, it[i].d.signin);
+	}
 	goto out;
 fail:
 	/* Nothing of this batch is stored: its messages stay in new/. */
@@ -284,7 +287,7 @@ intake_maildir(struct intake *in, const char *dir, char **errstr)
 	struct sigaction sa, old_term, old_int;
 	struct stat st;
 	char *newdir = xprintf("%s/new", dir), *err = NULL;
-	bool stop = false;
+	bool stop = false, signins;
 	int ifd = -1, rv = 0;
 
 	if (stat(newdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -329,8 +332,12 @@ intake_maildir(struct intake *in, const char *dir, char **errstr)
 				break;
 			continue;
 		}
+		/* Sign-ins whose worker is gone get a new one; while any
+		 * is active, look again every SIGNIN_WAIT seconds. */
+		signins = intake_signin_resume(in);
 		if (!intake_wait(ifd, intake_wake[0], intake_webhook(in) ?
-		    WEBHOOK_WAIT * 1000 : -1, &stop))
+		    WEBHOOK_WAIT * 1000 : signins ? SIGNIN_WAIT * 1000 : -1,
+		    &stop))
 			break;
 	}
 	if (stop)

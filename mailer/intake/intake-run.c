@@ -213,6 +213,10 @@ intake_one(struct intake *in, struct intake_raw *raw, bool retry,
 	}
 	if (drop)
 		intake_unkeep(in, raw->qname);
+	if (d->signin != 0) {
+		intake_signin_spawn(in, d->signin);
+		goto out;
+	}
 	intake_after(in, d);
 	intake_send_queued(in);
 	intake_test_spawn(in, d);
@@ -405,7 +409,9 @@ intake_after(struct intake *in, const struct intake_decision *d)
 	pid_t pid;
 	int status, fd;
 
-	if (d->outcome != OUTCOME_ACCEPTED || in->cfg->on_submit == NULL ||
+	/* A sign-in's values are not merged yet: its worker runs this. */
+	if (d->outcome != OUTCOME_ACCEPTED || d->signin != 0 ||
+	    in->cfg->on_submit == NULL ||
 	    *in->cfg->on_submit == '\0' || in->opts.dry_run)
 		return;
 	snprintf(draft, sizeof draft, "%lld", (long long)d->draft);

@@ -71,31 +71,22 @@ intake_test_exec(const char *self, char *const argv[], pid_t *pid)
 }
 
 void
-intake_test_spawn(struct intake *in, const struct intake_decision *d)
+intake_spawn_self(struct intake *in, char *const argv[], const char *what)
 {
-	char self[PATH_MAX], draft[32], link[32], home[PATH_MAX];
-	char *argv[] = { "setuplink", "--home", home, "draft", "test", draft,
-	    "--merged", link, NULL };
+	char self[PATH_MAX];
 	ssize_t n;
 	pid_t pid;
 	int rv;
 
-	if (d->outcome != OUTCOME_ACCEPTED || !in->cfg->test_on_merge ||
-	    in->opts.dry_run || d->draft == 0 || d->link == 0)
-		return;
 	intake_test_reap(in);
 	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0) {
-		log_warn("test_on_merge: cannot find the setuplink binary");
+		log_warn("%s: cannot find the setuplink binary", what);
 		return;
 	}
 	self[n] = '\0';
-	snprintf(home, sizeof home, "%s", in->home->dir);
-	snprintf(draft, sizeof draft, "%lld", (long long)d->draft);
-	snprintf(link, sizeof link, "%lld", (long long)d->link);
 	if ((rv = intake_test_exec(self, argv, &pid)) != 0) {
 		errno = rv;
-		log_warn("test_on_merge: cannot start the test of draft %s",
-		    draft);
+		log_warn("cannot start %s", what);
 		return;
 	}
 	/* Not waited for: reaped by a later spawn (the --watch loop) or,
@@ -103,4 +94,23 @@ intake_test_spawn(struct intake *in, const struct intake_decision *d)
 	in->workers = xreallocarray(in->workers, in->nworkers + 1,
 	    sizeof *in->workers);
 	in->workers[in->nworkers++] = pid;
+}
+
+void
+intake_test_spawn(struct intake *in, const struct intake_decision *d)
+{
+	char draft[32], link[32], home[PATH_MAX], what[96];
+	char *argv[] = { "setuplink", "--home", home, "draft", "test", draft,
+	    "--merged", link, NULL };
+
+	if (d->outcome != OUTCOME_ACCEPTED || d->signin != 0 ||
+	    !in->cfg->test_on_merge ||
+	    in->opts.dry_run || d->draft == 0 || d->link == 0)
+		return;
+	snprintf(home, sizeof home, "%s", in->home->dir);
+	snprintf(draft, sizeof draft, "%lld", (long long)d->draft);
+	snprintf(link, sizeof link, "%lld", (long long)d->link);
+	snprintf(what, sizeof what, "test_on_merge: the test of draft %s",
+	    draft);
+	intake_spawn_self(in, argv, what);
 }

@@ -346,8 +346,9 @@ intake_merge_events(struct intake *in, const struct intake_verdict *v,
 	return rv;
 }
 
-/* Merge: every value with its source, the link used, the receipt queued. */
-static int
+/* Merge: every value with its source, the link used, the receipt queued.
+ * An OAuth sign-in's values from the provider have a source of their own. */
+int
 intake_merge(struct intake *in, struct intake_verdict *v, int64_t now,
     struct buf *keys, char **errstr)
 {
@@ -356,7 +357,7 @@ intake_merge(struct intake *in, struct intake_verdict *v, int64_t now,
 	struct draft *after = NULL;
 	struct intake_answer a;
 	struct source src;
-	size_t i;
+	size_t i, nreply;
 	int rv;
 
 	memset(&src, 0, sizeof src);
@@ -372,9 +373,20 @@ intake_merge(struct intake *in, struct intake_verdict *v, int64_t now,
 		w[i].len = v->v[i].len;
 		buf_printf(keys, "%s%s", i ? "," : "", w[i].key);
 	}
-	if ((rv = draft_write(in->st, v->link->draft, w, v->nv, &src, replaced,
-	    errstr)) != 0 ||
-	    (rv = link_mark(in->st, v->link->id, LINK_USED, errstr)) != 0 ||
+	nreply = v->oauth ? v->oauth_from : v->nv;
+	if (nreply > 0 && (rv = draft_write(in->st, v->link->draft, w, nreply,
+	    &src, replaced, errstr)) != 0)
+		goto out;
+	if (nreply < v->nv) {
+		src.kind = SOURCE_OAUTH;
+		src.from = v->oauth_account != NULL ?
+		    (char *)v->oauth_account : v->sender;
+		src.signed_by = NULL;
+		if ((rv = draft_write(in->st, v->link->draft, w + nreply,
+		    v->nv - nreply, &src, replaced + nreply, errstr)) != 0)
+			goto out;
+	}
+	if ((rv = link_mark(in->st, v->link->id, LINK_USED, errstr)) != 0 ||
 	    (rv = draft_get(in->st, in->cat, v->link->draft, &after,
 	    errstr)) != 0)
 		goto out;
@@ -482,10 +494,25 @@ intake_apply(struct intake *in, struct intake_verdict *v,
 	if (v->bounce && (rv = intake_bounce(in, v, now_l, errstr)) != 0)
 		goto out;
 
-	if (v->outcome == OUTCOME_ACCEPTED) {
+	/* A reply that chose OAuth without a token starts a sign-in: its
+	 * values wait, sealed, in the sign-in until the provider says yes. */
+	if (v->outcome == OUTCOME_ACCEPTED && (rv = intake_signin_begin(in, v,
+	    now, &v->signin, errstr)) != 0)
+		goto out;
+	if (v->outcome == OUTCOME_ACCEPTED && v->signin != 0) {
+		size_t i;
+		for (i = 0; i < v->nv; i++)
+			buf_printf(&keys, "%s%s", i ? "," : "",
+			    v->v[i].f->key);
+		intake_append(&v->detail, "an OAuth sign-in started; the "
+		    "values merge once the provider says yes");
+		*drop = true;
+	} else if (v->outcome == OUTCOME_ACCEPTED) {
 		if ((rv = intake_merge(in, v, now, &keys, errstr)) != 0)
 			goto out;
 		*drop = true;
+	} else if (v->signin_busy) {
+		/* Kept: nothing of it was merged. */
 	} else if (v->reason != NULL && strcmp(v->reason, "duplicate") == 0) {
 		/* Its fields live in the draft: no second copy of them. */
 		*drop = true;
@@ -516,6 +543,7 @@ intake_apply(struct intake *in, struct intake_verdict *v,
 	if ((rv = message_record(in->st, &rec, NULL, errstr)) != 0)
 		goto out;
 	intake_decide(v, *drop ? NULL : raw->qname, d);
+	d->signin = v->signin;
 out:
 	if (rv != 0)
 		*drop = false;

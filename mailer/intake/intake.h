@@ -41,6 +41,7 @@ struct intake_decision {
 	char		*sender;
 	char		*fields;	/* merged keys, comma separated */
 	char		*file;		/* --maildir: the message's file */
+	int64_t		 signin;	/* an OAuth sign-in it started */
 };
 
 struct intake;
@@ -56,6 +57,17 @@ int	 intake_retry(struct intake *, const char *file, struct intake_decision *,
 /* Every message in DIR/new, each moved to DIR/cur once its outcome is
  * stored; with opts->watch, then wait for more until SIGTERM or SIGINT. */
 int	 intake_maildir(struct intake *, const char *dir, char **errstr);
+/*
+ * OAuth sign-in by email (signin.c): intake --signin ID polls one until
+ * it ends (0 also when another process holds it); the --watch loop
+ * resumes those whose worker is gone, true while any is active.
+ */
+int	 intake_signin_poll(struct intake *, int64_t id, char **errstr);
+bool	 intake_signin_resume(struct intake *);
+/* The workspace's OAuth client NAME (HOME/oauth/NAME.conf): its id, and
+ * its secret or NULL; for draft test to trade a refresh token. */
+int	 intake_signin_client(const struct home *, const char *name,
+	     char **client_id, char **secret, char **errstr);
 /* Send the receipts and rejections still queued; failures are logged. */
 void	 intake_send_queued(struct intake *);
 /* "rejected (invalid): link 3, draft 1: port: must be ..." */

@@ -70,6 +70,14 @@ struct intake_verdict {
 	char		*signer;	/* a signature that counts: primary fpr */
 	bool		 encrypted;	/* an encryption that counts */
 	bool		 arrived_encrypted;	/* encrypted at all */
+	bool		 signin_busy;	/* an OAuth sign-in runs for the link */
+	int64_t		 signin;	/* the OAuth sign-in it started */
+	/* An OAuth sign-in's merge (signin.c): v[oauth_from..] came from
+	 * the provider, from oauth_account where it said who. */
+	bool		 oauth;
+	size_t		 oauth_from;
+	const char	*oauth_account;
+	const char	*in_reply_to;	/* without mail: the reply's id */
 };
 
 /* OpenPGP, opened on first use: gpgme costs time that plain mail saves. */
@@ -139,6 +147,22 @@ void	 intake_after(struct intake *, const struct intake_decision *);
 /* After the commit and the answers sent: test_on_merge's detached worker
  * (intake-test.c). */
 void	 intake_test_spawn(struct intake *, const struct intake_decision *);
+/* Start the executable itself, detached, as a worker (intake-test.c). */
+void	 intake_spawn_self(struct intake *, char *const argv[],
+	     const char *what);
+/* Merge v's values in the caller's transaction: the link used, events,
+ * the receipt queued (intake.c). */
+int	 intake_merge(struct intake *, struct intake_verdict *, int64_t now,
+	     struct buf *keys, char **errstr);
+/*
+ * OAuth sign-in (signin.c): in the caller's transaction, start one when
+ * the reply chose the OAuth method without a token (v->signin set), or
+ * mark v ignored when one runs already (v->signin_busy).
+ */
+int	 intake_signin_begin(struct intake *, struct intake_verdict *,
+	     int64_t now, int64_t *id, char **errstr);
+/* After the commit: its worker. */
+void	 intake_signin_spawn(struct intake *, int64_t id);
 /* Age out quarantine/ (at most once an hour; intake-maildir.c). */
 void	 intake_sweep(struct intake *);
 
@@ -164,4 +188,42 @@ void	 intake_answer_free(struct intake_answer *);
 /* Compose the answer and queue it, to go once the transaction commits. */
 int	 intake_answer_queue(struct intake *, const struct reply_facts *,
 	     char **errstr);
+/* ---- OAuth sign-in: the worker's state (signin.c) and what it says to
+ * the provider (signin-provider.c) ---- */
+struct signin_client {
+	char	*client_id;
+	char	*secret_file;
+	char	*secret;	/* the file's first line, or NULL */
+	char	*bad;		/* a key inih read that we do not know */
+};
+
+struct signin_run {
+	struct intake		*in;
+	struct signin		*g;
+	const struct connector	*conn;
+	struct draft		*draft;
+	struct signin_client	 client;
+	char			 owner[300];
+	unsigned char		 key[SEAL_KEY_BYTES];
+	char			**keys;		/* the draft's values for {key} */
+	char			**values;
+	size_t			 nkv;
+};
+
+enum signin_poll { POLL_WAIT, POLL_SLOW, POLL_DONE, POLL_DENIED,
+	POLL_EXPIRED, POLL_ERROR, POLL_REFUSED };
+
+int	 signin_client_load(const struct home *, const char *name,
+	     struct signin_client *, char **errstr);
+void	 signin_client_free(struct signin_client *);
+/* What binds sealed text to its sign-in. */
+char	*signin_aad(int64_t link, const char *message_id, const char *what);
+/* Ask for the device code: 0 (r->g filled in), 1 to try again later, or
+ * a status with *why for the recipient. */
+int	 signin_device(struct signin_run *, char **why, char **errstr);
+/* One poll of the token endpoint; POLL_DONE with *token (and *account
+ * where the provider says it). */
+enum signin_poll signin_poll(struct signin_run *, char **token,
+	     char **account, char **why);
+
 #endif

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "mailer/probe/private.h"
 #include "util/http.h"
 
@@ -76,7 +78,7 @@ url_host(const char *url)
 /* Where the credential goes.  A value with a line break could add a
  * header: refused before anything is sent. */
 static int
-http_auth(struct probe *p, char **url, char **header)
+http_auth(struct probe *p, const char *access, char **url, char **header)
 {
 	const char *auth = p->t->auth, *sec, *user;
 	char *pair, *enc, *esc, *u;
@@ -86,7 +88,7 @@ http_auth(struct probe *p, char **url, char **header)
 		return 0;
 	if (probe_need(p, "secret") != 0)
 		return EX_DATAERR;
-	sec = probe_get(p, "secret", NULL);
+	sec = access != NULL ? access : probe_get(p, "secret", NULL);
 	user = probe_get(p, "user", NULL);
 	if (strpbrk(sec, "\r\n") != NULL || (user && strpbrk(user, "\r\n")))
 		return probe_fail(p, EX_DATAERR, "login", "secret", "%s holds a "
@@ -112,6 +114,119 @@ http_auth(struct probe *p, char **url, char **header)
 		*url = u;
 	}
 	return 0;
+}
+
+/* A value the caller added beside the draft's (the OAuth client). */
+static const char *
+http_extra(struct probe *p, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < p->nvals; i++) {
+		if (strcmp(p->vals[i].key, key) == 0 && p->vals[i].len > 0)
+			return p->vals[i].value;
+	}
+	return NULL;
+}
+
+/*
+ * Where the secret is a sign-in's refresh token and the workspace's
+ * client is known, trade it for an access token first (RFC 6749 6): the
+ * token is proved by the provider, and the request goes with what it
+ * gave.  The token endpoint is the definition's (the admin's), so it is
+ * not held to test_networks.  *access stays NULL when there is nothing to
+ * trade.
+ */
+static int
+http_refresh(struct probe *p, char **access)
+{
+	const struct oauth_def *o = p->c->oauth;
+	const struct field_def *f = conntest_field(p->c, p->t, "secret");
+	const char *names[4], *vals[4], *rt, *cid, *at, *hdr[2];
+	const char **keys = NULL, **values = NULL;
+	struct http_request rq = { 0 };
+	struct http_response rs = { 0 };
+	char *url = NULL, *body = NULL, *err = NULL, *host = NULL;
+	json_t *a = NULL;
+	size_t n = 0, i;
+	int rv = 0;
+
+	*access = NULL;
+	if (o == NULL || o->access_token || f == NULL ||
+	    strcmp(f->key, o->token_field) != 0 || p->method == NULL ||
+	    strcmp(p->method, o->method) != 0 ||
+	    (cid = http_extra(p, "oauth.client_id")) == NULL ||
+	    (rt = probe_get(p, "secret", NULL)) == NULL)
+		return 0;
+	keys = xcalloc(p->nvals + 1, sizeof *keys);
+	values = xcalloc(p->nvals + 1, sizeof *values);
+	for (i = 0; i < p->nvals; i++) {
+		keys[i] = p->vals[i].key;
+		values[i] = p->vals[i].value;
+	}
+	if (oauth_url(o->token_endpoint, keys, values, p->nvals, &url,
+	    &err) != 0) {
+		rv = probe_fail(p, EX_DATAERR, "request", NULL, "%s", err);
+		goto out;
+	}
+	names[n] = "grant_type";
+	vals[n++] = "refresh_token";
+	names[n] = "refresh_token";
+	vals[n++] = rt;
+	names[n] = "client_id";
+	vals[n++] = cid;
+	if (http_extra(p, "oauth.client_secret") != NULL) {
+		names[n] = "client_secret";
+		vals[n++] = http_extra(p, "oauth.client_secret");
+	}
+	body = http_form_encode(names, vals, n);
+	hdr[0] = "Accept: application/json";
+	hdr[1] = "Content-Type: application/x-www-form-urlencoded";
+	rq.method = "POST";
+	rq.url = url;
+	rq.headers = hdr;
+	rq.nheaders = 2;
+	rq.body = body;
+	rq.body_len = strlen(body);
+	rq.timeout_ms = (long)p->timeout_ms;
+	host = url_host(url);
+	if (http_do(&rq, &rs, &err) != 0) {
+		rv = probe_fail(p, EX_TEMPFAIL, "connect", NULL, "the provider's "
+		    "token endpoint at %s did not answer", host);
+		goto out;
+	}
+	if (rs.status >= 500 || rs.status == 429) {
+		rv = probe_fail(p, EX_TEMPFAIL, "request", NULL, "HTTP %ld: the "
+		    "provider's token endpoint is in trouble; try again later",
+		    rs.status);
+		goto out;
+	}
+	a = json_loadb(rs.body != NULL ? rs.body : "", rs.len, 0, NULL);
+	at = a != NULL && json_is_string(json_object_get(a, "access_token")) ?
+	    json_string_value(json_object_get(a, "access_token")) : NULL;
+	if (rs.status != 200 || at == NULL || *at == '\0') {
+		rv = probe_fail(p, EX_UNAVAILABLE, "login", "secret", "HTTP %ld: "
+		    "the provider refused the refresh token in %s", rs.status,
+		    f->key);
+		goto out;
+	}
+	probe_ok(p, "refresh", "the provider traded %s for an access token",
+	    f->key);
+	*access = xstrdup(at);
+out:
+	json_decref(a);
+	if (rs.body != NULL)
+		explicit_bzero(rs.body, rs.len);
+	http_response_free(&rs);
+	if (body != NULL)
+		explicit_bzero(body, strlen(body));
+	free(body);
+	free(url);
+	free(err);
+	free(host);
+	free(keys);
+	free(values);
+	return rv;
 }
 
 static bool
@@ -183,13 +298,15 @@ probe_http(struct probe *p)
 	struct http_response resp = { 0 };
 	const char *hdrs[1], *ca;
 	char *url = NULL, *hdr = NULL, *host = NULL, *err = NULL, path[64];
+	char *access = NULL;
 	struct buf keys;
 	size_t calen = 0;
 	int rv, cafd = -1;
 
 	buf_init(&keys);
 	if ((rv = http_url(p, &url, &keys)) != 0 ||
-	    (rv = http_auth(p, &url, &hdr)) != 0)
+	    (rv = http_refresh(p, &access)) != 0 ||
+	    (rv = http_auth(p, access, &url, &hdr)) != 0)
 		goto out;
 	host = url_host(url);
 	rq.method = p->t->http_method;
@@ -223,6 +340,9 @@ out:
 		explicit_bzero(hdr, strlen(hdr));
 	if (url != NULL)
 		explicit_bzero(url, strlen(url));
+	if (access != NULL)
+		explicit_bzero(access, strlen(access));
+	free(access);
 	free(hdr);
 	free(url);
 	free(host);

@@ -174,6 +174,32 @@ compose_intro(struct buf *b, const struct setup_mail *sm)
 }
 
 /*
+ * Where the link asks for the method and the token of a connector that
+ * signs in by OAuth, the one sentence that saves the recipient minting a
+ * token by hand.
+ */
+static void
+compose_oauth(struct buf *b, const struct setup_mail *sm)
+{
+	const struct oauth_def *o = sm->conn->oauth;
+	const struct link *l = sm->link;
+	bool method = false, token = false;
+	size_t i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < l->nfields; i++) {
+		method |= strcmp(l->fields[i], sm->conn->method_field) == 0;
+		token |= strcmp(l->fields[i], o->token_field) == 0;
+	}
+	if (method && token)
+		compose_para(b, "Rather than making a token by hand, you can "
+		    "sign in with %s in your browser: reply with `%s: %s` "
+		    "and we will send you a sign-in code.", sm->conn->name,
+		    sm->conn->method_field, o->method);
+}
+
+/*
  * The signature, said plainly: a mail program that does not know the key
  * yet warns that it "could NOT be verified", which reads like phishing
  * unless the email says what it means and how to check the key.
@@ -219,6 +245,7 @@ compose_text(const struct setup_mail *sm)
 	    "colon of its line in the form below. Keep the names left of the "
 	    "colons as they are. Answer what you know and leave the rest "
 	    "empty; a partial answer is welcome.");
+	compose_oauth(&b, sm);
 	buf_adds(&b, "How to protect your credentials\n"
 	    "-------------------------------\n\n");
 	compose_para(&b, "Encrypt your reply to the attached key (%s). Some "

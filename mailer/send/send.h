@@ -257,6 +257,38 @@ struct followup {
 int	 followup_compose(const struct followup *, struct reply_mail *,
 	     char **errstr);
 
+/* ---- OAuth sign-in by email (signin-mail.c) ---- */
+
+enum signin_mail_kind {
+	SIGNIN_MAIL_CODE,	/* where to sign in, the code, until when */
+	SIGNIN_MAIL_DENIED,
+	SIGNIN_MAIL_EXPIRED,
+	SIGNIN_MAIL_FAILED	/* the provider failing: why */
+};
+
+struct signin_mail {
+	enum signin_mail_kind	 kind;
+	const struct config	*cfg;
+	int64_t			 now;
+	int64_t			 signin;
+	const char		*seed;		/* the reply's id: fixes ours */
+	const char		*rcpt;
+	const char		*in_reply_to;
+	const char		*draft_name;
+	const char		*connector;	/* its name */
+	const char		*method_field;
+	const char		*method;
+	const char		*verify_uri;	/* CODE */
+	const char		*verify_uri_complete;	/* or NULL */
+	const char		*user_code;
+	int64_t			 expires;
+	const char		*why;		/* FAILED: never a token */
+};
+
+/* One message of a sign-in to its recipient.  0 or 70. */
+int	 signin_mail_compose(const struct signin_mail *, struct reply_mail *,
+	     char **errstr);
+
 /* ---- Sharing a setup link (share.c): the one path the command line and
  * the TUI both take to create a link and send its email. ---- */
 

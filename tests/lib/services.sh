@@ -595,3 +595,55 @@ tmux_stop_session() {
 	tmux -S "$T/tmux.sock" kill-session -t "=$1" 2>/dev/null
 	return 0
 }
+
+# ---------------------------------------------------------------- OAuth
+
+# oauthd_start [ARGS...]: start tests/lib/oauthd.py, a real authorization
+# server (Debian's python3-authlib: RFC 8628 device authorization and
+# device code grant) on 127.0.0.1, HTTP.  Exports OAUTHD_URL and
+# OAUTHD_DIR (refresh_tokens: each one issued).  oauthd POST|GET PATH
+# calls it as a user or the test would (/approve?user_code=..., /control?
+# ..., /state).
+oauthd_start() {
+	oauthd_stop
+	_od=$T/oauthd
+	mkdir -p "$_od" && rm -f "$_od/port"
+	$PY "$TOP/tests/lib/oauthd.py" --dir "$_od" --port-file "$_od/port" "$@" \
+	    </dev/null >>"$_od/log" 2>&1 &
+	OAUTHD_PID=$!
+	cleanup_add oauthd_stop
+	_i=0
+	until [ -s "$_od/port" ]; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 100 ] || ! _alive "$OAUTHD_PID"; then
+			echo "oauthd_start: the server did not start:" >&2
+			cat "$_od/log" >&2
+			oauthd_stop
+			return 1
+		fi
+		sleep 0.1
+	done
+	OAUTHD_PORT=$(cat "$_od/port")
+	OAUTHD_URL=http://127.0.0.1:$OAUTHD_PORT OAUTHD_DIR=$_od
+	export OAUTHD_PORT OAUTHD_URL OAUTHD_DIR OAUTHD_PID
+	_wait_port "$OAUTHD_PORT" 10 || { cat "$_od/log" >&2; return 1; }
+}
+
+oauthd() {
+	$PY - "$1" "$OAUTHD_URL$2" <<'PYEOF'
+import sys, urllib.request
+r = urllib.request.Request(sys.argv[2], data=b"" if sys.argv[1] == "POST" else None)
+try:
+    sys.stdout.write(urllib.request.urlopen(r, timeout=10).read().decode())
+except urllib.error.HTTPError as e:
+    sys.stdout.write(e.read().decode())
+    sys.exit(1)
+PYEOF
+}
+
+oauthd_stop() {
+	[ -n "${OAUTHD_PID:-}" ] || return 0
+	kill "$OAUTHD_PID" 2>/dev/null
+	_pid_gone "$OAUTHD_PID"
+	OAUTHD_PID=
+}

@@ -222,6 +222,90 @@ test_round_trip(void **state)
 	catalog_free(&cat);
 }
 
+/* A connector's "oauth" object: checked against its fields, and an
+ * endpoint's {key} can never carry a reply to another host. */
+static void
+test_oauth(void **state)
+{
+	static const char head[] = "{\"key\": \"x\", \"method_field\": "
+	    "\"m\", \"fields\": [{\"key\": \"tenant\", \"type\": "
+	    "\"string\"}, {\"key\": \"m\", \"type\": \"enum\", "
+	    "\"choices\": [\"pw\", \"oauth\"]}, {\"key\": \"rt\", "
+	    "\"type\": \"secret\"}, {\"key\": \"who\", \"type\": "
+	    "\"string\"}], \"oauth\": {\"method\": \"oauth\", "
+	    "\"client\": \"c\", \"token_field\": \"%s\", "
+	    "\"device_authorization_endpoint\": \"%s\", "
+	    "\"token_endpoint\": \"https://idp.example/t\"}}";
+	static const struct { const char *field, *url; bool ok; } cases[] = {
+		{ "rt", "https://idp.example/{tenant}/device", true },
+		{ "rt", "https://{tenant}.idp.example/device", true },
+		{ "rt", "http://127.0.0.1:8080/device", true },
+		{ "rt", "https://{tenant}/device", false },
+		{ "rt", "https://idp.{tenant}/device", false },
+		{ "rt", "http://idp.example/device", false },
+		{ "rt", "https://u:p@idp.example/device", false },
+		{ "rt", "https://idp.example/{nope}", false },
+		{ "who", "https://idp.example/device", false },
+	};
+	const char *keys[] = { "tenant" }, *bad[] = { "evil.example/x",
+	    "a@b", "x:1", "..", "", "a?b", "a#b" };
+	struct connector c;
+	char *json, *err = NULL, *url = NULL, *js;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json = xprintf(head, cases[i].field, cases[i].url);
+		if (cases[i].ok) {
+			assert_int_equal(catalog_parse(json, strlen(json), "t",
+			    &c, &err), 0);
+			assert_non_null(c.oauth);
+			js = connector_to_json(&c);
+			assert_non_null(strstr(js, "\"oauth\""));
+			free(js);
+			{
+				struct catalog *p = xmalloc(sizeof *p);
+				p->v = xmalloc(sizeof c);
+				*p->v = c;
+				p->n = 1;
+				catalog_free(&p);
+			}
+		} else {
+			assert_int_equal(catalog_parse(json, strlen(json), "t",
+			    &c, &err), EX_CONFIG);
+			assert_non_null(strstr(err, "oauth"));
+			freep(&err);
+		}
+		free(json);
+	}
+	/* A value may fill a label before a fixed domain or a path segment,
+	 * never more. */
+	keys[0] = "tenant";
+	{
+		const char *v[] = { "acme-eu" };
+		assert_int_equal(oauth_url("https://{tenant}.idp.example/d",
+		    keys, v, 1, &url, &err), 0);
+		assert_string_equal(url, "https://acme-eu.idp.example/d");
+		freep(&url);
+		v[0] = "contoso.onmicrosoft.com";
+		assert_int_equal(oauth_url("https://idp.example/{tenant}/d",
+		    keys, v, 1, &url, &err), 0);
+		freep(&url);
+		assert_int_equal(oauth_url("https://{tenant}.idp.example/d",
+		    keys, v, 1, &url, &err), EX_DATAERR);
+		assert_null(url);
+		freep(&err);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *v[] = { bad[i] };
+		assert_int_equal(oauth_url("https://idp.example/{tenant}/d",
+		    keys, v, 1, &url, &err), EX_DATAERR);
+		assert_null(url);
+		assert_null(strstr(err, bad[i][0] ? bad[i] : "\x01"));
+		freep(&err);
+	}
+}
+
 int
 main(void)
 {
@@ -231,6 +315,7 @@ main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_shipped_file_kinds),
+		cmocka_unit_test(test_oauth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
