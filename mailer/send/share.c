@@ -402,7 +402,7 @@ share_link(const struct config *cfg, const struct home *home,
 	struct share_plan p;
 	struct setup_mail sm;
 	struct link_new ln;
-	struct link *l = NULL;
+	struct link mem, *l = NULL;
 	const char *admin = req->admin ? req->admin : cfg->admin_email;
 	const char *rcpt[1];
 	char *token = NULL, *hash = NULL, *msgid = NULL, *msg = NULL;
@@ -438,22 +438,46 @@ share_link(const struct config *cfg, const struct home *home,
 	ln.ref_tag = tag = token_ref_tag(token);
 	ln.created_by = admin;
 
-	/* The email names the link's id, so both are made in one go. */
+	/*
+	 * The email names the link's id.  The id is reserved first, in a
+	 * commit of its own; the email is composed and signed holding no
+	 * lock (gpg may take a while, and the intake must not wait on it);
+	 * the link is then written in one short transaction.  A failure in
+	 * between leaves an unused id and nothing else.
+	 */
+	if ((rv = link_reserve_id(st, &id, errstr)) != 0)
+		goto out;
+	ln.id = id;
+	ln.created = time_now();
+	memset(&mem, 0, sizeof mem);
+	mem.id = id;
+	mem.draft = ln.draft;
+	mem.to = (char *)ln.to;
+	mem.created = ln.created;
+	mem.expires = ln.expires;
+	mem.fields = p.keys;
+	mem.prefill = p.prefill;
+	mem.nfields = p.nkeys;
+	mem.require = ln.require;
+	mem.signer = p.signer;
+	mem.note = (char *)ln.note;
+	mem.message_id = msgid;
+	mem.ref_tag = tag;
+	mem.state = LINK_PENDING;
+	mem.created_by = (char *)admin;
+	share_mail_init(&sm, cfg, &p, &mem, token);
+	if ((rv = compose_setup(&sm, msgid, &msg, &len, errstr)) != 0)
+		goto out;
 	if ((rv = store_begin(st, errstr)) != 0)
 		goto out;
 	if ((rv = link_create(st, &ln, &id, errstr)) != 0 ||
-	    (rv = share_keep_token(st, tkey, id, token, errstr)) != 0 ||
-	    (rv = link_get(st, id, &l, errstr)) != 0) {
-		store_rollback(st);
-		goto out;
-	}
-	share_mail_init(&sm, cfg, &p, l, token);
-	if ((rv = compose_setup(&sm, msgid, &msg, &len, errstr)) != 0) {
+	    (rv = share_keep_token(st, tkey, id, token, errstr)) != 0) {
 		store_rollback(st);
 		goto out;
 	}
 	if ((rv = store_commit(st, errstr)) != 0)
 		goto out;
+	l = &mem;
 
 	reply = reply_address(cfg, token);
 	rcpt[0] = l->to;
@@ -505,7 +529,6 @@ out:
 	free(tag);
 	free(msgid);
 	free(reply);
-	link_free(&l);
 	share_plan_free(&p);
 	return rv;
 }
