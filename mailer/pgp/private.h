@@ -67,4 +67,9 @@ int		 crypto_lookup(struct crypto *, const char *fpr, gpgme_key_t *,
 int		 crypto_export(gpgme_ctx_t, const char *fpr, gpgme_export_mode_t,
 		     bool armor, struct crypto_out *, char **errstr);
 
+/* crypto-uid.c: the length of the OpenPGP packet header at p, the packet's
+ * tag and its whole length in *total; -1 when cut short or partial. */
+int		 crypto_packet(const uint8_t *p, size_t len, int *tag,
+		     size_t *total);
+
 #endif
