@@ -3,7 +3,9 @@
 # screen, with 100,000 drafts and 1,000,000 field rows (history included;
 # DRAFTS sets the number of drafts, ten rows each), and its peak memory.
 # SETUPLINK_TUI_EXIT=first-screen makes it quit once that screen is drawn;
-# script(1) gives it the terminal it needs.  Target: under 100 ms.
+# script(1) gives it the terminal it needs, and its own cost is measured
+# and taken off.  Target (issue 15): under 100 ms, cost growing with the
+# screen, not the store.
 . "$(dirname "$0")/lib.sh"
 machine
 bench_home
@@ -35,18 +37,22 @@ run() {
 	    script -qec "$SETUPLINK" /dev/null >/dev/null </dev/null
 }
 run	# warm the page cache
-for i in 1 2 3 4 5 6 7 8 9; do
+full=$(for i in 1 2 3 4 5 6 7 8 9; do
 	t0=$(ms)
 	run
 	echo $(( $(ms) - t0 ))
-done | median | awk '{printf "start to first full screen: %s ms (median of 9, through script(1); target < 100 ms)\n", $1}'
+done | median)
+alone=$(for i in 1 2 3 4 5 6 7 8 9; do
+	t0=$(ms)
+	script -qec true /dev/null >/dev/null </dev/null
+	echo $(( $(ms) - t0 ))
+done | median)
+echo "start to first full screen: $full ms (median of 9, through script(1))"
+echo "script(1) alone: $alone ms (included above)"
+awk -v f="$full" -v a="$alone" 'BEGIN {
+	printf "first full screen, setuplink alone: %d ms (target < 100 ms: %.2fx the target)\n", f - a, (f - a) / 100 }'
 SETUPLINK_TUI_EXIT=first-screen TERM=xterm-256color LC_ALL=C.UTF-8 \
     /usr/bin/time -v -o "$B/time" script -qec "$SETUPLINK" /dev/null \
     >/dev/null </dev/null
 # time -v sees script(1) and its children: the peak is the largest one.
 awk -F': ' '/Maximum resident/ {printf "peak memory: %d KB (largest process)\n", $2}' "$B/time"
-for i in 1 2 3 4 5; do
-	t0=$(ms)
-	script -qec true /dev/null >/dev/null </dev/null
-	echo $(( $(ms) - t0 ))
-done | median | awk '{printf "script(1) alone: %s ms (included above)\n", $1}'

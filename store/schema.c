@@ -130,6 +130,10 @@ static const char *migrations[] = {
 	"  sealed TEXT,"
 	"  reminded INTEGER,"
 	"  expiry_noted INTEGER);",
+	/* 7: drafts by last activity, for a page of them (draft_page) and
+	 * their count without reading the store. */
+	"CREATE INDEX drafts_activity ON drafts(updated, id) "
+	"WHERE deleted IS NULL;",
 };
 
 int

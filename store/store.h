@@ -133,6 +133,12 @@ int	 draft_get(struct store *, const struct catalog *, int64_t id,
 	     struct draft **, char **errstr);
 int	 draft_list(struct store *, const struct catalog *,
 	     struct draft_summary **, size_t *n, char **errstr);
+/* The drafts draft_list() would give from position off, at most lim of
+ * them, reading only those (an index keeps the order); and how many
+ * drafts there are.  What they cost grows with lim, not the store. */
+int	 draft_page(struct store *, const struct catalog *, size_t off,
+	     size_t lim, struct draft_summary **, size_t *n, char **errstr);
+int	 draft_count(struct store *, size_t *n, char **errstr);
 void	 draft_summaries_free(struct draft_summary **, size_t);
 /*
  * Write fields with one source, all or none, inside the caller's
