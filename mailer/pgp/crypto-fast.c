@@ -265,7 +265,8 @@ crypto_fast_save(struct crypto *c, const char *fpr)
 	buf_add(&b, full.b.data, full.b.len);
 	buf_add(&b, min.b.data, min.b.len);
 	path = xprintf("%s/" FAST_CACHE, c->home);
-	tmp = xprintf("%s.tmp", path);
+	/* Two link creates may write it at once: each its own file. */
+	tmp = xprintf("%s.%ld.tmp", path, (long)getpid());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600)) < 0 || fd_write_all(fd, b.data, b.len) != 0 ||
 	    close(fd) != 0 || rename(tmp, path) != 0) {
@@ -291,6 +292,24 @@ out:
 }
 
 /* ---- The agent, over its Assuan socket ---- */
+
+/* All of p to the agent; an agent gone is an error, never a SIGPIPE. */
+static int
+fast_send(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
 
 /* One line from the agent, without its LF, and its length (D lines may
  * hold NUL bytes); -1 on error or a long line. */
@@ -342,8 +361,7 @@ fast_transact(struct crypto_fast *f, const char *cmd, struct buf *data)
 	ssize_t ll;
 	int hi, lo;
 
-	if (fd_write_all(f->fd, cmd, n) != 0 || fd_write_all(f->fd, "\n",
-	    1) != 0)
+	if (fast_send(f->fd, cmd, n) != 0 || fast_send(f->fd, "\n", 1) != 0)
 		return -1;
 	for (;;) {
 		if ((ll = fast_read_line(f->fd, line, sizeof line)) < 0)
