@@ -336,18 +336,6 @@ fast_read_line(int fd, char *line, size_t max)
 	return (ssize_t)n;
 }
 
-static int
-fast_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Send cmd and read to its OK, gathering D lines (percent-unescaped) into
  * data when given.  Status lines are skipped; an ERR, an INQUIRE (the
@@ -381,8 +369,8 @@ fast_transact(struct crypto_fast *f, const char *cmd, struct buf *data)
 				continue;
 			}
 			if (i + 2 >= (size_t)ll ||
-			    (hi = fast_hexval(line[i + 1])) < 0 ||
-			    (lo = fast_hexval(line[i + 2])) < 0)
+			    (hi = pkt_hexval(line[i + 1])) < 0 ||
+			    (lo = pkt_hexval(line[i + 2])) < 0)
 				return -1;
 			buf_addc(data, (char)(hi << 4 | lo));
 			i += 2;
@@ -427,117 +415,6 @@ fast_connect(struct crypto_fast *f)
 
 /* ---- OpenPGP packets (RFC 4880) ---- */
 
-/* The body of the first packet with tag want, from offset *off on. */
-static const uint8_t *
-fast_find(const uint8_t *p, size_t len, size_t *off, int want, size_t *blen)
-{
-	size_t total;
-	int tag, hlen;
-
-	while (*off < len) {
-		if ((hlen = crypto_packet(p + *off, len - *off, &tag,
-		    &total)) < 0)
-			return NULL;
-		*off += total;
-		if (tag == want) {
-			*blen = total - (size_t)hlen;
-			return p + *off - total + hlen;
-		}
-	}
-	return NULL;
-}
-
-/* An old-format packet header, as gpg writes for keys and signatures. */
-static void
-fast_header(struct buf *b, int tag, size_t len)
-{
-	if (len < 256) {
-		buf_addc(b, (char)(0x80 | tag << 2));
-		buf_addc(b, (char)len);
-	} else {
-		buf_addc(b, (char)(0x80 | tag << 2 | 1));
-		buf_addc(b, (char)(len >> 8));
-		buf_addc(b, (char)len);
-	}
-}
-
-static void
-fast_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* An MPI from big-endian bytes, leading zeros dropped. */
-static void
-fast_mpi(struct buf *b, const uint8_t *p, size_t n)
-{
-	unsigned bits;
-	uint8_t top;
-
-	while (n > 0 && *p == 0) {
-		p++;
-		n--;
-	}
-	bits = (unsigned)n * 8;
-	for (top = n > 0 ? *p : 0; bits > 0 && !(top & 0x80); top <<= 1)
-		bits--;
-	buf_addc(b, (char)(bits >> 8));
-	buf_addc(b, (char)bits);
-	buf_add(b, p, n);
-}
-
-/*
- * The values named name ("r", "s") in a canonical S-expression such as
- * (7:sig-val(5:eddsa(1:r32:...)(1:s32:...))): an atom that opens a list
- * and the atom right after it.
- */
-static bool
-fast_sexp_value(const uint8_t *p, size_t len, const char *name,
-    const uint8_t **v, size_t *vlen)
-{
-	size_t i = 0, n, nlen = strlen(name);
-	bool first = false;
-	const uint8_t *prev = NULL;
-	size_t prevlen = 0;
-
-	while (i < len) {
-		if (p[i] == '(') {
-			first = true;
-			prev = NULL;
-			i++;
-			continue;
-		}
-		if (p[i] == ')') {
-			first = false;
-			prev = NULL;
-			i++;
-			continue;
-		}
-		for (n = 0; i < len && p[i] >= '0' && p[i] <= '9'; i++) {
-			n = n * 10 + (size_t)(p[i] - '0');
-			if (n > len)
-				return false;
-		}
-		if (i >= len || p[i] != ':' || n > len - i - 1)
-			return false;
-		i++;
-		if (prev != NULL && prevlen == nlen &&
-		    memcmp(prev, name, nlen) == 0) {
-			*v = p + i;
-			*vlen = n;
-			return true;
-		}
-		prev = first ? p + i : NULL;
-		prevlen = n;
-		first = false;
-		i += n;
-	}
-	return false;
-}
-
 /*
  * Finish a v4 signature whose hash h has taken what it signs: add the
  * hashed part and its trailer, have the agent sign the digest, and write
@@ -559,7 +436,7 @@ fast_sign_packet(struct crypto_fast *f, crypto_hash_sha256_state *h,
 	crypto_hash_sha256_update(h, hashed, hlen);
 	trailer[0] = 4;
 	trailer[1] = 0xff;
-	fast_be32(trailer + 2, (uint32_t)hlen);
+	pkt_be32(trailer + 2, (uint32_t)hlen);
 	crypto_hash_sha256_update(h, trailer, sizeof trailer);
 	crypto_hash_sha256_final(h, digest);
 	if (fast_connect(f) != 0)
@@ -581,24 +458,24 @@ fast_sign_packet(struct crypto_fast *f, crypto_hash_sha256_state *h,
 	buf_add(&body, hashed, hlen);
 	/* Unhashed: the issuer's key id, the fingerprint's last 8 bytes. */
 	for (i = 0; i < 8; i++)
-		keyid[i] = (uint8_t)(fast_hexval(f->fpr[24 + 2 * i]) << 4 |
-		    fast_hexval(f->fpr[25 + 2 * i]));
+		keyid[i] = (uint8_t)(pkt_hexval(f->fpr[24 + 2 * i]) << 4 |
+		    pkt_hexval(f->fpr[25 + 2 * i]));
 	buf_add(&body, "\x00\x0a\x09\x10", 4);
 	buf_add(&body, keyid, 8);
 	buf_add(&body, digest, 2);
-	if (algo == ALGO_EDDSA && fast_sexp_value((uint8_t *)sexp.data,
-	    sexp.len, "r", &r, &rlen) && fast_sexp_value((uint8_t *)sexp.data,
+	if (algo == ALGO_EDDSA && pkt_sexp_value((uint8_t *)sexp.data,
+	    sexp.len, "r", &r, &rlen) && pkt_sexp_value((uint8_t *)sexp.data,
 	    sexp.len, "s", &s, &slen)) {
-		fast_mpi(&body, r, rlen);
-		fast_mpi(&body, s, slen);
-	} else if (algo == ALGO_RSA && fast_sexp_value((uint8_t *)sexp.data,
+		pkt_mpi(&body, r, rlen);
+		pkt_mpi(&body, s, slen);
+	} else if (algo == ALGO_RSA && pkt_sexp_value((uint8_t *)sexp.data,
 	    sexp.len, "s", &s, &slen))
-		fast_mpi(&body, s, slen);
+		pkt_mpi(&body, s, slen);
 	else {
 		log_debug("gpg-agent's signature is not what was asked for");
 		goto out;
 	}
-	fast_header(out, 2, body.len);
+	pkt_header(out, 2, body.len);
 	buf_add(out, body.data, body.len);
 	rv = 0;
 out:
@@ -622,9 +499,9 @@ fast_hashed_begin(struct crypto_fast *f, struct buf *b, int class, int algo)
 	buf_add(b, "\0\0", 2);		/* the length, set at the end */
 	buf_add(b, "\x16\x21\x04", 3);
 	for (i = 0; i < 20; i++)
-		buf_addc(b, (char)(fast_hexval(f->fpr[2 * i]) << 4 |
-		    fast_hexval(f->fpr[2 * i + 1])));
-	fast_be32(t, (uint32_t)time_now());
+		buf_addc(b, (char)(pkt_hexval(f->fpr[2 * i]) << 4 |
+		    pkt_hexval(f->fpr[2 * i + 1])));
+	pkt_be32(t, (uint32_t)time_now());
 	buf_add(b, "\x05\x02", 2);
 	buf_add(b, t, 4);
 }
@@ -641,75 +518,6 @@ fast_hashed_end(struct buf *b)
 	return 0;
 }
 
-/*
- * The subpackets of the workspace user ID's self-signature (sig, a v4
- * signature body) but its time, its issuer fingerprint and a primary
- * user ID flag: key flags, preferences and features, which the new
- * user ID's signature repeats as gpg's own --quick-add-uid does.
- */
-static int
-fast_copy_prefs(const uint8_t *sig, size_t len, struct buf *b)
-{
-	size_t hl, i, sl, hdr;
-	int type;
-
-	if (len < 6 || sig[0] != 4)
-		return -1;
-	hl = (size_t)sig[4] << 8 | sig[5];
-	if (hl > len - 6)
-		return -1;
-	for (i = 6; i < 6 + hl; i += hdr + sl) {
-		if (sig[i] < 192) {
-			hdr = 1;
-			sl = sig[i];
-		} else if (sig[i] < 255 && i + 1 < 6 + hl) {
-			hdr = 2;
-			sl = ((size_t)(sig[i] - 192) << 8) + sig[i + 1] + 192;
-		} else
-			return -1;
-		if (sl == 0 || sl > 6 + hl - i - hdr)
-			return -1;
-		type = sig[i + hdr] & 0x7f;
-		if (type == 2 || type == 33 || type == 25)
-			continue;
-		buf_add(b, sig + i, hdr + sl);
-	}
-	return 0;
-}
-
-/*
- * A binary key with the new user ID and its signature (uid) put before
- * the first subkey, where gpg keeps a key's user IDs; with only_new, the
- * key's own user IDs and their signatures are left out (Autocrypt wants
- * the one address its header is for).
- */
-static void
-fast_insert_uid(const uint8_t *key, size_t len, const struct buf *uid,
-    struct buf *out, bool only_new)
-{
-	size_t off = 0, total;
-	bool skip = false, added = false;
-	int tag;
-
-	while (off < len) {
-		if (crypto_packet(key + off, len - off, &tag, &total) < 0)
-			break;
-		if (tag == 14 && !added) {
-			buf_add(out, uid->data, uid->len);
-			added = true;
-		}
-		if (tag == 13 || tag == 17)
-			skip = only_new;
-		else if (tag != 2)
-			skip = false;
-		if (!skip)
-			buf_add(out, key + off, total);
-		off += total;
-	}
-	if (!added)
-		buf_add(out, uid->data, uid->len);
-}
-
 /* The SHA-256 of a key packet for signing: 0x99, two bytes, the body. */
 static void
 fast_hash_key(crypto_hash_sha256_state *h, const uint8_t *body, size_t n)
@@ -718,45 +526,6 @@ fast_hash_key(crypto_hash_sha256_state *h, const uint8_t *body, size_t n)
 
 	crypto_hash_sha256_update(h, hd, 3);
 	crypto_hash_sha256_update(h, body, n);
-}
-
-/* Base64 in lines of 64 with its CRC-24, between armor lines. */
-static char *
-fast_armor(const char *what, const uint8_t *p, size_t n, size_t *alen)
-{
-	uint32_t crc = 0xb704ce;
-	uint8_t c3[3];
-	char *b64, *c;
-	struct buf b;
-	size_t i, m;
-	int k;
-
-	for (i = 0; i < n; i++) {
-		crc ^= (uint32_t)p[i] << 16;
-		for (k = 0; k < 8; k++) {
-			crc <<= 1;
-			if (crc & 0x1000000)
-				crc ^= 0x1864cfb;
-		}
-	}
-	crc &= 0xffffff;
-	c3[0] = (uint8_t)(crc >> 16);
-	c3[1] = (uint8_t)(crc >> 8);
-	c3[2] = (uint8_t)crc;
-	buf_init(&b);
-	buf_printf(&b, "-----BEGIN PGP %s-----\n\n", what);
-	b64 = base64_encode(p, n);
-	m = strlen(b64);
-	for (i = 0; i < m; i += 64) {
-		buf_add(&b, b64 + i, m - i < 64 ? m - i : 64);
-		buf_addc(&b, '\n');
-	}
-	c = base64_encode(c3, 3);
-	buf_printf(&b, "=%s\n-----END PGP %s-----\n", c, what);
-	free(c);
-	free(b64);
-	*alen = b.len;
-	return buf_take(&b);
 }
 
 int
@@ -779,33 +548,33 @@ crypto_fast_export_with_uid(struct crypto_fast *f, const char *uid,
 	if (ulen == 0 || ulen > 1024 || str_has_ctl(uid))
 		goto out;
 	/* The primary key, and the self-signature on its first user ID. */
-	if ((pk = fast_find(f->full, f->nfull, &off, 6, &pklen)) == NULL ||
-	    pklen < 6 || pk[0] != 4 || fast_find(f->full, f->nfull, &off, 13,
-	    &slen) == NULL || (oldsig = fast_find(f->full, f->nfull, &off, 2,
+	if ((pk = pkt_find(f->full, f->nfull, &off, 6, &pklen)) == NULL ||
+	    pklen < 6 || pk[0] != 4 || pkt_find(f->full, f->nfull, &off, 13,
+	    &slen) == NULL || (oldsig = pkt_find(f->full, f->nfull, &off, 2,
 	    &slen)) == NULL || slen < 6 || oldsig[1] != 0x13)
 		goto out;
 	algo = pk[5];
 	if (algo != ALGO_EDDSA && algo != ALGO_RSA)
 		goto out;
 	fast_hashed_begin(f, &hashed, 0x13, algo);
-	if (fast_copy_prefs(oldsig, slen, &hashed) != 0 ||
+	if (pkt_copy_prefs(oldsig, slen, &hashed) != 0 ||
 	    fast_hashed_end(&hashed) != 0)
 		goto out;
 	crypto_hash_sha256_init(&h);
 	fast_hash_key(&h, pk, pklen);
 	u[0] = 0xb4;
-	fast_be32(u + 1, (uint32_t)ulen);
+	pkt_be32(u + 1, (uint32_t)ulen);
 	crypto_hash_sha256_update(&h, u, 5);
 	crypto_hash_sha256_update(&h, (const uint8_t *)uid, ulen);
 	/* The user ID packet, then its signature. */
-	fast_header(&pkt, 13, ulen);
+	pkt_header(&pkt, 13, ulen);
 	buf_add(&pkt, uid, ulen);
 	if (fast_sign_packet(f, &h, (uint8_t *)hashed.data, hashed.len, algo,
 	    &pkt) != 0)
 		goto out;
-	fast_insert_uid(f->full, f->nfull, &pkt, &full, false);
-	fast_insert_uid(f->min, f->nmin, &pkt, &min, true);
-	*armored = fast_armor("PUBLIC KEY BLOCK", (uint8_t *)full.data,
+	pkt_insert_uid(f->full, f->nfull, &pkt, &full, false);
+	pkt_insert_uid(f->min, f->nmin, &pkt, &min, true);
+	*armored = pkt_armor("PUBLIC KEY BLOCK", (uint8_t *)full.data,
 	    full.len, alen);
 	*mlen = min.len;
 	*minimal = buf_take(&min);
@@ -832,7 +601,7 @@ crypto_fast_sign(struct crypto_fast *f, const char *data, size_t len,
 	*siglen = 0;
 	buf_init(&hashed);
 	buf_init(&pkt);
-	if ((pk = fast_find(f->full, f->nfull, &off, 6, &pklen)) == NULL ||
+	if ((pk = pkt_find(f->full, f->nfull, &off, 6, &pklen)) == NULL ||
 	    pklen < 6 || (pk[5] != ALGO_EDDSA && pk[5] != ALGO_RSA))
 		goto out;
 	/* A binary document, as gpgme's path signs it (not text mode). */
@@ -844,7 +613,7 @@ crypto_fast_sign(struct crypto_fast *f, const char *data, size_t len,
 	if (fast_sign_packet(f, &h, (uint8_t *)hashed.data, hashed.len, pk[5],
 	    &pkt) != 0)
 		goto out;
-	*sig = fast_armor("SIGNATURE", (uint8_t *)pkt.data, pkt.len, siglen);
+	*sig = pkt_armor("SIGNATURE", (uint8_t *)pkt.data, pkt.len, siglen);
 	*micalg = xstrdup("pgp-sha256");
 	rv = 0;
 out:
