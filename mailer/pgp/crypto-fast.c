@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gpgme.h>
@@ -171,7 +172,7 @@ crypto_fast_open(const char *gnupghome, int timeout_s,
 	if (!fast_hex40(f->fpr) || !fast_hex40(f->grip) || f->socket == NULL ||
 	    nfull == 0 || nmin == 0 || nfull > len - off ||
 	    nmin != len - off - nfull ||
-	    (f->expires != 0 && f->expires <= time_now()))
+	    (f->expires != 0 && f->expires <= (int64_t)time(NULL)))
 		goto bad;
 	/* The secret part still here: the agent is to sign with it. */
 	key = xprintf("%s/private-keys-v1.d/%s.key", gnupghome, f->grip);
@@ -501,7 +502,8 @@ fast_hashed_begin(struct crypto_fast *f, struct buf *b, int class, int algo)
 	for (i = 0; i < 20; i++)
 		buf_addc(b, (char)(pkt_hexval(f->fpr[2 * i]) << 4 |
 		    pkt_hexval(f->fpr[2 * i + 1])));
-	pkt_be32(t, (uint32_t)time_now());
+	/* The real clock, as gpg's: SETUPLINK_NOW moves links, not keys. */
+	pkt_be32(t, (uint32_t)time(NULL));
 	buf_add(b, "\x05\x02", 2);
 	buf_add(b, t, 4);
 }
