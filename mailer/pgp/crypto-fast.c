@@ -3,7 +3,8 @@
  * made here and signed by the workspace's own gpg-agent, with no gpg
  * process and no throwaway keyring or agent.  What it needs of the key is
  * kept in a cache file that gpgme's path writes; anything unexpected
- * returns -1 and the caller takes gpgme's path, which stays the reference. */
+ * returns -1 and the caller takes gpgme's path, which stays the reference.
+ * The packets themselves are crypto-packet.c's. */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
