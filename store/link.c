@@ -65,10 +65,12 @@ link_create(struct store *st, const struct link_new *ln, int64_t *id,
 {
 	static const char sql[] = "INSERT INTO links (draft, token_hash, "
 	    "recipient, created, expires, require, signer, note, message_id, "
-	    "created_by, ref_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "created_by, ref_tag, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?)";
 	static const char fsql[] = "INSERT INTO link_fields (link, pos, key, "
 	    "prefill) VALUES (?, ?, ?, ?)";
 	struct db_stmt *s;
+	int64_t lid;
 	size_t i;
 	bool mine;
 	int rv;
@@ -85,11 +87,15 @@ link_create(struct store *st, const struct link_new *ln, int64_t *id,
 		goto out;
 	}
 	db_reset(s);
+	if (ln->id > 0)
+		lid = ln->id;
+	else if ((rv = link_reserve_id(st, &lid, errstr)) != 0)
+		goto out;
 	s = db_prepare(st, sql);
 	db_bind_int64(s, 1, ln->draft);
 	db_bind_text(s, 2, ln->token_hash, -1, DB_STATIC);
 	db_bind_text(s, 3, ln->to, -1, DB_STATIC);
-	db_bind_int64(s, 4, time_now());
+	db_bind_int64(s, 4, ln->created != 0 ? ln->created : time_now());
 	db_bind_int64(s, 5, ln->expires);
 	db_bind_text(s, 6, require_names[ln->require], -1, DB_STATIC);
 	db_bind_text(s, 7, ln->signer, -1, DB_STATIC);
@@ -97,9 +103,10 @@ link_create(struct store *st, const struct link_new *ln, int64_t *id,
 	db_bind_text(s, 9, ln->message_id, -1, DB_STATIC);
 	db_bind_text(s, 10, ln->created_by, -1, DB_STATIC);
 	db_bind_text(s, 11, ln->ref_tag, -1, DB_STATIC);
+	db_bind_int64(s, 12, lid);
 	if ((rv = db_step_done(st, s, "creating a link", errstr)) != 0)
 		goto out;
-	*id = db_last_id(st);
+	*id = lid;
 	for (i = 0; i < ln->nfields; i++) {
 		s = db_prepare(st, fsql);
 		db_bind_int64(s, 1, *id);
@@ -116,6 +123,55 @@ link_create(struct store *st, const struct link_new *ln, int64_t *id,
 		goto out;
 	rv = event_add(st, "link_created", ln->draft, *id,
 	    (const char *const *)ln->fields, ln->nfields, NULL, errstr);
+out:
+	return db_tx_leave(st, mine, rv, errstr);
+}
+
+/*
+ * links.id is AUTOINCREMENT: SQLite keeps the largest id ever given in
+ * sqlite_sequence and never hands out one at or below it, so raising it
+ * there reserves the next id for an INSERT that names it.  PostgreSQL's
+ * sequence does the same with nextval(), outside any lock.
+ */
+int
+link_reserve_id(struct store *st, int64_t *id, char **errstr)
+{
+	static const char seed[] = "INSERT INTO sqlite_sequence (name, seq) "
+	    "SELECT 'links', (SELECT coalesce(max(id), 0) FROM links) "
+	    "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = "
+	    "'links')";
+	static const char bump[] = "UPDATE sqlite_sequence SET seq = seq + 1 "
+	    "WHERE name = 'links' RETURNING seq";
+	static const char next[] = "SELECT nextval(pg_get_serial_sequence("
+	    "'links', 'id'))";
+	struct db_stmt *s;
+	bool mine;
+	int rv, rc;
+
+	*id = 0;
+	if ((rv = db_tx_enter(st, &mine, errstr)) != 0)
+		return rv;
+	if (st->eng == &db_pg)
+		s = db_prepare(st, next);
+	else {
+		s = db_prepare(st, seed);
+		if ((rv = db_step_done(st, s, "reserving a link id",
+		    errstr)) != 0)
+			goto out;
+		s = db_prepare(st, bump);
+	}
+	if ((rc = db_step(s)) == DB_ROW) {
+		*id = db_column_int64(s, 0);
+		rc = db_step(s);
+	}
+	db_reset(s);
+	if (rc != DB_DONE) {
+		rv = db_error(st, rc, "reserving a link id", errstr);
+		goto out;
+	}
+	if (*id <= 0)
+		rv = errorf(errstr, EX_SOFTWARE, "no link id could be "
+		    "reserved");
 out:
 	return db_tx_leave(st, mine, rv, errstr);
 }

@@ -235,6 +235,10 @@ static const char *pg_extra[nitems(migrations)] = {
 	[7] =
 	"CREATE TRIGGER signins_changed AFTER INSERT OR UPDATE OR DELETE ON "
 	"signins FOR EACH STATEMENT EXECUTE FUNCTION setuplink_changed();",
+	/* 10: drafts by last activity, for a page of them (draft_page) and
+	 * their count without reading the store. */
+	"CREATE INDEX drafts_activity ON drafts(updated, id) "
+	"WHERE deleted IS NULL;",
 };
 
 int

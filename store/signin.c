@@ -13,70 +13,69 @@
 	"user_code, verify_uri, verify_uri_complete, poll_every, expires, " \
 	"failures, owner, lease, ended, detail"
 
+/* Both engines bind NULL for a NULL text. */
 static void
-signin_bind_text(sqlite3_stmt *s, int col, const char *v)
+signin_bind_text(struct db_stmt *s, int col, const char *v)
 {
-	if (v == NULL)
-		sqlite3_bind_null(s, col);
-	else
-		sqlite3_bind_text(s, col, v, -1, SQLITE_STATIC);
+	db_bind_text(s, col, v, -1, DB_STATIC);
 }
 
 int
 signin_start(struct store *st, const struct signin *in, int64_t *id,
     char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, "INSERT OR IGNORE INTO signins "
+	struct db_stmt *s = db_prepare(st, "INSERT INTO signins "
 	    "(link, draft, state, created, sender, rcpt, message_id, "
 	    "in_reply_to, signer, encrypted, pending, lease) VALUES "
-	    "(?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, 0)");
+	    "(?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, 0) "
+	    "ON CONFLICT DO NOTHING");
 	int rv;
 
 	*id = 0;
-	sqlite3_bind_int64(s, 1, in->link);
-	sqlite3_bind_int64(s, 2, in->draft);
-	sqlite3_bind_int64(s, 3, in->created);
+	db_bind_int64(s, 1, in->link);
+	db_bind_int64(s, 2, in->draft);
+	db_bind_int64(s, 3, in->created);
 	signin_bind_text(s, 4, in->sender);
 	signin_bind_text(s, 5, in->rcpt);
 	signin_bind_text(s, 6, in->message_id);
 	signin_bind_text(s, 7, in->in_reply_to);
 	signin_bind_text(s, 8, in->signer);
-	sqlite3_bind_int(s, 9, in->encrypted);
+	db_bind_int64(s, 9, in->encrypted);
 	signin_bind_text(s, 10, in->pending);
 	if ((rv = db_step_done(st, s, "starting a sign-in", errstr)) != 0)
 		return rv;
-	if (sqlite3_changes(st->db) > 0)
-		*id = sqlite3_last_insert_rowid(st->db);
+	if (db_changes(st) > 0)
+		*id = db_last_id(st);
 	return 0;
 }
 
 static struct signin *
-signin_read(sqlite3_stmt *s)
+signin_read(struct db_stmt *s)
 {
 	struct signin *g = xcalloc(1, sizeof *g);
 
-	g->id = sqlite3_column_int64(s, 0);
-	g->link = sqlite3_column_int64(s, 1);
-	g->draft = sqlite3_column_int64(s, 2);
+	g->id = db_column_int64(s, 0);
+	g->link = db_column_int64(s, 1);
+	g->draft = db_column_int64(s, 2);
 	g->state = db_text(s, 3);
-	g->created = sqlite3_column_int64(s, 4);
+	g->created = db_column_int64(s, 4);
 	g->sender = db_text(s, 5);
 	g->rcpt = db_text(s, 6);
 	g->message_id = db_text(s, 7);
 	g->in_reply_to = db_text(s, 8);
 	g->signer = db_text(s, 9);
-	g->encrypted = sqlite3_column_int(s, 10) != 0;
+	g->encrypted = db_column_int(s, 10) != 0;
 	g->pending = db_text(s, 11);
 	g->device_code = db_text(s, 12);
 	g->user_code = db_text(s, 13);
 	g->verify_uri = db_text(s, 14);
 	g->verify_uri_complete = db_text(s, 15);
-	g->poll_every = sqlite3_column_int64(s, 16);
-	g->expires = sqlite3_column_int64(s, 17);
-	g->failures = sqlite3_column_int64(s, 18);
+	g->poll_every = db_column_int64(s, 16);
+	g->expires = db_column_int64(s, 17);
+	g->failures = db_column_int64(s, 18);
 	g->owner = db_text(s, 19);
-	g->lease = sqlite3_column_int64(s, 20);
-	g->ended = sqlite3_column_int64(s, 21);
+	g->lease = db_column_int64(s, 20);
+	g->ended = db_column_int64(s, 21);
 	g->detail = db_text(s, 22);
 	return g;
 }
@@ -84,19 +83,19 @@ signin_read(sqlite3_stmt *s)
 int
 signin_get(struct store *st, int64_t id, struct signin **out, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, "SELECT " SIGNIN_COLS " FROM signins "
+	struct db_stmt *s = db_prepare(st, "SELECT " SIGNIN_COLS " FROM signins "
 	    "WHERE id = ?");
 	int rc;
 
 	*out = NULL;
-	sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_int64(s, 1, id);
+	if ((rc = db_step(s)) == DB_ROW)
 		*out = signin_read(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
+	db_reset(s);
+	if (rc == DB_DONE)
 		return errorf(errstr, EX_NOINPUT, "there is no sign-in %lld",
 		    (long long)id);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return db_error(st, rc, "reading a sign-in", errstr);
 	return 0;
 }
@@ -105,18 +104,18 @@ int
 signin_active(struct store *st, struct signin ***out, size_t *n,
     char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, "SELECT " SIGNIN_COLS " FROM signins "
+	struct db_stmt *s = db_prepare(st, "SELECT " SIGNIN_COLS " FROM signins "
 	    "WHERE state = 'active' ORDER BY id");
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		*out = xreallocarray(*out, *n + 1, sizeof **out);
 		(*out)[(*n)++] = signin_read(s);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	db_reset(s);
+	if (rc != DB_DONE) {
 		signins_free(out, *n);
 		*n = 0;
 		return db_error(st, rc, "reading the sign-ins", errstr);
@@ -128,20 +127,20 @@ int
 signin_claim(struct store *st, int64_t id, const char *owner,
     const char *dead, int64_t now, int64_t lease, bool *won, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, "UPDATE signins SET owner = ?1, "
+	struct db_stmt *s = db_prepare(st, "UPDATE signins SET owner = ?1, "
 	    "lease = ?2 WHERE id = ?3 AND state = 'active' AND (lease < ?4 OR "
 	    "owner IS NULL OR owner = ?1 OR owner = ?5)");
 	int rv;
 
 	*won = false;
-	sqlite3_bind_text(s, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, lease);
-	sqlite3_bind_int64(s, 3, id);
-	sqlite3_bind_int64(s, 4, now);
+	db_bind_text(s, 1, owner, -1, DB_STATIC);
+	db_bind_int64(s, 2, lease);
+	db_bind_int64(s, 3, id);
+	db_bind_int64(s, 4, now);
 	signin_bind_text(s, 5, dead);
 	if ((rv = db_step_done(st, s, "claiming a sign-in", errstr)) != 0)
 		return rv;
-	*won = sqlite3_changes(st->db) > 0;
+	*won = db_changes(st) > 0;
 	return 0;
 }
 
@@ -149,7 +148,7 @@ int
 signin_save(struct store *st, const struct signin *g, const char *owner,
     bool *won, char **errstr)
 {
-	sqlite3_stmt *s = db_prepare(st, "UPDATE signins SET device_code = ?, "
+	struct db_stmt *s = db_prepare(st, "UPDATE signins SET device_code = ?, "
 	    "user_code = ?, verify_uri = ?, verify_uri_complete = ?, "
 	    "poll_every = ?, expires = ?, failures = ?, lease = ? "
 	    "WHERE id = ? AND state = 'active' AND owner = ?");
@@ -160,15 +159,15 @@ signin_save(struct store *st, const struct signin *g, const char *owner,
 	signin_bind_text(s, 2, g->user_code);
 	signin_bind_text(s, 3, g->verify_uri);
 	signin_bind_text(s, 4, g->verify_uri_complete);
-	sqlite3_bind_int64(s, 5, g->poll_every);
-	sqlite3_bind_int64(s, 6, g->expires);
-	sqlite3_bind_int64(s, 7, g->failures);
-	sqlite3_bind_int64(s, 8, g->lease);
-	sqlite3_bind_int64(s, 9, g->id);
-	sqlite3_bind_text(s, 10, owner, -1, SQLITE_STATIC);
+	db_bind_int64(s, 5, g->poll_every);
+	db_bind_int64(s, 6, g->expires);
+	db_bind_int64(s, 7, g->failures);
+	db_bind_int64(s, 8, g->lease);
+	db_bind_int64(s, 9, g->id);
+	db_bind_text(s, 10, owner, -1, DB_STATIC);
 	if ((rv = db_step_done(st, s, "saving a sign-in", errstr)) != 0)
 		return rv;
-	*won = sqlite3_changes(st->db) > 0;
+	*won = db_changes(st) > 0;
 	return 0;
 }
 
@@ -178,14 +177,14 @@ signin_end(struct store *st, int64_t id, const char *state,
 {
 	/* The device code and the reply's values are of no use once it
 	 * ended: they go with it. */
-	sqlite3_stmt *s = db_prepare(st, "UPDATE signins SET state = ?, "
+	struct db_stmt *s = db_prepare(st, "UPDATE signins SET state = ?, "
 	    "detail = ?, ended = ?, device_code = NULL, pending = NULL, "
 	    "owner = NULL WHERE id = ? AND state = 'active'");
 
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, state, -1, DB_STATIC);
 	signin_bind_text(s, 2, detail);
-	sqlite3_bind_int64(s, 3, now);
-	sqlite3_bind_int64(s, 4, id);
+	db_bind_int64(s, 3, now);
+	db_bind_int64(s, 4, id);
 	return db_step_done(st, s, "ending a sign-in", errstr);
 }
 

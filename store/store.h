@@ -157,6 +157,12 @@ int	 draft_get(struct store *, const struct catalog *, int64_t id,
 	     struct draft **, char **errstr);
 int	 draft_list(struct store *, const struct catalog *,
 	     struct draft_summary **, size_t *n, char **errstr);
+/* The drafts draft_list() would give from position off, at most lim of
+ * them, reading only those (an index keeps the order); and how many
+ * drafts there are.  What they cost grows with lim, not the store. */
+int	 draft_page(struct store *, const struct catalog *, size_t off,
+	     size_t lim, struct draft_summary **, size_t *n, char **errstr);
+int	 draft_count(struct store *, size_t *n, char **errstr);
 void	 draft_summaries_free(struct draft_summary **, size_t);
 /*
  * Write fields with one source, all or none, inside the caller's
@@ -238,6 +244,8 @@ struct link {
 };
 
 struct link_new {
+	int64_t		 id;		/* from link_reserve_id(), or 0: the next */
+	int64_t		 created;	/* 0: now */
 	int64_t		 draft;
 	const char	*to;
 	int64_t		 expires;
@@ -259,6 +267,13 @@ const char *link_state_name(enum link_state);
 char	*link_ref(const struct link *);
 const char *link_require_name(enum link_require);
 int	 link_require_parse(const char *, enum link_require *);
+/*
+ * A link id nobody else will get, taken in a short transaction of its own
+ * (or the caller's), so that the setup email, which names the id, can be
+ * composed and signed before link_create() takes the write lock.  An id
+ * reserved and never created is a gap; ids are never reused.
+ */
+int	 link_reserve_id(struct store *, int64_t *id, char **errstr);
 /* Inside the caller's transaction when one is open, else its own. */
 int	 link_create(struct store *, const struct link_new *, int64_t *id, char **errstr);
 int	 link_set_message_id(struct store *, int64_t id, const char *msgid, char **errstr);

@@ -1,6 +1,7 @@
 /* summary.c: the list of drafts with what each still misses, read in three
- * queries whatever the number of drafts, so draft list and the TUI's
- * Sources screen stay fast at ten thousand drafts. */
+ * queries whatever the number of drafts, so draft list stays fast at ten
+ * thousand drafts; and one page of it (draft_page), whose cost grows with
+ * the page rather than the store, for the TUI's Sources screen. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,4 +172,122 @@ draft_summaries_free(struct draft_summary **vp, size_t n)
 	}
 	free(*vp);
 	*vp = NULL;
+}
+
+/* One draft's completeness and link counts, each by its own indexed
+ * query: draft_page() reads a screenful, never the store. */
+static int
+page_fill(struct store *st, const struct catalog *cat,
+    struct draft_summary *ds, int64_t now)
+{
+	static const char fsql[] = "SELECT key, value FROM field_values "
+	    "WHERE draft = ? AND current = 1 AND value IS NOT NULL AND "
+	    "length(value) > 0";
+	static const char lsql[] = "SELECT coalesce(sum(CASE WHEN state = "
+	    "'pending' AND expires > ? THEN 1 ELSE 0 END), 0), coalesce(sum("
+	    "CASE WHEN state = 'used' THEN 1 ELSE 0 END), 0) FROM links "
+	    "WHERE draft = ?";
+	const struct connector *c = catalog_find(cat, ds->connector);
+	struct field_value *fv = NULL;
+	size_t nfv = 0, fcap = 0, j;
+	struct draft d;
+	struct db_stmt *s;
+	int rc;
+
+	s = db_prepare(st, fsql);
+	db_bind_int64(s, 1, ds->id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		if (nfv == fcap) {
+			fcap = fcap ? fcap * 2 : 16;
+			fv = xreallocarray(fv, fcap, sizeof *fv);
+		}
+		memset(&fv[nfv], 0, sizeof fv[nfv]);
+		fv[nfv].key = db_text(s, 0);
+		fv[nfv].value = db_text(s, 1);
+		fv[nfv].len = strlen(fv[nfv].value);
+		nfv++;
+	}
+	db_reset(s);
+	if (rc == DB_DONE && c != NULL) {
+		memset(&d, 0, sizeof d);
+		d.fields = fv;
+		d.nfields = nfv;
+		ds->complete = draft_complete(c, &d, &ds->missing,
+		    &ds->nmissing);
+	}
+	for (j = 0; j < nfv; j++) {
+		free(fv[j].key);
+		free(fv[j].value);
+	}
+	free(fv);
+	if (rc != DB_DONE)
+		return rc;
+	s = db_prepare(st, lsql);
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, ds->id);
+	if ((rc = db_step(s)) == DB_ROW) {
+		ds->pending_links = db_column_int(s, 0);
+		ds->used_links = db_column_int(s, 1);
+		rc = DB_DONE;
+	}
+	db_reset(s);
+	return rc;
+}
+
+int
+draft_count(struct store *st, size_t *n, char **errstr)
+{
+	struct db_stmt *s = db_prepare(st, "SELECT count(*) FROM drafts "
+	    "WHERE deleted IS NULL");
+	int rc;
+
+	*n = 0;
+	if ((rc = db_step(s)) == DB_ROW)
+		*n = (size_t)db_column_int64(s, 0);
+	db_reset(s);
+	if (rc != DB_ROW)
+		return db_error(st, rc, "counting drafts", errstr);
+	return 0;
+}
+
+int
+draft_page(struct store *st, const struct catalog *cat, size_t off,
+    size_t lim, struct draft_summary **out, size_t *np, char **errstr)
+{
+	/* The same order as draft_list: newest activity first. */
+	static const char dsql[] = "SELECT id, name, connector, created, "
+	    "updated FROM drafts WHERE deleted IS "
+	    "NULL ORDER BY updated DESC, id DESC LIMIT ? OFFSET ?";
+	struct draft_summary *v;
+	struct db_stmt *s;
+	size_t n = 0, i;
+	int64_t now = time_now();
+	int rc = DB_DONE;
+
+	*out = NULL;
+	*np = 0;
+	v = xcalloc(lim ? lim : 1, sizeof *v);
+	s = db_prepare(st, dsql);
+	db_bind_int64(s, 1, (int64_t)lim);
+	db_bind_int64(s, 2, (int64_t)off);
+	while (n < lim && (rc = db_step(s)) == DB_ROW) {
+		v[n].id = db_column_int64(s, 0);
+		v[n].name = db_text(s, 1);
+		v[n].connector = db_text(s, 2);
+		v[n].created = db_column_int64(s, 3);
+		v[n].updated = db_column_int64(s, 4);
+		n++;
+	}
+	if (n == lim && lim > 0)
+		rc = DB_DONE;
+	db_reset(s);
+	for (i = 0; rc == DB_DONE && i < n; i++)
+		rc = page_fill(st, cat, &v[i], now);
+	if (rc != DB_DONE) {
+		draft_summaries_free(&v, n);
+		return db_error(st, rc, "listing drafts", errstr);
+	}
+	*out = v;
+	*np = n;
+	return 0;
 }

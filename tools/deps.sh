@@ -10,7 +10,7 @@ check="libcmocka-dev procmail fetchmail dovecot-imapd dovecot-pop3d
 python3-aiosmtpd mutt tmux sqlite3 openssl ca-certificates file fiu-utils
 libfiu-dev cppcheck man-db zsh dpkg-dev debhelper openssh-client
 postgresql openssh-server mariadb-server libpq5 libssh-4 libmariadb3 python3-yaml
-postfix strace python3-authlib"
+postfix strace python3-authlib iproute2"
 fuzz="clang libclang-rt-14-dev"
 
 want=$build

@@ -122,7 +122,7 @@ out:
  * *total (RFC 4880 4.2), or -1 when it is cut short or uses partial
  * lengths, which no key packet does.
  */
-static int
+int
 crypto_packet(const uint8_t *p, size_t len, int *tag, size_t *total)
 {
 	size_t hlen, blen;

@@ -51,6 +51,26 @@ struct key_info {
 	bool	 secret;	/* ours: the workspace key */
 };
 
+/*
+ * The setup email's signatures without gpg (crypto-fast.c): the workspace
+ * key as a cache file in the GnuPG home keeps it (crypto_fast_save(),
+ * after gpgme's path made an email), signed by the home's running
+ * gpg-agent.  Each returns -1, no sentence, where gpgme's path must do
+ * the work instead: no cache or a stale one (the keyring, the secret
+ * keys, the mark or gpg.conf changed), no agent, a key it does not know.
+ */
+struct crypto_fast;
+int	 crypto_fast_open(const char *gnupghome, int timeout_s,
+	     struct crypto_fast **);
+const char *crypto_fast_fpr(const struct crypto_fast *);
+void	 crypto_fast_close(struct crypto_fast **);
+int	 crypto_fast_save(struct crypto *, const char *fpr);
+/* As crypto_export_with_uid() and crypto_sign_detached() do. */
+int	 crypto_fast_export_with_uid(struct crypto_fast *, const char *uid,
+	     char **armored, size_t *alen, char **minimal, size_t *mlen);
+int	 crypto_fast_sign(struct crypto_fast *, const char *data, size_t len,
+	     char **sig, size_t *siglen, char **micalg);
+
 int	 crypto_open(const char *gnupghome, int timeout_s, struct crypto **,
 	     char **errstr);
 void	 crypto_close(struct crypto **);

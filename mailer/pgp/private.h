@@ -67,4 +67,31 @@ int		 crypto_lookup(struct crypto *, const char *fpr, gpgme_key_t *,
 int		 crypto_export(gpgme_ctx_t, const char *fpr, gpgme_export_mode_t,
 		     bool armor, struct crypto_out *, char **errstr);
 
+/* crypto-uid.c: the length of the OpenPGP packet header at p, the packet's
+ * tag and its whole length in *total; -1 when cut short or partial. */
+int		 crypto_packet(const uint8_t *p, size_t len, int *tag,
+		     size_t *total);
+
+/* crypto-packet.c: OpenPGP packets for crypto-fast.c. */
+/* The body of the first packet with tag want from *off on (moved past). */
+const uint8_t	*pkt_find(const uint8_t *p, size_t len, size_t *off, int want,
+		     size_t *blen);
+void		 pkt_header(struct buf *, int tag, size_t len);	/* old format */
+void		 pkt_be32(uint8_t *p, uint32_t v);
+void		 pkt_mpi(struct buf *, const uint8_t *p, size_t n);
+/* The atom after the atom name that opens a list, in a canonical
+ * S-expression: "r" and "s" of (sig-val (eddsa (r ...) (s ...))). */
+bool		 pkt_sexp_value(const uint8_t *p, size_t len, const char *name,
+		     const uint8_t **v, size_t *vlen);
+/* A user ID self-signature's hashed subpackets but time, issuer and
+ * primary flag; -1 when it is not a v4 signature. */
+int		 pkt_copy_prefs(const uint8_t *sig, size_t len, struct buf *);
+/* key with the user ID packets in uid before its first subkey; with
+ * only_new, without the key's own user IDs. */
+void		 pkt_insert_uid(const uint8_t *key, size_t len,
+		     const struct buf *uid, struct buf *out, bool only_new);
+char		*pkt_armor(const char *what, const uint8_t *p, size_t n,
+		     size_t *alen);
+int		 pkt_hexval(int c);		/* -1: not hex */
+
 #endif

@@ -171,7 +171,13 @@ compose_setup(const struct setup_mail *sm, const char *message_id,
 	*len = 0;
 	reply = reply_address(sm->cfg, sm->token);
 	uid = xprintf("%s (setuplink) <%s>", sm->cfg->workspace, reply);
-	if ((rv = crypto_export_with_uid(sm->crypto, sm->key_fpr, uid,
+	if (sm->fast != NULL) {
+		if (crypto_fast_export_with_uid(sm->fast, uid, &armored, &alen,
+		    &minimal, &mlen) != 0) {
+			rv = COMPOSE_USE_GPG;
+			goto out;
+		}
+	} else if ((rv = crypto_export_with_uid(sm->crypto, sm->key_fpr, uid,
 	    &armored, &alen, &minimal, &mlen, errstr)) != 0)
 		goto out;
 	if (!sm->cfg->from_intake)
@@ -184,8 +190,14 @@ compose_setup(const struct setup_mail *sm, const char *message_id,
 		    "email's signed part");
 		goto out;
 	}
-	if ((rv = crypto_sign_detached(sm->crypto, sm->key_fpr, signed_data,
-	    slen, &signature, &siglen, &micalg, errstr)) != 0)
+	if (sm->fast != NULL) {
+		if (crypto_fast_sign(sm->fast, signed_data, slen, &signature,
+		    &siglen, &micalg) != 0) {
+			rv = COMPOSE_USE_GPG;
+			goto out;
+		}
+	} else if ((rv = crypto_sign_detached(sm->crypto, sm->key_fpr,
+	    signed_data, slen, &signature, &siglen, &micalg, errstr)) != 0)
 		goto out;
 	writer_param(sgn, "micalg", micalg);
 	writer_param(sgn, "protocol", "application/pgp-signature");

@@ -27,6 +27,8 @@ struct setup_mail {
 	const char		*token;
 	const char		*const *prefill;	/* per link field */
 	struct crypto		*crypto;
+	struct crypto_fast	*fast;	/* when set, tried first: see
+					   COMPOSE_USE_GPG */
 	const char		*key_fpr;	/* workspace key */
 	bool			 reminder;	/* link remind: said in the
 						   subject and first line */
@@ -34,6 +36,9 @@ struct setup_mail {
 
 char	*reply_address(const struct config *, const char *token);
 char	*message_id_new(const struct config *);	/* without <> */
+/* compose_setup() with sm->fast set, when the fast path cannot make the
+ * email: set up gpgme (sm->crypto) and compose again without it. */
+#define COMPOSE_USE_GPG	(-1)
 int	 compose_setup(const struct setup_mail *, const char *message_id,
 	     char **msg, size_t *len, char **errstr);
 char	*compose_subject(const struct setup_mail *);

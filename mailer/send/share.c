@@ -17,7 +17,8 @@ struct share_plan {
 	size_t			 nkeys;
 	int64_t			 expires_in;	/* seconds, checked */
 	char			*signer;	/* uppercase, or NULL */
-	struct crypto		*crypto;
+	struct crypto		*crypto;	/* NULL while fast serves */
+	struct crypto_fast	*fast;
 	char			*key_fpr;	/* the workspace key */
 };
 
@@ -30,6 +31,7 @@ share_plan_free(struct share_plan *p)
 	free(p->signer);
 	free(p->key_fpr);
 	crypto_close(&p->crypto);
+	crypto_fast_close(&p->fast);
 	memset(p, 0, sizeof *p);
 }
 
@@ -205,6 +207,23 @@ share_check_signer(const struct share_request *req, struct share_plan *p,
 	return rv;
 }
 
+/* gpgme on the workspace's GnuPG home, and the workspace key by it. */
+static int
+share_open_gpg(const struct config *cfg, const struct home *home,
+    const struct share_request *req, struct share_plan *p, char **errstr)
+{
+	int rv;
+
+	crypto_fast_close(&p->fast);
+	freep(&p->key_fpr);
+	if ((rv = crypto_open(home->gnupg, (int)cfg->gpg_timeout, &p->crypto,
+	    errstr)) != 0 ||
+	    (rv = share_check_signer(req, p, errstr)) != 0 ||
+	    (rv = crypto_workspace_key(p->crypto, &p->key_fpr, errstr)) != 0)
+		return rv;
+	return 0;
+}
+
 /* Every check, the cheap ones first, so that a typo costs no gpg run. */
 static int
 share_check(const struct config *cfg, const struct home *home,
@@ -260,10 +279,13 @@ share_check(const struct config *cfg, const struct home *home,
 	if ((rv = share_pick_fields(req, p, errstr)) != 0)
 		goto fail;
 	share_prefill(p);
-	if ((rv = crypto_open(home->gnupg, (int)cfg->gpg_timeout, &p->crypto,
-	    errstr)) != 0 ||
-	    (rv = share_check_signer(req, p, errstr)) != 0 ||
-	    (rv = crypto_workspace_key(p->crypto, &p->key_fpr, errstr)) != 0)
+	/* Without a signer to look up, the cached workspace key will do. */
+	if (req->signer == NULL && crypto_fast_open(home->gnupg,
+	    (int)cfg->gpg_timeout, &p->fast) == 0) {
+		p->key_fpr = xstrdup(crypto_fast_fpr(p->fast));
+		return 0;
+	}
+	if ((rv = share_open_gpg(cfg, home, req, p, errstr)) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -308,6 +330,7 @@ share_mail_init(struct setup_mail *sm, const struct config *cfg,
 	sm->token = token;
 	sm->prefill = (const char *const *)p->prefill;
 	sm->crypto = p->crypto;
+	sm->fast = p->fast;
 	sm->key_fpr = p->key_fpr;
 }
 
@@ -402,7 +425,7 @@ share_link(const struct config *cfg, const struct home *home,
 	struct share_plan p;
 	struct setup_mail sm;
 	struct link_new ln;
-	struct link *l = NULL;
+	struct link mem, *l = NULL;
 	const char *admin = req->admin ? req->admin : cfg->admin_email;
 	const char *rcpt[1];
 	char *token = NULL, *hash = NULL, *msgid = NULL, *msg = NULL;
@@ -438,22 +461,57 @@ share_link(const struct config *cfg, const struct home *home,
 	ln.ref_tag = tag = token_ref_tag(token);
 	ln.created_by = admin;
 
-	/* The email names the link's id, so both are made in one go. */
+	/*
+	 * The email names the link's id.  The id is reserved first, in a
+	 * commit of its own; the email is composed and signed holding no
+	 * lock (gpg may take a while, and the intake must not wait on it);
+	 * the link is then written in one short transaction.  A failure in
+	 * between leaves an unused id and nothing else.
+	 */
+	if ((rv = link_reserve_id(st, &id, errstr)) != 0)
+		goto out;
+	ln.id = id;
+	ln.created = time_now();
+	memset(&mem, 0, sizeof mem);
+	mem.id = id;
+	mem.draft = ln.draft;
+	mem.to = (char *)ln.to;
+	mem.created = ln.created;
+	mem.expires = ln.expires;
+	mem.fields = p.keys;
+	mem.prefill = p.prefill;
+	mem.nfields = p.nkeys;
+	mem.require = ln.require;
+	mem.signer = p.signer;
+	mem.note = (char *)ln.note;
+	mem.message_id = msgid;
+	mem.ref_tag = tag;
+	mem.state = LINK_PENDING;
+	mem.created_by = (char *)admin;
+	share_mail_init(&sm, cfg, &p, &mem, token);
+	if ((rv = compose_setup(&sm, msgid, &msg, &len, errstr)) ==
+	    COMPOSE_USE_GPG) {
+		log_debug("link %lld: the setup email is signed through gpgme",
+		    (long long)id);
+		if ((rv = share_open_gpg(cfg, home, req, &p, errstr)) != 0)
+			goto out;
+		share_mail_init(&sm, cfg, &p, &mem, token);
+		if ((rv = compose_setup(&sm, msgid, &msg, &len, errstr)) == 0)
+			crypto_fast_save(p.crypto, p.key_fpr);
+	} else if (rv == 0 && p.fast == NULL && req->signer == NULL)
+		crypto_fast_save(p.crypto, p.key_fpr);
+	if (rv != 0)
+		goto out;
 	if ((rv = store_begin(st, errstr)) != 0)
 		goto out;
 	if ((rv = link_create(st, &ln, &id, errstr)) != 0 ||
-	    (rv = share_keep_token(st, tkey, id, token, errstr)) != 0 ||
-	    (rv = link_get(st, id, &l, errstr)) != 0) {
-		store_rollback(st);
-		goto out;
-	}
-	share_mail_init(&sm, cfg, &p, l, token);
-	if ((rv = compose_setup(&sm, msgid, &msg, &len, errstr)) != 0) {
+	    (rv = share_keep_token(st, tkey, id, token, errstr)) != 0) {
 		store_rollback(st);
 		goto out;
 	}
 	if ((rv = store_commit(st, errstr)) != 0)
 		goto out;
+	l = &mem;
 
 	reply = reply_address(cfg, token);
 	rcpt[0] = l->to;
@@ -505,7 +563,6 @@ out:
 	free(tag);
 	free(msgid);
 	free(reply);
-	link_free(&l);
 	share_plan_free(&p);
 	return rv;
 }

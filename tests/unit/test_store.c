@@ -504,11 +504,135 @@ test_named_lock(void **state)
 	store_close(&b);
 }
 
+/*
+ * draft_page() is draft_list() a page at a time: the same drafts in the
+ * same order (newest activity first), the same completeness and link
+ * counts, and draft_count() says how many there are.
+ */
+static void
+test_draft_page(void **state)
+{
+	struct fixture *fx = *state;
+	struct field_write w = { "host", "db.example", 10 };
+	struct source src = admin();
+	struct draft_summary *all = NULL, *pg = NULL;
+	struct link_new ln;
+	const char *keys[] = { "host" };
+	char *err = NULL, *hash = sha256_hex("pagetok", 7), *now;
+	size_t nall, npg, total, off, i;
+	int64_t ids[7], lid;
+
+	for (i = 0; i < 7; i++) {
+		/* One second apart, so that the order is by activity. */
+		now = xprintf("%lld", (long long)(1800000000 + i));
+		setenv("SETUPLINK_NOW", now, 1);
+		free(now);
+		ids[i] = new_draft(fx, "postgres");
+	}
+	now = xprintf("%lld", 1800000100LL);
+	setenv("SETUPLINK_NOW", now, 1);
+	free(now);
+	/* The oldest draft changes: it comes first. */
+	src.at = time_now();
+	assert_int_equal(draft_write(fx->st, ids[0], &w, 1, &src, NULL, &err),
+	    0);
+	memset(&ln, 0, sizeof ln);
+	ln.draft = ids[3];
+	ln.to = "bob@client.example";
+	ln.expires = time_now() + 3600;
+	ln.fields = keys;
+	ln.nfields = 1;
+	ln.token_hash = hash;
+	assert_int_equal(link_create(fx->st, &ln, &lid, &err), 0);
+	assert_int_equal(draft_remove(fx->st, ids[5], "ann@acme.example",
+	    &err), 0);
+
+	assert_int_equal(draft_list(fx->st, fx->cat, &all, &nall, &err), 0);
+	assert_int_equal(draft_count(fx->st, &total, &err), 0);
+	assert_int_equal(total, 6);
+	assert_int_equal(nall, 6);
+	assert_int_equal(all[0].id, ids[0]);
+	for (off = 0; off < nall; off += 4) {
+		assert_int_equal(draft_page(fx->st, fx->cat, off, 4, &pg, &npg,
+		    &err), 0);
+		assert_int_equal(npg, nall - off < 4 ? nall - off : 4);
+		for (i = 0; i < npg; i++) {
+			assert_int_equal(pg[i].id, all[off + i].id);
+			assert_string_equal(pg[i].name, all[off + i].name);
+			assert_int_equal(pg[i].updated, all[off + i].updated);
+			assert_int_equal(pg[i].complete, all[off + i].complete);
+			assert_int_equal(pg[i].nmissing, all[off + i].nmissing);
+			assert_int_equal(pg[i].pending_links,
+			    all[off + i].pending_links);
+			assert_int_equal(pg[i].used_links,
+			    all[off + i].used_links);
+		}
+		draft_summaries_free(&pg, npg);
+	}
+	for (i = 0; i < nall; i++) {
+		if (all[i].id == ids[3])
+			assert_int_equal(all[i].pending_links, 1);
+		if (all[i].id == ids[0])
+			assert_true(all[i].nmissing < all[1].nmissing);
+	}
+	assert_int_equal(draft_page(fx->st, fx->cat, 6, 4, &pg, &npg, &err), 0);
+	assert_int_equal(npg, 0);
+	draft_summaries_free(&pg, npg);
+	draft_summaries_free(&all, nall);
+	unsetenv("SETUPLINK_NOW");
+	free(hash);
+}
+
+/* A reserved link id is never given again, by a reservation or by a
+ * link created without one; a link created with it gets it. */
+static void
+test_link_reserve(void **state)
+{
+	struct fixture *fx = *state;
+	struct link_new ln;
+	struct link *l = NULL;
+	const char *keys[] = { "host" };
+	char *err = NULL, *h1 = sha256_hex("r1", 2), *h2 = sha256_hex("r2", 2);
+	int64_t draft = new_draft(fx, "postgres"), a, b, c, gap;
+
+	assert_int_equal(link_reserve_id(fx->st, &a, &err), 0);
+	assert_true(a > 0);
+	assert_int_equal(link_reserve_id(fx->st, &gap, &err), 0);
+	assert_true(gap > a);
+	memset(&ln, 0, sizeof ln);
+	ln.draft = draft;
+	ln.to = "bob@client.example";
+	ln.expires = time_now() + 3600;
+	ln.fields = keys;
+	ln.nfields = 1;
+	ln.token_hash = h1;
+	ln.id = a;
+	ln.created = 1800000000;
+	assert_int_equal(link_create(fx->st, &ln, &b, &err), 0);
+	assert_int_equal(b, a);
+	assert_int_equal(link_get(fx->st, a, &l, &err), 0);
+	assert_int_equal(l->created, 1800000000);
+	link_free(&l);
+	ln.id = 0;
+	ln.created = 0;
+	ln.token_hash = h2;
+	assert_int_equal(link_create(fx->st, &ln, &c, &err), 0);
+	assert_true(c > gap);
+	assert_int_equal(link_get(fx->st, gap, &l, &err), EX_NOINPUT);
+	free(err);
+	free(h1);
+	free(h2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_draft_page, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_link_reserve, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_draft_defaults_and_history,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complete_with_methods,
