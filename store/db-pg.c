@@ -222,7 +222,8 @@ pg_destroy(const char *uri, char **errstr)
 {
 	static const char sql[] = "DROP TABLE IF EXISTS drafts, field_values, "
 	    "links, link_fields, messages, replies, outmail, audit, events, "
-	    "vault, draft_tests, link_tokens, settings, changes, schema_version "
+	    "vault, draft_tests, link_tokens, settings, signins, changes, "
+	    "schema_version "
 	    "CASCADE;"
 	    "DROP FUNCTION IF EXISTS setuplink_changed() CASCADE;";
 	struct store st;
