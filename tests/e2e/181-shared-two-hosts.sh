@@ -57,7 +57,7 @@ for i in $(seq 1 50); do
 user: racer_$i
 EOF
 done
-export T
+export T SETUPLINK
 for i in $(seq 1 50); do
 	if [ $((i % 2)) -eq 0 ]; then echo "$HA $i"; else echo "$HB $i"; fi
 done | xargs -P 8 -L 1 sh -c 'SETUPLINK_HOME=$0 "$SETUPLINK" intake \
