@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/util.h"
 #include "mailer/session.h"
@@ -88,13 +89,21 @@ session_open(struct session *s, int flags, char **errstr)
 		return rv;
 	if ((flags & SESSION_STORE) && s->st == NULL) {
 		struct store_seal seal = { NULL, NULL, seal_quarantine, s };
+		bool shared = s->cfg.database != NULL &&
+		    *s->cfg.database != '\0';
 		/* Secrets are sealed as they are written: the vault and the
 		 * catalog (which fields are secret) come with the store. */
 		/* A home on a shared store never makes its own vault key:
 		 * it must hold the first home's (init --join says so). */
+		if (s->vault == NULL && shared && access(s->home.dir,
+		    F_OK) == 0 && vault_load(s->home.dir, false, &s->vault,
+		    NULL) != 0)
+			return errorf(errstr, EX_CONFIG, "%s has no vault key: "
+			    "copy vault.pub and vault.key (and gnupg/, "
+			    "token.key) from the first home of the shared "
+			    "store, as setuplink init --join said", s->home.dir);
 		if ((s->vault == NULL && (rv = vault_load(s->home.dir,
-		    s->cfg.database == NULL || *s->cfg.database == '\0',
-		    &s->vault, errstr)) != 0) || (s->cat == NULL &&
+		    !shared, &s->vault, errstr)) != 0) || (s->cat == NULL &&
 		    (rv = catalog_load(s->home.connectors, &s->cat,
 		    errstr)) != 0))
 			return rv;

@@ -281,8 +281,7 @@ pg_forget_row(struct pg_stmt *s)
 	int i;
 
 	for (i = 0; i < PG_COLS; i++) {
-		if (s->dec[i].v != NULL)
-			pq_freemem(s->dec[i].v);
+		free(s->dec[i].v);
 		s->dec[i].v = NULL;
 	}
 }
@@ -435,11 +434,18 @@ pg_column(struct db_stmt *d, int c, int *len)
 		*len = pq_length(s->res, s->row - 1, c);
 		return v;
 	}
+	/* Ended by a NUL, as SQLite's column text is. */
 	if (s->dec[c].v == NULL) {
-		s->dec[c].v = pq_unescape((const unsigned char *)v,
-		    &s->dec[c].len);
-		if (s->dec[c].v == NULL)
+		unsigned char *raw;
+		size_t n;
+
+		if ((raw = pq_unescape((const unsigned char *)v, &n)) == NULL)
 			fatalx("out of memory");
+		s->dec[c].v = xmalloc(n + 1);
+		memcpy(s->dec[c].v, raw, n);
+		s->dec[c].v[n] = '\0';
+		s->dec[c].len = n;
+		pq_freemem(raw);
 	}
 	*len = (int)s->dec[c].len;
 	return (const char *)s->dec[c].v;

@@ -3,8 +3,12 @@
 # engine: a real PostgreSQL (initdb as nobody, private socket and port),
 # STORE=postgresql.  make check runs them once here, on the plain and the
 # sanitizer build alike; the unit loop of tests/run.sh runs them on SQLite.
+# STORE=postgresql selects the engine for test_store run by hand (with
+# SETUPLINK_TEST_DATABASE set to a database it may empty).
 . "$(dirname "$0")/../lib.sh"; . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/lib/dbservices.sh"
+# STORE=sqlite make check: the SQLite run of the unit loop alone.
+[ "${STORE:-}" = sqlite ] && { ok "# skip: STORE=sqlite"; exit 0; }
 pg_start slstore "Store-pass-$$" slstore || exit 1
 export STORE=postgresql
 export SETUPLINK_TEST_DATABASE="postgresql:///slstore?host=$T/pg/sock&port=$PG_PORT&user=slstore"

@@ -11,6 +11,9 @@
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/lib/dbservices.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
+# Once per make check: the sanitizer pass runs the store's unit tests on
+# PostgreSQL (180), not the two-host scenarios again.
+[ "${SANITIZE:-}" = 1 ] && { ok "# skip: run on the plain build"; exit 0; }
 
 pg_start slshared "Shared-pass-$$" slshared || exit 1
 URI="postgresql:///slshared?host=$T/pg/sock&port=$PG_PORT&user=slshared"
@@ -38,6 +41,7 @@ check "... from the first home's directory" contains "$T/out" "$HA"
 check "... and makes no keys of its own" test ! -e "$HB/vault.key"
 SETUPLINK_HOME=$HB sl draft list
 expect_rc 78 "before the keys are copied, the joined home says so (78)"
+check "... naming the vault key to copy" contains "$T/err" "copy vault.pub"
 tar -C "$HA" --exclude='S.*' -cf - gnupg vault.pub vault.key token.key |
     tar -C "$HB" -xpf -
 sed -i 's/^test_on_merge = .*/test_on_merge = no/' "$HB/setuplink.conf"
@@ -57,7 +61,7 @@ for i in $(seq 1 50); do
 user: racer_$i
 EOF
 done
-export T
+export T SETUPLINK
 for i in $(seq 1 50); do
 	if [ $((i % 2)) -eq 0 ]; then echo "$HA $i"; else echo "$HB $i"; fi
 done | xargs -P 8 -L 1 sh -c 'SETUPLINK_HOME=$0 "$SETUPLINK" intake \

@@ -57,6 +57,14 @@ pg_stop() {
 	    -w stop >/dev/null 2>&1
 }
 
+# pg_resume: start again the PostgreSQL that pg_start made and pg_stop
+# stopped, on the same port and data.
+pg_resume() {
+	runuser -u nobody -- "$PGBIN/pg_ctl" -D "$T/pg/data" -l "$PG_LOG" -w \
+	    -t 30 start >"$T/pg/ctl.log" 2>&1 ||
+	    { cat "$T/pg/ctl.log" "$PG_LOG" >&2; return 1; }
+}
+
 # pg_connections: how many connections PostgreSQL has logged.
 pg_connections() {
 	grep -c 'connection received' "$PG_LOG" 2>/dev/null || true
