@@ -28,10 +28,12 @@ dbname: livedb
 EOF
 tmux_start main 80 24 env LC_ALL=C.UTF-8 TERM=screen-256color \
     SETUPLINK_HOME="$HA" "$SETUPLINK"
-check "host A's interface lists the draft" tmux_wait main Livedraft 10
+# The draft's row: USED/PEND 0/1 while the link waits, 1/0 once used.
+check "host A's interface lists the draft, its link pending" \
+    tmux_wait main "Livedraft        postgres     4 missing   0/1" 10
 SETUPLINK_HOME=$HB sl_in "$T/live.eml" intake
 expect_rc 0 "host B's intake merges the reply"
-check "host A's Sources screen updates by itself within 2 s, with a note" \
-    tmux_wait main "Updated just now" 2
+check "host A's Sources screen shows the merge by itself within 2 s" \
+    tmux_wait main "Livedraft        postgres     3 missing   1/0" 2
 
 done_testing
