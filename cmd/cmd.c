@@ -736,5 +736,7 @@ out:
 		fprintf(stderr, "setuplink: failed (%s)\n", status_name(rv));
 	free(errstr);
 	session_close(&ctx);
+	/* After the store is closed: the MTA waits for no worker. */
+	intake_test_launch();
 	return rv;
 }

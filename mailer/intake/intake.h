@@ -21,6 +21,10 @@
 
 struct intake_decision;
 
+/* Start the credentials tests that messages from a pipe asked for
+ * (test_on_merge): called last, once the store is closed (intake-test.c). */
+void	 intake_test_launch(void);
+
 struct intake_opts {
 	const char	*recipient;	/* --recipient */
 	bool		 dry_run;	/* judge, print, store nothing */

@@ -98,6 +98,7 @@ struct intake {
 	pid_t			*workers;	/* test_on_merge forks not yet
 						   reaped (intake-test.c) */
 	size_t			 nworkers;
+	bool			 from_pipe;	/* intake_fd: an MTA waits */
 };
 
 /* A message as read: whole, or its first max_message_size bytes. */
