@@ -13,6 +13,17 @@
 int
 db_error(struct store *st, int rc, const char *what, char **errstr)
 {
+	/*
+	 * A write that failed may have left frames in the WAL that its sync
+	 * never confirmed; the next process to rebuild the WAL's index would
+	 * take them for a commit.  This connection's index knows better:
+	 * closing checkpoints what it knows and removes the WAL, as before.
+	 */
+	if (st != NULL && st->db != NULL && ((rc & 0xff) == SQLITE_IOERR ||
+	    (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_NOMEM ||
+	    (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_PROTOCOL))
+		sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0,
+		    NULL);
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -98,6 +109,70 @@ exec(struct store *st, const char *sql, const char *what, char **errstr)
 	return 0;
 }
 
+/*
+ * SQLite's unix VFS syncs the directory on the first sync of a WAL it
+ * opened with SQLITE_OPEN_CREATE, in every process, since it cannot tell
+ * a file it made from one that was there.  Our WAL outlives each process
+ * (no checkpoint on close), so this VFS, the unix one with another
+ * xOpen, opens a WAL that is there without CREATE, and one it had to
+ * create has its directory synced at once, whether or not this process
+ * ever writes: a WAL that is there has a durable name.  One sync per
+ * WAL made, not one per process.
+ */
+static sqlite3_vfs	 db_vfs;
+static sqlite3_vfs	*db_vfs_base;
+
+static int
+db_vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
+    int flags, int *outflags)
+{
+	char *dir, *slash;
+	bool had;
+	int rc;
+
+	(void)vfs;
+	if (!(flags & SQLITE_OPEN_WAL) || !(flags & SQLITE_OPEN_CREATE) ||
+	    name == NULL)
+		return db_vfs_base->xOpen(db_vfs_base, name, f, flags,
+		    outflags);
+	had = access(name, F_OK) == 0;
+	if (had && db_vfs_base->xOpen(db_vfs_base, name, f,
+	    flags & ~SQLITE_OPEN_CREATE, outflags) == SQLITE_OK)
+		return SQLITE_OK;
+	if ((rc = db_vfs_base->xOpen(db_vfs_base, name, f, flags,
+	    outflags)) != SQLITE_OK || had)
+		return rc;
+	dir = xstrdup(name);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (fsync_dir(*dir != '\0' ? dir : "/") != 0) {
+			free(dir);
+			f->pMethods->xClose(f);
+			return SQLITE_IOERR_DIR_FSYNC;
+		}
+	}
+	free(dir);
+	return SQLITE_OK;
+}
+
+static const char *
+db_vfs_name(void)
+{
+	if (db_vfs_base == NULL) {
+		if ((db_vfs_base = sqlite3_vfs_find("unix")) == NULL)
+			return NULL;
+		db_vfs = *db_vfs_base;
+		db_vfs.zName = "setuplink";
+		db_vfs.pNext = NULL;
+		db_vfs.xOpen = db_vfs_open;
+		if (sqlite3_vfs_register(&db_vfs, 0) != SQLITE_OK) {
+			db_vfs_base = NULL;
+			return NULL;
+		}
+	}
+	return db_vfs.zName;
+}
+
 int
 store_open(const char *path, int flags, int timeout_ms, struct store **out,
     char **errstr)
@@ -127,7 +202,8 @@ store_open_sealed(const char *path, int flags, int timeout_ms,
 		st->seal_before = seal->before;
 		st->seal_arg = seal->arg;
 	}
-	if ((rc = sqlite3_open_v2(path, &st->db, oflags, NULL)) != SQLITE_OK) {
+	if ((rc = sqlite3_open_v2(path, &st->db, oflags,
+	    db_vfs_name())) != SQLITE_OK) {
 		rv = errorf(errstr, rc == SQLITE_CANTOPEN ? EX_CONFIG :
 		    EX_TEMPFAIL, "cannot open the database %s: %s", path,
 		    sqlite3_errstr(rc));
@@ -140,6 +216,19 @@ store_open_sealed(const char *path, int flags, int timeout_ms,
 	if ((rv = exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode",
 	    errstr)) != 0)
 		goto fail;
+	/*
+	 * The WAL outlives each process.  Closing no longer checkpoints (two
+	 * more syncs and the WAL deleted, so that the next process creates
+	 * it again and syncs the directory): each commit is durable in the
+	 * WAL on its own (synchronous=FULL syncs it at commit), and the
+	 * pages go to the database file when the WAL reaches
+	 * wal_autocheckpoint pages, in whichever process commits then.
+	 * journal_size_limit truncates the WAL after such a checkpoint.
+	 */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	if ((rv = exec(st, "PRAGMA journal_size_limit=4194304",
+	    "setting the WAL size limit", errstr)) != 0)
+		goto fail;
 	/* secure_delete is a build choice unless we set it: zero what is
 	 * deleted, so a removed value does not live on in a freed page. */
 	if ((rv = exec(st, (flags & STORE_DURABLE) ?
@@ -149,6 +238,7 @@ store_open_sealed(const char *path, int flags, int timeout_ms,
 	    "PRAGMA secure_delete=ON",
 	    "setting pragmas", errstr)) != 0)
 		goto fail;
+	st->durable = (flags & STORE_DURABLE) != 0;
 	if ((rv = migrate(st, errstr)) != 0 ||
 	    (rv = db_seal_existing(st, errstr)) != 0)
 		goto fail;
@@ -276,6 +366,26 @@ db_tx_leave(struct store *st, bool mine, int rv, char **errstr)
 		return rv;
 	}
 	return store_commit(st, errstr);
+}
+
+/*
+ * A write whose loss in a power cut is harmless (it is done again) need
+ * not wait for the disk: in WAL mode synchronous=NORMAL commits without a
+ * sync, and the next synced commit makes it durable with its own.
+ * Outside a transaction only; back to the connection's setting after.
+ */
+int
+db_step_lazy(struct store *st, sqlite3_stmt *stmt, const char *what,
+    char **errstr)
+{
+	int rv;
+
+	if (!st->durable || st->depth > 0)
+		return db_step_done(st, stmt, what, errstr);
+	sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	rv = db_step_done(st, stmt, what, errstr);
+	sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	return rv;
 }
 
 int64_t

@@ -65,7 +65,9 @@ outmail_done(struct store *st, int64_t id, char **errstr)
 
 	sqlite3_bind_int64(s, 1, time_now());
 	sqlite3_bind_int64(s, 2, id);
-	return db_step_done(st, s, "marking mail sent", errstr);
+	/* Lost in a power cut, the mark only means the mail goes out once
+	 * more, with the same Message-ID: at least once, as promised. */
+	return db_step_lazy(st, s, "marking mail sent", errstr);
 }
 
 void

@@ -20,6 +20,7 @@ struct store {
 	const struct catalog *cat;	/* which values are secret */
 	bool		 scrub;		/* secrets removed: checkpoint the WAL
 					   after the commit */
+	bool		 durable;	/* STORE_DURABLE: synchronous=FULL */
 	int		(*seal_before)(void *, char **);
 	void		*seal_arg;
 	struct {
@@ -34,6 +35,9 @@ sqlite3_stmt *db_prepare(struct store *, const char *sql);
 int	 db_error(struct store *, int rc, const char *what, char **errstr);
 /* Run one statement to completion (no rows wanted). */
 int	 db_step_done(struct store *, sqlite3_stmt *, const char *what, char **errstr);
+/* The same, outside a transaction, committed without waiting for the disk:
+ * for a write that is simply done again if a power cut loses it. */
+int	 db_step_lazy(struct store *, sqlite3_stmt *, const char *what, char **errstr);
 /* Enter/leave a transaction unless the caller already holds one. */
 int	 db_tx_enter(struct store *, bool *mine, char **errstr);
 int	 db_tx_leave(struct store *, bool mine, int rv, char **errstr);
