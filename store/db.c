@@ -217,15 +217,18 @@ store_open_sealed(const char *path, int flags, int timeout_ms,
 	    errstr)) != 0)
 		goto fail;
 	/*
-	 * The WAL outlives each process.  Closing no longer checkpoints (two
-	 * more syncs and the WAL deleted, so that the next process creates
-	 * it again and syncs the directory): each commit is durable in the
-	 * WAL on its own (synchronous=FULL syncs it at commit), and the
-	 * pages go to the database file when the WAL reaches
-	 * wal_autocheckpoint pages, in whichever process commits then.
-	 * journal_size_limit truncates the WAL after such a checkpoint.
+	 * The intake's WAL outlives each process.  Its close no longer
+	 * checkpoints (two more syncs and the WAL deleted, so that the next
+	 * process creates it again and syncs the directory): each commit is
+	 * durable in the WAL on its own (synchronous=FULL syncs it at
+	 * commit), and the pages go to the database file when the WAL
+	 * reaches wal_autocheckpoint pages, in whichever process commits
+	 * then, or when the last of the other commands closes.
+	 * journal_size_limit truncates the WAL after a checkpoint.
 	 */
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	if (flags & STORE_DURABLE)
+		sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+		    NULL);
 	if ((rv = exec(st, "PRAGMA journal_size_limit=4194304",
 	    "setting the WAL size limit", errstr)) != 0)
 		goto fail;
