@@ -22,7 +22,10 @@ const struct cmd_entry cmd_draft_test_entry = {
 	.args = { "ID", 1, 1, "name one draft id" },
 	.options = cmd_draft_test_options,
 	.help = "test the draft's credentials against the service",
-	.session = SESSION_ALL,
+	/* Durable as the intake is: the worker test_on_merge starts writes
+	 * its result with one WAL sync and leaves the WAL for the next
+	 * intake, rather than checkpointing it away at close. */
+	.session = SESSION_ALL | SESSION_DURABLE,
 	.exec = cmd_draft_test,
 };
 

@@ -23,6 +23,17 @@ struct lite_stmt {
 static int
 lite_error(struct store *st, int rc, const char *what, char **errstr)
 {
+	/*
+	 * A write that failed may have left frames in the WAL that its sync
+	 * never confirmed; the next process to rebuild the WAL's index would
+	 * take them for a commit.  This connection's index knows better:
+	 * closing checkpoints what it knows and removes the WAL, as before.
+	 */
+	if (st != NULL && st->conn != NULL && ((rc & 0xff) == SQLITE_IOERR ||
+	    (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_NOMEM ||
+	    (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_PROTOCOL))
+		sqlite3_db_config(DB(st), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0,
+		    NULL);
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -58,6 +69,70 @@ lite_exec(struct store *st, const char *sql, const char *what, char **errstr)
 	return 0;
 }
 
+/*
+ * SQLite's unix VFS syncs the directory on the first sync of a WAL it
+ * opened with SQLITE_OPEN_CREATE, in every process, since it cannot tell
+ * a file it made from one that was there.  Our WAL outlives each process
+ * (no checkpoint on close), so this VFS, the unix one with another
+ * xOpen, opens a WAL that is there without CREATE, and one it had to
+ * create has its directory synced at once, whether or not this process
+ * ever writes: a WAL that is there has a durable name.  One sync per
+ * WAL made, not one per process.
+ */
+static sqlite3_vfs	 lite_vfs;
+static sqlite3_vfs	*lite_vfs_base;
+
+static int
+lite_vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
+    int flags, int *outflags)
+{
+	char *dir, *slash;
+	bool had;
+	int rc;
+
+	(void)vfs;
+	if (!(flags & SQLITE_OPEN_WAL) || !(flags & SQLITE_OPEN_CREATE) ||
+	    name == NULL)
+		return lite_vfs_base->xOpen(lite_vfs_base, name, f, flags,
+		    outflags);
+	had = access(name, F_OK) == 0;
+	if (had && lite_vfs_base->xOpen(lite_vfs_base, name, f,
+	    flags & ~SQLITE_OPEN_CREATE, outflags) == SQLITE_OK)
+		return SQLITE_OK;
+	if ((rc = lite_vfs_base->xOpen(lite_vfs_base, name, f, flags,
+	    outflags)) != SQLITE_OK || had)
+		return rc;
+	dir = xstrdup(name);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (fsync_dir(*dir != '\0' ? dir : "/") != 0) {
+			free(dir);
+			f->pMethods->xClose(f);
+			return SQLITE_IOERR_DIR_FSYNC;
+		}
+	}
+	free(dir);
+	return SQLITE_OK;
+}
+
+static const char *
+lite_vfs_name(void)
+{
+	if (lite_vfs_base == NULL) {
+		if ((lite_vfs_base = sqlite3_vfs_find("unix")) == NULL)
+			return NULL;
+		lite_vfs = *lite_vfs_base;
+		lite_vfs.zName = "setuplink";
+		lite_vfs.pNext = NULL;
+		lite_vfs.xOpen = lite_vfs_open;
+		if (sqlite3_vfs_register(&lite_vfs, 0) != SQLITE_OK) {
+			lite_vfs_base = NULL;
+			return NULL;
+		}
+	}
+	return lite_vfs.zName;
+}
+
 static int
 lite_open(struct store *st, const char *path, int flags, int timeout_ms,
     char **errstr)
@@ -71,7 +146,8 @@ lite_open(struct store *st, const char *path, int flags, int timeout_ms,
 	else if (access(path, F_OK) != 0)
 		return errorf(errstr, EX_CONFIG, "no database at %s: run "
 		    "setuplink init first", path);
-	if ((rc = sqlite3_open_v2(path, &db, oflags, NULL)) != SQLITE_OK) {
+	if ((rc = sqlite3_open_v2(path, &db, oflags,
+	    lite_vfs_name())) != SQLITE_OK) {
 		sqlite3_close(db);
 		return errorf(errstr, rc == SQLITE_CANTOPEN ? EX_CONFIG :
 		    EX_TEMPFAIL, "cannot open the database %s: %s", path,
@@ -84,6 +160,22 @@ lite_open(struct store *st, const char *path, int flags, int timeout_ms,
 	/* WAL lets the TUI read while the intake writes. */
 	if ((rv = lite_exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode",
 	    errstr)) != 0)
+		return rv;
+	/*
+	 * The intake's WAL outlives each process.  Its close no longer
+	 * checkpoints (two more syncs and the WAL deleted, so that the next
+	 * process creates it again and syncs the directory): each commit is
+	 * durable in the WAL on its own (synchronous=FULL syncs it at
+	 * commit), and the pages go to the database file when the WAL
+	 * reaches wal_autocheckpoint pages, in whichever process commits
+	 * then, or when the last of the other commands closes.
+	 * journal_size_limit truncates the WAL after a checkpoint.
+	 */
+	if (flags & STORE_DURABLE)
+		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+		    NULL);
+	if ((rv = lite_exec(st, "PRAGMA journal_size_limit=4194304",
+	    "setting the WAL size limit", errstr)) != 0)
 		return rv;
 	/* secure_delete is a build choice unless we set it: zero what is
 	 * deleted, so a removed value does not live on in a freed page. */

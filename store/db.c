@@ -98,6 +98,7 @@ store_open_sealed(const char *path, int flags, int timeout_ms,
 		st->seal_before = seal->before;
 		st->seal_arg = seal->arg;
 	}
+	st->durable = (flags & STORE_DURABLE) != 0;
 	if ((rv = st->eng->open(st, path, flags, timeout_ms, errstr)) != 0 ||
 	    (rv = migrate(st, errstr)) != 0 ||
 	    (rv = db_seal_existing(st, errstr)) != 0)
@@ -234,4 +235,29 @@ void
 store_unlock(struct store *st, const char *name)
 {
 	st->eng->unlock(st, lock_key(name));
+}
+
+/*
+ * A write whose loss in a power cut is harmless (it is done again) need
+ * not wait for the disk: in SQLite's WAL mode synchronous=NORMAL commits
+ * without a sync, and the next synced commit makes it durable with its
+ * own.  Outside a transaction only; back to the connection's setting
+ * after.  PostgreSQL commits as it always does.
+ */
+int
+db_step_lazy(struct store *st, struct db_stmt *stmt, const char *what,
+    char **errstr)
+{
+	char *ignore = NULL;
+	int rv;
+
+	if (!st->durable || st->depth > 0 || st->eng != &db_sqlite)
+		return db_step_done(st, stmt, what, errstr);
+	st->eng->exec(st, "PRAGMA synchronous=NORMAL", what, &ignore);
+	free(ignore);
+	ignore = NULL;
+	rv = db_step_done(st, stmt, what, errstr);
+	st->eng->exec(st, "PRAGMA synchronous=FULL", what, &ignore);
+	free(ignore);
+	return rv;
 }

@@ -67,7 +67,9 @@ outmail_done(struct store *st, int64_t id, char **errstr)
 	db_bind_int64(s, 1, time_now());
 	db_bind_blob(s, 2, "", 0, DB_STATIC);
 	db_bind_int64(s, 3, id);
-	return db_step_done(st, s, "marking mail sent", errstr);
+	/* Lost in a power cut, the mark only means the mail goes out once
+	 * more, with the same Message-ID: at least once, as promised. */
+	return db_step_lazy(st, s, "marking mail sent", errstr);
 }
 
 void

@@ -82,6 +82,7 @@ struct store {
 	char		*path;		/* file or URI (for messages: no
 					   password, see db_target_name) */
 	int		 depth;		/* open store_begin() transactions */
+	bool		 durable;	/* STORE_DURABLE: synchronous=FULL */
 	bool		 events;	/* queue webhook events */
 	struct vault	*vault;		/* seals secret values; NULL: none */
 	const struct catalog *cat;	/* which values are secret */
@@ -105,6 +106,10 @@ struct db_stmt *db_prepare(struct store *, const char *sql);
 int	 db_error(struct store *, int rc, const char *what, char **errstr);
 /* Run one statement to completion (no rows wanted). */
 int	 db_step_done(struct store *, struct db_stmt *, const char *what, char **errstr);
+/* The same, outside a transaction, committed without waiting for the disk:
+ * for a write that is simply done again if a power cut loses it. */
+int	 db_step_lazy(struct store *, struct db_stmt *, const char *what,
+	    char **errstr);
 /* Enter/leave a transaction unless the caller already holds one. */
 int	 db_tx_enter(struct store *, bool *mine, char **errstr);
 int	 db_tx_leave(struct store *, bool mine, int rv, char **errstr);

@@ -24,12 +24,38 @@
 
 /*
  * Read fd to its end (procmail and OpenSMTPD count an unread pipe as a
- * failure), keeping at most max_message_size bytes in memory and, with
- * keep, every byte in quarantine/, sealed to the vault as it comes:
- * written to tmp/, synced, renamed into new/, new/ synced.  A message is
- * there whole before it is judged, and one larger than the limit is kept
- * whole all the same.
+ * failure), keeping at most max_message_size bytes in memory.  With
+ * keep, a message that grows past the limit is kept whole in
+ * quarantine/, sealed to the vault as it comes: what was read so far,
+ * then the rest, written to tmp/, synced, renamed into new/, new/
+ * synced, before it is judged.  A message within the limit is judged
+ * from memory first: while we have not exited 0 the MTA holds it, so
+ * only one that is not accepted needs a copy, made durable before the
+ * commit that records it (intake_apply); an accepted one never pays for
+ * a copy that would be deleted right after.
  */
+static void
+intake_read_keep(struct intake *in, char **name, char **tmp, int *out,
+    struct vault_writer **w, int *werr)
+{
+	char *err = NULL;
+
+	if (maildir_make(in->home->quarantine, &err) != 0) {
+		free(err);
+		*werr = EIO;
+		*name = xstrdup("");	/* tried: not again */
+		return;
+	}
+	*name = maildir_unique_name(NULL);
+	*tmp = xprintf("%s/tmp/%s", in->home->quarantine, *name);
+	if ((*out = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) < 0)
+		*werr = errno;
+	else if (store_vault(in->st) != NULL &&
+	    vault_writer_new(store_vault(in->st), *out, w) != 0)
+		*werr = errno;
+}
+
 int
 intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
     char **errstr)
@@ -50,21 +76,6 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 	if ((h = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
 		fatalx("cannot set up SHA-256");
-	if (keep) {
-		if ((rv = maildir_make(in->home->quarantine, errstr)) != 0) {
-			werr = EIO;
-			rv = 0;
-		} else {
-			name = maildir_unique_name(NULL);
-			tmp = xprintf("%s/tmp/%s", in->home->quarantine, name);
-			if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL |
-			    O_CLOEXEC, 0600)) < 0)
-				werr = errno;
-			else if (store_vault(in->st) != NULL &&
-			    vault_writer_new(store_vault(in->st), out, &w) != 0)
-				werr = errno;
-		}
-	}
 	for (;;) {
 		if ((r = read(fd, chunk, sizeof chunk)) < 0) {
 			if (errno == EINTR)
@@ -76,6 +87,13 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 		if (r == 0)
 			break;
 		EVP_DigestUpdate(h, chunk, (size_t)r);
+		if (keep && name == NULL && (size_t)r > max - b.len) {
+			intake_read_keep(in, &name, &tmp, &out, &w, &werr);
+			if (out >= 0 && werr == 0 && (w != NULL ?
+			    vault_writer_add(w, b.data, b.len) :
+			    fd_write_all(out, b.data, b.len)) != 0)
+				werr = errno;
+		}
 		if (out >= 0 && werr == 0 && (w != NULL ?
 		    vault_writer_add(w, chunk, (size_t)r) :
 		    fd_write_all(out, chunk, (size_t)r)) != 0)
@@ -95,7 +113,7 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 			werr = errno;
 		out = -1;
 	}
-	if (keep && werr == 0) {
+	if (name != NULL && werr == 0) {
 		dst = xprintf("%s/new/%s", in->home->quarantine, name);
 		newdir = xprintf("%s/new", in->home->quarantine);
 		if (rename(tmp, dst) != 0)
@@ -116,10 +134,8 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 		snprintf(raw->hash + 2 * i, 3, "%02x", md[i]);
 	raw->len = b.len;
 	raw->data = buf_take(&b);
-	if (keep) {
-		raw->qname = name;
-		name = NULL;
-	}
+	raw->qname = name;
+	name = NULL;
 	goto out;
 fail:
 	if (tmp != NULL)
@@ -143,16 +159,22 @@ intake_keep(struct intake *in, const char *data, size_t len, char **qname,
     char **errstr)
 {
 	struct vault *v = store_vault(in->st);
-	char *sealed;
+	char *sealed = NULL, *err = NULL;
 	size_t slen;
 	int rv;
 
 	if (v == NULL)
-		return maildir_deliver(in->home->quarantine, data, len, NULL,
-		    qname, errstr);
-	vault_seal(v, data, len, &sealed, &slen);
-	rv = maildir_deliver(in->home->quarantine, sealed, slen, NULL, qname,
-	    errstr);
+		rv = maildir_deliver(in->home->quarantine, data, len, NULL,
+		    qname, &err);
+	else {
+		vault_seal(v, data, len, &sealed, &slen);
+		rv = maildir_deliver(in->home->quarantine, sealed, slen, NULL,
+		    qname, &err);
+	}
+	if (rv != 0)
+		rv = errorf(errstr, rv, "cannot keep the message in %s: %s",
+		    in->home->quarantine, err);
+	free(err);
 	free(sealed);
 	return rv;
 }

@@ -524,7 +524,9 @@ intake_apply(struct intake *in, struct intake_verdict *v,
 	if (*drop && retry && raw->qname != NULL &&
 	    (rv = quarantine_forget(in->st, raw->qname, errstr)) != 0)
 		goto out;
-	/* Judged accepted, then beaten to the link: it must be kept now. */
+	/* Not accepted (from a pipe, judged from memory; or judged accepted,
+	 * then beaten to the link): kept durably now, before the commit
+	 * that records it, since our exit 0 tells the MTA to forget it. */
 	if (!*drop && raw->qname == NULL && (rv = intake_keep(in, raw->data,
 	    raw->len, &raw->qname, errstr)) != 0)
 		goto out;

@@ -30,6 +30,10 @@ crypto_init(char **errstr)
 
 	if (done)
 		return 0;
+	/* gpgme would run gpgconf three times and gpgsm, which we never
+	 * use, to learn what it needs no answer for: gpg is found where
+	 * gpgme was built to find it, and gpg finds its own agent. */
+	gpgme_set_global_flag("disable-gpgconf", "1");
 	if (gpgme_check_version("1.14.0") == NULL)
 		return errorf(errstr, EX_TEMPFAIL, "gpgme %s is older than "
 		    "1.14; install a newer libgpgme",

@@ -134,6 +134,11 @@ if mount -t tmpfs -o size=4m,mode=0700 tmpfs "$T/small" 2>"$T/mount.err"; then
 	reply "$T/full.eml" <<EOF
 host: db.full.example
 EOF
+	# The WAL outlives each process, with room for more commits in the
+	# blocks it has: checkpoint it away first, so that the reply's
+	# commit needs new blocks, as on a store just checkpointed.
+	$PY -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute(
+	    "PRAGMA wal_checkpoint(TRUNCATE)").fetchall()' "$H2/setuplink.db"
 	# Fill the filesystem to the last block.
 	dd if=/dev/zero of="$T/small/filler" bs=64k 2>/dev/null
 	dd if=/dev/zero of="$T/small/filler2" bs=1k 2>/dev/null
@@ -150,29 +155,45 @@ EOF
 	expect_log accepted null "... accepted"
 	check "... exactly one log entry" [ "$(log_n)" -eq 1 ]
 	H=$H_SAVED; export SETUPLINK_HOME=$H
-	# Only quarantine/ full: the message cannot be kept, so it is not read.
+	# Only quarantine/ full: a message that must be kept (here one to no
+	# link) cannot be, so it is not judged further than that; a reply
+	# that is accepted needs no copy (the MTA holds it until we exit 0)
+	# and goes through.
 	mkdir -p "$T/q"
 	cp -a "$H/quarantine/." "$T/q/"
 	mount -t tmpfs -o size=64k,mode=0700 tmpfs "$H/quarantine"
 	cleanup_add "umount -l '$H/quarantine'"
 	cp -a "$T/q/." "$H/quarantine/"
 	new_link "$D" || exit 1
+	RA_LINK=$RA
+	RA=$(printf %s "$RA" | sed 's/+[^@]*@/+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@/')
 	reply "$T/qfull.eml" <<EOF
 host: db.qfull.example
 $(head -c 200000 /dev/zero | tr '\0' 'y' | fold -w 70)
 EOF
+	RA=$RA_LINK
 	state >"$T/before"
 	intake "$T/qfull.eml"
-	expect_rc 75 "quarantine/ full: exit 75"
+	expect_rc 75 "quarantine/ full, a message to keep: exit 75"
 	check "... the error says the message cannot be kept" \
 	    sh -c 'grep -q "cannot keep the message.*No space left" "$1"' - "$T/err"
 	state >"$T/after"
 	check "... nothing changed, no partial file left" cmp -s "$T/before" "$T/after"
 	check "... tmp/ is empty" [ -z "$(ls -A "$H/quarantine/tmp")" ]
+	reply "$T/qacc.eml" <<EOF
+host: db.qfull.example
+$(head -c 200000 /dev/zero | tr '\0' 'y' | fold -w 70)
+EOF
+	intake "$T/qacc.eml"
+	expect_rc 0 "quarantine/ full, an accepted reply needs no copy: exit 0"
+	expect_log accepted null "... accepted"
+	check "... merged" [ "$(field "$D" host)" = db.qfull.example ]
 	umount "$H/quarantine" && cp -a "$T/q/." "$H/quarantine/"
+	_q=$(quarantine_n)
 	intake "$T/qfull.eml"
 	expect_rc 0 "the retry with room again: exit 0"
-	expect_log accepted null "... accepted"
+	expect_log rejected unknown_token "... rejected"
+	check "... and kept" [ "$(quarantine_n)" -eq $((_q + 1)) ]
 else
 	echo "# skipping the full-filesystem test: cannot mount a tmpfs here ($(cat "$T/mount.err"))"
 fi
