@@ -204,15 +204,19 @@ out:
 static char *
 fast_agent_socket(const char *home)
 {
-	const char *gpgconf = gpgme_get_dirinfo("gpgconf-name");
+	char *gpgconf = crypto_gpgconf_path();
 	char *cmd, *line = NULL;
 	size_t cap = 0;
 	FILE *p;
 
-	if (gpgconf == NULL || strchr(home, '\'') != NULL)
+	if (gpgconf == NULL || strchr(home, '\'') != NULL ||
+	    strchr(gpgconf, '\'') != NULL) {
+		free(gpgconf);
 		return NULL;
+	}
 	cmd = xprintf("'%s' --homedir '%s' --list-dirs agent-socket "
 	    "2>/dev/null", gpgconf, home);
+	free(gpgconf);
 	p = popen(cmd, "re");
 	free(cmd);
 	if (p == NULL)

@@ -23,22 +23,13 @@ extern char **environ;
 static void
 crypto_gpgconf(const char *home, const char *cmd, const char *arg)
 {
-	const char *gpgconf = gpgme_get_dirinfo("gpgconf-name");
-	const char *gpg = gpgme_get_dirinfo("gpg-name"), *slash;
+	char *gpgconf = crypto_gpgconf_path();
 	char *argv[] = { "gpgconf", "--homedir", (char *)home, (char *)cmd,
 	    (char *)arg, NULL };
 	posix_spawn_file_actions_t fa;
-	char *beside = NULL;
 	pid_t pid;
 	int status;
 
-	/* gpgme asks gpgconf nothing (disable-gpgconf, crypto.c): it is
-	 * installed beside gpg. */
-	if (gpgconf == NULL && gpg != NULL &&
-	    (slash = strrchr(gpg, '/')) != NULL) {
-		beside = xprintf("%.*s/gpgconf", (int)(slash - gpg), gpg);
-		gpgconf = beside;
-	}
 	if (gpgconf == NULL) {
 		log_warnx("cannot run gpgconf %s for %s: gpgme does not know "
 		    "where it is", cmd, home);
@@ -55,7 +46,7 @@ crypto_gpgconf(const char *home, const char *cmd, const char *arg)
 			;
 	}
 	posix_spawn_file_actions_destroy(&fa);
-	free(beside);
+	free(gpgconf);
 }
 
 /*

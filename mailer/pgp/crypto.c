@@ -251,3 +251,16 @@ crypto_upper(const char *s)
 		*p = (char)toupper((unsigned char)*p);
 	return u;
 }
+
+char *
+crypto_gpgconf_path(void)
+{
+	const char *gpgconf = gpgme_get_dirinfo("gpgconf-name");
+	const char *gpg = gpgme_get_dirinfo("gpg-name"), *slash;
+
+	if (gpgconf != NULL)
+		return xstrdup(gpgconf);
+	if (gpg == NULL || (slash = strrchr(gpg, '/')) == NULL)
+		return NULL;
+	return xprintf("%.*s/gpgconf", (int)(slash - gpg), gpg);
+}

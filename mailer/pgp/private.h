@@ -33,6 +33,9 @@ int		 crypto_fail(char **errstr, gpgme_error_t, const char *what);
 int		 crypto_out_new(struct crypto_out *, size_t max, char **errstr);
 void		 crypto_out_free(struct crypto_out *);
 char		*crypto_upper(const char *);
+/* gpgconf's path (gpgme asks gpgconf nothing, so it does not know it: it
+ * is installed beside gpg); NULL if not found.  Free it. */
+char		*crypto_gpgconf_path(void);
 
 /* crypto-wait.c: an operation's pipes in a poll() loop of our own. */
 struct crypto_fd {
