@@ -35,6 +35,36 @@ find(struct draft_summary *v, size_t n, int64_t id)
 	return NULL;
 }
 
+/* One set value, from columns col (key) and col + 1 (value). */
+static void
+values_push(struct field_value **fv, size_t *n, size_t *cap,
+    struct db_stmt *s, int col)
+{
+	struct field_value *f;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*fv = xreallocarray(*fv, *cap, sizeof **fv);
+	}
+	f = &(*fv)[(*n)++];
+	memset(f, 0, sizeof *f);
+	f->key = db_text(s, col);
+	f->value = db_text(s, col + 1);
+	f->len = strlen(f->value);
+}
+
+static void
+values_clear(struct field_value *fv, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		free(fv[i].key);
+		free(fv[i].value);
+	}
+	*n = 0;
+}
+
 int
 draft_list(struct store *st, const struct catalog *cat,
     struct draft_summary **out, size_t *np, char **errstr)
@@ -51,7 +81,7 @@ draft_list(struct store *st, const struct catalog *cat,
 	struct draft_summary *v = NULL, *ds;
 	struct draft d;
 	struct db_stmt *s;
-	size_t n = 0, i, j, cap = 0;
+	size_t n = 0, i, cap = 0;
 	int rc;
 
 	*out = NULL;
@@ -101,24 +131,12 @@ draft_list(struct store *st, const struct catalog *cat,
 				ds->pending_links = -1;	/* done marker */
 			}
 			if (id != cur) {
-				for (j = 0; j < nfv; j++) {
-					free(fv[j].key);
-					free(fv[j].value);
-				}
-				nfv = 0;
+				values_clear(fv, &nfv);
 				cur = id;
 			}
 			if (rc != DB_ROW)
 				break;
-			if (nfv == fcap) {
-				fcap = fcap ? fcap * 2 : 16;
-				fv = xreallocarray(fv, fcap, sizeof *fv);
-			}
-			memset(&fv[nfv], 0, sizeof fv[nfv]);
-			fv[nfv].key = db_text(s, 1);
-			fv[nfv].value = db_text(s, 2);
-			fv[nfv].len = strlen(fv[nfv].value);
-			nfv++;
+			values_push(&fv, &nfv, &fcap, s, 1);
 		}
 		free(fv);
 		db_reset(s);
@@ -189,24 +207,15 @@ page_fill(struct store *st, const struct catalog *cat,
 	    "WHERE draft = ?";
 	const struct connector *c = catalog_find(cat, ds->connector);
 	struct field_value *fv = NULL;
-	size_t nfv = 0, fcap = 0, j;
+	size_t nfv = 0, fcap = 0;
 	struct draft d;
 	struct db_stmt *s;
 	int rc;
 
 	s = db_prepare(st, fsql);
 	db_bind_int64(s, 1, ds->id);
-	while ((rc = db_step(s)) == DB_ROW) {
-		if (nfv == fcap) {
-			fcap = fcap ? fcap * 2 : 16;
-			fv = xreallocarray(fv, fcap, sizeof *fv);
-		}
-		memset(&fv[nfv], 0, sizeof fv[nfv]);
-		fv[nfv].key = db_text(s, 0);
-		fv[nfv].value = db_text(s, 1);
-		fv[nfv].len = strlen(fv[nfv].value);
-		nfv++;
-	}
+	while ((rc = db_step(s)) == DB_ROW)
+		values_push(&fv, &nfv, &fcap, s, 0);
 	db_reset(s);
 	if (rc == DB_DONE && c != NULL) {
 		memset(&d, 0, sizeof d);
@@ -215,10 +224,7 @@ page_fill(struct store *st, const struct catalog *cat,
 		ds->complete = draft_complete(c, &d, &ds->missing,
 		    &ds->nmissing);
 	}
-	for (j = 0; j < nfv; j++) {
-		free(fv[j].key);
-		free(fv[j].value);
-	}
+	values_clear(fv, &nfv);
 	free(fv);
 	if (rc != DB_DONE)
 		return rc;
