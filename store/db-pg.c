@@ -220,12 +220,9 @@ pg_close(struct store *st)
 static int
 pg_destroy(const char *uri, char **errstr)
 {
-	static const char sql[] = "DROP TABLE IF EXISTS drafts, field_values, "
-	    "links, link_fields, messages, replies, outmail, audit, events, "
-	    "vault, draft_tests, link_tokens, settings, signins, changes, "
-	    "schema_version "
-	    "CASCADE;"
-	    "DROP FUNCTION IF EXISTS setuplink_changed() CASCADE;";
+	char *tables = db_schema_tables();
+	char *sql = xprintf("DROP TABLE IF EXISTS %s CASCADE; DROP FUNCTION "
+	    "IF EXISTS setuplink_changed() CASCADE;", tables);
 	struct store st;
 	int rv;
 
@@ -236,6 +233,8 @@ pg_destroy(const char *uri, char **errstr)
 		rv = pg_error(&st, PG_ERROR, "removing the store", errstr);
 	if (st.conn != NULL)
 		pg_close(&st);
+	free(sql);
+	free(tables);
 	return rv;
 }
 

@@ -117,6 +117,8 @@ char	*db_text(struct db_stmt *, int col);	/* copy or NULL */
 int	 migrate(struct store *, char **errstr);
 /* A migration's text in PostgreSQL's dialect (schema.c). */
 char	*db_pg_schema(const char *sql);
+/* Every table of the schema, comma-separated (schema.c). */
+char	*db_schema_tables(void);
 
 static inline int db_step(struct db_stmt *s) { return s->eng->step(s); }
 static inline void db_reset(struct db_stmt *s) { s->eng->reset(s); }

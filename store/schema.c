@@ -319,3 +319,37 @@ migrate(struct store *st, char **errstr)
 	}
 	return store_commit(st, errstr);
 }
+
+/*
+ * Every table the migrations above make, on either engine, as one
+ * comma-separated list: what removing a store drops, so that a table a
+ * new migration adds is never left behind.  Tables a later migration
+ * renames away are listed too (DROP ... IF EXISTS passes them by).
+ */
+char *
+db_schema_tables(void)
+{
+	static const char create[] = "CREATE TABLE ";
+	const char *sets[2][nitems(migrations)];
+	const char *p, *e;
+	struct buf b;
+	size_t i, k;
+
+	for (i = 0; i < nitems(migrations); i++) {
+		sets[0][i] = migrations[i];
+		sets[1][i] = pg_extra[i];
+	}
+	buf_init(&b);
+	buf_adds(&b, "schema_version");
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < nitems(migrations); i++) {
+			for (p = sets[k][i]; p != NULL &&
+			    (p = strstr(p, create)) != NULL; p = e) {
+				p += sizeof create - 1;
+				e = p + strcspn(p, " (");
+				buf_printf(&b, ", %.*s", (int)(e - p), p);
+			}
+		}
+	}
+	return buf_take(&b);
+}
