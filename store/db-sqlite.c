@@ -285,12 +285,11 @@ lite_rollback(struct store *st)
 		sqlite3_exec(DB(st), "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* SQLite keeps the change counter itself: data_version moves when another
- * connection commits, for free, with no write of ours. */
+/* One integer a PRAGMA answers, or -1. */
 static int64_t
-lite_data_version(struct store *st)
+lite_pragma_int(struct store *st, const char *pragma)
 {
-	struct db_stmt *s = db_prepare(st, "PRAGMA data_version");
+	struct db_stmt *s = db_prepare(st, pragma);
 	int64_t v = -1;
 
 	if (db_step(s) == DB_ROW)
@@ -299,16 +298,18 @@ lite_data_version(struct store *st)
 	return v;
 }
 
+/* SQLite keeps the change counter itself: data_version moves when another
+ * connection commits, for free, with no write of ours. */
+static int64_t
+lite_data_version(struct store *st)
+{
+	return lite_pragma_int(st, "PRAGMA data_version");
+}
+
 static int
 lite_schema_version(struct store *st)
 {
-	struct db_stmt *s = db_prepare(st, "PRAGMA user_version");
-	int v = -1;
-
-	if (db_step(s) == DB_ROW)
-		v = db_column_int(s, 0);
-	db_reset(s);
-	return v;
+	return (int)lite_pragma_int(st, "PRAGMA user_version");
 }
 
 static int
