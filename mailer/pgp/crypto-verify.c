@@ -667,6 +667,52 @@ out:
 	return rv;
 }
 
+/* A signed-only result of a direct run: its signatures and plaintext. */
+static int
+direct_signed(struct crypto *c, const struct direct_seen *d,
+    struct crypto_gpg *g, struct crypto_result *res)
+{
+	if (direct_sigs(c, d, res) != 0)
+		return -1;
+	crypto_spend(c, g->out.len);
+	res->plain_len = g->out.len;
+	res->plain = buf_take(&g->out);
+	return 0;
+}
+
+/*
+ * A cleartext-signed or signed-only armored block checked by one gpg
+ * --verify --output -, which never decrypts: 0 with res filled, or -1
+ * for gpgme's path (an encrypted block, too much text, anything odd).
+ */
+static int
+direct_inline(struct crypto_run *r, const char *armored, size_t len,
+    struct crypto_result *res, char **errstr)
+{
+	static const char *args[] = { "--output", "-", "--verify", NULL };
+	struct crypto *c = r->c;
+	struct crypto_gpg g;
+	struct direct_seen d;
+	int rv = -1;
+
+	if (crypto_gpg_run(c, args, armored, len, NULL, 0, crypto_max_plain(c),
+	    c->timeout_s > 0 ? &r->deadline : NULL, &g) != 0)
+		return -1;
+	if (g.late) {
+		r->late = true;
+		rv = crypto_too_late(r, "checking the signature", errstr);
+		goto out;
+	}
+	direct_parse(&d, &g.st);
+	if (direct_ended(&g) && !d.odd && !d.encrypted && !d.begin &&
+	    d.nsigs > 0)
+		rv = direct_signed(c, &d, &g, res);
+	direct_seen_free(&d);
+out:
+	crypto_gpg_free(&g);
+	return rv;
+}
+
 int
 crypto_verify_inline(struct crypto *c, const char *armored, size_t len,
     struct crypto_result *res, char **errstr)
@@ -675,9 +721,11 @@ crypto_verify_inline(struct crypto *c, const char *armored, size_t len,
 	int rv;
 
 	memset(res, 0, sizeof *res);
+	crypto_run_start(&r, c);
+	if ((rv = direct_inline(&r, armored, len, res, errstr)) >= 0)
+		return rv;
 	if ((rv = crypto_ready(c, errstr)) != 0)
 		return rv;
-	crypto_run_start(&r, c);
 	return crypto_inline(&r, armored, len, res, errstr);
 }
 
@@ -777,7 +825,10 @@ direct_decrypt(struct crypto_run *r, const char *data, size_t len,
 		crypto_spend(c, g.out.len);
 		res->plain_len = g.out.len;
 		res->plain = buf_take(&g.out);
-	}
+	} else if (direct_ended(&g) && !d.odd && !d.encrypted && !d.begin &&
+	    d.nsigs > 0)
+		/* Only signed: gpg verified it, as crypto_inline() would. */
+		rv = direct_signed(c, &d, &g, res);
 	direct_seen_free(&d);
 out:
 	crypto_gpg_free(&g);
