@@ -237,9 +237,18 @@ crypto_gpg_run(struct crypto *c, const char *const *args, const char *in,
 	gpg_close(&ip[1]);
 	gpg_close(&gp[1]);
 	gpg_close(&op[0]);
-	gpg_close(&sp[0]);
 	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
+	/* What it said before it was stopped: too much plaintext is told
+	 * apart by the lines before it. */
+	while (sp[0] >= 0 && !stover && !g->late) {
+		size_t before = g->st.len;
+
+		gpg_drain(&sp[0], &g->st, STATUS_MAX, &stover);
+		if (g->st.len == before)	/* the end, or nothing yet */
+			break;
+	}
+	gpg_close(&sp[0]);
 	sigaction(SIGPIPE, &old, NULL);
 	if (w == pid) {
 		g->status = status;
