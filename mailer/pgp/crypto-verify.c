@@ -16,7 +16,6 @@
 #include "mailer/pgp/private.h"
 
 #define CRYPTO_MAX_PLAIN (64u << 20)	/* decrypted or signed text, bytes */
-#define CRYPTO_MAX_SIGS	16		/* signatures on one text */
 #define CRYPTO_MAX_RCPTS 8		/* recipients looked at on NO_SECKEY */
 #define HEX		"0123456789ABCDEF"
 
@@ -83,15 +82,6 @@ crypto_wait(struct crypto_run *r, gpgme_error_t started)
 		r->late = true;
 	return err;
 }
-
-/* What gpg said of one signature, from gpgme's result or from its own
- * status lines (crypto_direct_*()). */
-struct sig_seen {
-	gpg_err_code_t	 code;
-	const char	*fpr;		/* as gpg named the key, or NULL */
-	bool		 wrong_key_usage;
-	bool		 sum_expired, sum_revoked;
-};
 
 /* What gpg said about a signature, in words for the log and for the
  * sender ("it carries a bad signature (key ...)"). */
@@ -242,213 +232,10 @@ out:
 
 /* ---- The same, as one gpg run of our own ---- */
 
-/* What one run's status lines said. */
-struct direct_seen {
-	struct sig_seen	 sigs[CRYPTO_MAX_SIGS];
-	char		*fprs[CRYPTO_MAX_SIGS];
-	size_t		 nsigs;
-	bool		 fresh;		/* NEWSIG, no verdict on it yet */
-	bool		 odd;		/* a line this file does not know */
-	bool		 begin, okay, end, mdc, encrypted, asked;
-};
-
-/* Status lines that change nothing in how a reply is judged. */
-static bool
-direct_harmless(const char *kw)
-{
-	static const char *ok[] = {
-		"KEY_CONSIDERED", "SIG_ID", "TRUST_UNDEFINED", "TRUST_NEVER",
-		"TRUST_MARGINAL", "TRUST_FULLY", "TRUST_ULTIMATE", "PLAINTEXT",
-		"PLAINTEXT_LENGTH", "NOTATION_NAME", "NOTATION_DATA",
-		"NOTATION_FLAGS", "POLICY_URL", "VERIFICATION_COMPLIANCE_MODE",
-		"DECRYPTION_COMPLIANCE_MODE", "NO_PUBKEY", "PROGRESS",
-		"GOODMDC", "KEYEXPIRED", "KEYREVOKED", "SIGEXPIRED",
-		"PINENTRY_LAUNCHED", "DECRYPTION_KEY", "NEWSIG",
-	};
-	size_t i;
-
-	for (i = 0; i < nitems(ok); i++) {
-		if (strcmp(kw, ok[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* The signature the line is about: a new one unless NEWSIG opened it. */
-static struct sig_seen *
-direct_sig(struct direct_seen *d)
-{
-	struct sig_seen *s;
-
-	if (d->fresh) {
-		d->fresh = false;
-		return &d->sigs[d->nsigs - 1];
-	}
-	if (d->nsigs == CRYPTO_MAX_SIGS) {
-		d->odd = true;
-		return NULL;
-	}
-	s = &d->sigs[d->nsigs++];
-	memset(s, 0, sizeof *s);
-	return s;
-}
-
-/* The n-th word of args (0: the first), in a new string, or NULL. */
-static char *
-direct_word(const char *args, int n)
-{
-	size_t len;
-
-	for (;;) {
-		args += strspn(args, " ");
-		len = strcspn(args, " ");
-		if (len == 0)
-			return NULL;
-		if (n-- == 0)
-			return xstrndup(args, len);
-		args += len;
-	}
-}
-
-static void
-direct_line(struct direct_seen *d, const char *kw, const char *args)
-{
-	struct sig_seen *s;
-	char *w, *w2;
-	int rc;
-
-	if (strcmp(kw, "NEWSIG") == 0) {
-		if (d->fresh || d->nsigs == CRYPTO_MAX_SIGS) {
-			d->odd = true;
-			return;
-		}
-		memset(&d->sigs[d->nsigs++], 0, sizeof d->sigs[0]);
-		d->fresh = true;
-	} else if (strcmp(kw, "GOODSIG") == 0 || strcmp(kw, "EXPSIG") == 0 ||
-	    strcmp(kw, "EXPKEYSIG") == 0 || strcmp(kw, "REVKEYSIG") == 0 ||
-	    strcmp(kw, "BADSIG") == 0 || strcmp(kw, "ERRSIG") == 0) {
-		if ((s = direct_sig(d)) == NULL)
-			return;
-		w = direct_word(args, 0);
-		if (kw[0] == 'G')
-			s->code = GPG_ERR_NO_ERROR;
-		else if (strcmp(kw, "EXPSIG") == 0)
-			s->code = GPG_ERR_SIG_EXPIRED;
-		else if (strcmp(kw, "EXPKEYSIG") == 0)
-			s->code = GPG_ERR_KEY_EXPIRED;
-		else if (kw[0] == 'R')
-			s->code = GPG_ERR_CERT_REVOKED;
-		else if (kw[0] == 'B')
-			s->code = GPG_ERR_BAD_SIGNATURE;
-		else {
-			w2 = direct_word(args, 5);
-			rc = w2 != NULL ? atoi(w2) : 0;
-			free(w2);
-			s->code = rc == 4 ? GPG_ERR_UNSUPPORTED_ALGORITHM :
-			    rc == 9 ? GPG_ERR_NO_PUBKEY : GPG_ERR_GENERAL;
-			/* The issuer's fingerprint, where the signature
-			 * carries it, names the key better than its ID. */
-			if ((w2 = direct_word(args, 6)) != NULL &&
-			    strcmp(w2, "-") != 0) {
-				free(w);
-				w = w2;
-			} else
-				free(w2);
-		}
-		free(d->fprs[s - d->sigs]);
-		d->fprs[s - d->sigs] = w;
-		s->fpr = w;
-	} else if (strcmp(kw, "VALIDSIG") == 0) {
-		if (d->nsigs == 0 || d->fresh ||
-		    (w = direct_word(args, 0)) == NULL) {
-			d->odd = true;
-			return;
-		}
-		free(d->fprs[d->nsigs - 1]);
-		d->fprs[d->nsigs - 1] = w;
-		d->sigs[d->nsigs - 1].fpr = w;
-	} else if (strcmp(kw, "ERROR") == 0) {
-		w = direct_word(args, 0);
-		if (w != NULL && strcmp(w, "verify.keyusage") == 0 &&
-		    d->nsigs > 0)
-			d->sigs[d->nsigs - 1].wrong_key_usage = true;
-		else
-			d->odd = true;
-		free(w);
-	} else if (strcmp(kw, "FAILURE") == 0) {
-		w = direct_word(args, 0);
-		if (w == NULL || strcmp(w, "gpg-exit") != 0)
-			d->odd = true;
-		free(w);
-	} else if (strcmp(kw, "ENC_TO") == 0 || strcmp(kw, "NO_SECKEY") == 0)
-		d->encrypted = true;
-	else if (strcmp(kw, "BEGIN_DECRYPTION") == 0)
-		d->begin = d->encrypted = true;
-	else if (strcmp(kw, "DECRYPTION_OKAY") == 0)
-		d->okay = true;
-	else if (strcmp(kw, "END_DECRYPTION") == 0)
-		d->end = true;
-	else if (strcmp(kw, "DECRYPTION_INFO") == 0) {
-		/* The MDC method or the AEAD algorithm: either protects. */
-		w = direct_word(args, 0);
-		w2 = direct_word(args, 2);
-		d->mdc = (w != NULL && strcmp(w, "0") != 0) ||
-		    (w2 != NULL && strcmp(w2, "0") != 0);
-		free(w);
-		free(w2);
-	} else if (strncmp(kw, "NEED_PASSPHRASE", 15) == 0 ||
-	    strcmp(kw, "INQUIRE_MAXLEN") == 0 ||
-	    strcmp(kw, "GET_HIDDEN") == 0) {
-		d->asked = true;
-		d->odd = true;
-	} else if (!direct_harmless(kw))
-		d->odd = true;
-}
-
-static void
-direct_parse(struct direct_seen *d, const struct buf *st)
-{
-	const char *p = st->data, *end = st->data + st->len, *nl;
-	char *line, *kw, *args;
-
-	memset(d, 0, sizeof *d);
-	while (p != NULL && p < end) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
-			d->odd = true;
-			break;
-		}
-		line = xstrndup(p, (size_t)(nl - p));
-		p = nl + 1;
-		if (strncmp(line, "[GNUPG:] ", 9) != 0) {
-			d->odd = true;
-			free(line);
-			continue;
-		}
-		kw = line + 9;
-		args = kw + strcspn(kw, " ");
-		if (*args != '\0')
-			*args++ = '\0';
-		direct_line(d, kw, args);
-		free(line);
-	}
-	if (d->fresh)
-		d->odd = true;
-}
-
-static void
-direct_seen_free(struct direct_seen *d)
-{
-	size_t i;
-
-	for (i = 0; i < CRYPTO_MAX_SIGS; i++)
-		free(d->fprs[i]);
-	memset(d, 0, sizeof *d);
-}
-
 /* The signatures seen, judged against the keyring's cache; -1 when one
  * of them needs gpgme's look-up. */
 static int
-direct_sigs(struct crypto *c, const struct direct_seen *d,
+direct_sigs(struct crypto *c, const struct crypto_status *d,
     struct crypto_result *res)
 {
 	struct crypto_kfacts kf;
@@ -503,7 +290,7 @@ direct_verify_detached(struct crypto_run *r, const char *data, size_t len,
 {
 	static const char *args[] = { "--verify", "--", "-&4", "-", NULL };
 	struct crypto_gpg g;
-	struct direct_seen d;
+	struct crypto_status d;
 	int rv = -1;
 
 	if (crypto_gpg_run(r->c, args, data, len, sig, siglen, 0,
@@ -514,10 +301,10 @@ direct_verify_detached(struct crypto_run *r, const char *data, size_t len,
 		rv = crypto_too_late(r, "checking the signature", errstr);
 		goto out;
 	}
-	direct_parse(&d, &g.st);
+	crypto_status_parse(&d, &g.st);
 	if (direct_ended(&g) && !d.odd && !d.encrypted && d.nsigs > 0)
 		rv = direct_sigs(r->c, &d, res);
-	direct_seen_free(&d);
+	crypto_status_free(&d);
 out:
 	crypto_gpg_free(&g);
 	return rv;
@@ -669,7 +456,7 @@ out:
 
 /* A signed-only result of a direct run: its signatures and plaintext. */
 static int
-direct_signed(struct crypto *c, const struct direct_seen *d,
+direct_signed(struct crypto *c, const struct crypto_status *d,
     struct crypto_gpg *g, struct crypto_result *res)
 {
 	if (direct_sigs(c, d, res) != 0)
@@ -692,7 +479,7 @@ direct_inline(struct crypto_run *r, const char *armored, size_t len,
 	static const char *args[] = { "--output", "-", "--verify", NULL };
 	struct crypto *c = r->c;
 	struct crypto_gpg g;
-	struct direct_seen d;
+	struct crypto_status d;
 	int rv = -1;
 
 	if (crypto_gpg_run(c, args, armored, len, NULL, 0, crypto_max_plain(c),
@@ -703,11 +490,11 @@ direct_inline(struct crypto_run *r, const char *armored, size_t len,
 		rv = crypto_too_late(r, "checking the signature", errstr);
 		goto out;
 	}
-	direct_parse(&d, &g.st);
+	crypto_status_parse(&d, &g.st);
 	if (direct_ended(&g) && !d.odd && !d.encrypted && !d.begin &&
 	    d.nsigs > 0)
 		rv = direct_signed(c, &d, &g, res);
-	direct_seen_free(&d);
+	crypto_status_free(&d);
 out:
 	crypto_gpg_free(&g);
 	return rv;
@@ -805,7 +592,7 @@ direct_decrypt(struct crypto_run *r, const char *data, size_t len,
 	static const char *args[] = { "--decrypt", NULL };
 	struct crypto *c = r->c;
 	struct crypto_gpg g;
-	struct direct_seen d;
+	struct crypto_status d;
 	int rv = -1;
 
 	if (crypto_gpg_run(c, args, data, len, NULL, 0, crypto_max_plain(c),
@@ -816,7 +603,7 @@ direct_decrypt(struct crypto_run *r, const char *data, size_t len,
 		rv = crypto_too_late(r, "decrypting", errstr);
 		goto out;
 	}
-	direct_parse(&d, &g.st);
+	crypto_status_parse(&d, &g.st);
 	if (g.over && d.begin && !d.asked)
 		rv = crypto_too_much(c, "decrypted", errstr);
 	else if (direct_ended(&g) && !d.odd && d.begin && d.okay && d.end &&
@@ -829,7 +616,7 @@ direct_decrypt(struct crypto_run *r, const char *data, size_t len,
 	    d.nsigs > 0)
 		/* Only signed: gpg verified it, as crypto_inline() would. */
 		rv = direct_signed(c, &d, &g, res);
-	direct_seen_free(&d);
+	crypto_status_free(&d);
 out:
 	crypto_gpg_free(&g);
 	return rv;

@@ -106,6 +106,29 @@ int		 crypto_kc_find(struct crypto *, const char *pattern,
 		     struct crypto_kfacts *);
 void		 crypto_kc_free(struct crypto_kc **);
 
+/* crypto-status.c: gpg's status lines read as gpgme reads them. */
+#define CRYPTO_MAX_SIGS	16		/* signatures on one text */
+/* What gpg said of one signature, from gpgme's result or from its own
+ * status lines. */
+struct sig_seen {
+	gpg_err_code_t	 code;
+	const char	*fpr;		/* as gpg named the key, or NULL */
+	bool		 wrong_key_usage;
+	bool		 sum_expired, sum_revoked;
+};
+
+/* What one gpg run's status lines said. */
+struct crypto_status {
+	struct sig_seen	 sigs[CRYPTO_MAX_SIGS];
+	char		*fprs[CRYPTO_MAX_SIGS];
+	size_t		 nsigs;
+	bool		 fresh;		/* NEWSIG, no verdict on it yet */
+	bool		 odd;		/* a line this file does not know */
+	bool		 begin, okay, end, mdc, encrypted, asked;
+};
+void		 crypto_status_parse(struct crypto_status *, const struct buf *);
+void		 crypto_status_free(struct crypto_status *);
+
 /* crypto-uid.c: the length of the OpenPGP packet header at p, the packet's
  * tag and its whole length in *total; -1 when cut short or partial. */
 int		 crypto_packet(const uint8_t *p, size_t len, int *tag,
