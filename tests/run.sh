@@ -1,7 +1,9 @@
 #!/bin/sh
 # run.sh: run every unit test binary and every end-to-end script, count
 # the "ok" and "not ok" lines they print, and end with "N passed, N failed".
-# TESTS=pattern runs only the scripts whose name matches.
+# TESTS=pattern runs only the scripts whose name matches.  JOBS=N runs N
+# at a time (default: the number of cores); the few that look at the
+# whole machine run alone, after the others.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
@@ -10,36 +12,55 @@ export SETUPLINK="$top/$build/setuplink" TOP="$top" BUILD="$top/$build"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:malloc_limit_mb=4096}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=TAP
-log=$(mktemp -d /tmp/slrun.XXXXXX)
-pass=0 fail=0
+export RUN_LOG
+RUN_LOG=$(mktemp -d /tmp/slrun.XXXXXX)
+trap 'rm -rf "$RUN_LOG"' EXIT
 pat=${TESTS:-}
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 
-count() {	# name file status
-	p=$(grep -c '^ok ' "$2")
-	f=$(grep -c '^not ok ' "$2")
-	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $1 exited $3 (see output above)" >>"$2"
-		f=$((f + 1))
-	fi
-	pass=$((pass + p)) fail=$((fail + f))
-	printf '%-40s %4d passed, %d failed\n' "$1" "$p" "$f"
-	[ "$f" -ne 0 ] && sed 's/^/    | /' "$2" | grep -v '^    | ok ' | tail -40
-}
+# Alone: test_crypto counts every gpg-agent on the machine, 058 binds
+# /dev/log, 125 installs the package with dpkg.
+alone=" unit/test_crypto e2e/058-intake-syslog e2e/125-debian "
 
+: >"$RUN_LOG/all"
 for t in "$top/$build"/tests/test_*; do
 	[ -x "$t" ] || continue
 	n=unit/$(basename "$t")
-	case $n in *"$pat"*) ;; *) continue ;; esac
-	(cd "$top" && "$t") >"$log/out" 2>&1
-	count "$n" "$log/out" $?
+	case $n in *"$pat"*) echo "$n $t" >>"$RUN_LOG/all" ;; esac
 done
 for t in "$top"/tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
 	n=e2e/$(basename "$t" .sh)
-	case $n in *"$pat"*) ;; *) continue ;; esac
-	(cd "$top" && timeout 600 sh "$t") >"$log/out" 2>&1 </dev/null
-	count "$n" "$log/out" $?
+	case $n in *"$pat"*) echo "$n $t" >>"$RUN_LOG/all" ;; esac
 done
-rm -rf "$log"
+: >"$RUN_LOG/pool"
+: >"$RUN_LOG/alone"
+while read -r n t; do
+	case $alone in
+	*" $n "*) echo "$n $t" >>"$RUN_LOG/alone" ;;
+	*) echo "$n $t" >>"$RUN_LOG/pool" ;;
+	esac
+done <"$RUN_LOG/all"
+
+# Each test prints its line as it ends: name, counts, seconds.
+xargs -r -P "$jobs" -L 1 sh "$top/tests/run1.sh" <"$RUN_LOG/pool"
+xargs -r -P 1 -L 1 sh "$top/tests/run1.sh" <"$RUN_LOG/alone"
+
+# What failed, in the order the tests are listed, then the sum.
+pass=0 fail=0
+while read -r n t; do
+	f=$RUN_LOG/$(echo "$n" | tr / _)
+	if [ ! -f "$f.count" ]; then
+		echo "--- $n: did not run"
+		fail=$((fail + 1))
+		continue
+	fi
+	read -r p c <"$f.count"
+	pass=$((pass + p)) fail=$((fail + c))
+	if [ "$c" -ne 0 ]; then
+		echo "--- $n: $c failed"
+		sed 's/^/    | /' "$f.out" | grep -v '^    | ok ' | tail -40
+	fi
+done <"$RUN_LOG/all"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
