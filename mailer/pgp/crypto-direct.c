@@ -304,41 +304,18 @@ crypto_kc_free(struct crypto_kc **kcp)
 	*kcp = NULL;
 }
 
-static void
-kc_stamp_one(struct buf *b, const char *home, const char *name)
-{
-	char *path = xprintf("%s/%s", home, name);
-	struct stat st;
-
-	if (stat(path, &st) != 0)
-		buf_printf(b, " -");
-	else
-		buf_printf(b, " %llu:%lld:%lld.%09ld",
-		    (unsigned long long)st.st_ino, (long long)st.st_size,
-		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	free(path);
-}
-
 /*
  * What the cache depends on: the keyrings (a key imported, revoked,
  * replaced or removed), the trust database (a key disabled), the secret
- * keys (one made or removed) and gpg.conf.  gpg replaces the keyring by
- * a new file when it changes it, so the inode alone would tell; size and
- * time are there for a keyring written in place.
+ * keys (one made or removed) and gpg.conf.
  */
 static char *
 kc_stamp(const char *home)
 {
-	struct buf b;
+	static const char *const names[] = { "pubring.kbx", "pubring.gpg",
+	    "trustdb.gpg", "private-keys-v1.d", "gpg.conf", NULL };
 
-	buf_init(&b);
-	buf_adds(&b, "stamp");
-	kc_stamp_one(&b, home, "pubring.kbx");
-	kc_stamp_one(&b, home, "pubring.gpg");
-	kc_stamp_one(&b, home, "trustdb.gpg");
-	kc_stamp_one(&b, home, "private-keys-v1.d");
-	kc_stamp_one(&b, home, "gpg.conf");
-	return buf_take(&b);
+	return crypto_home_stamp(home, names);
 }
 
 static const char *

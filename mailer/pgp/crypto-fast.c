@@ -49,34 +49,14 @@ struct crypto_fast {
 
 /* ---- What must not have changed since the cache was written ---- */
 
-static void
-fast_stamp_one(struct buf *b, const char *home, const char *name)
-{
-	char *path = xprintf("%s/%s", home, name);
-	struct stat st;
-
-	if (stat(path, &st) != 0)
-		buf_printf(b, " -");
-	else
-		buf_printf(b, " %llu:%lld:%lld.%09ld",
-		    (unsigned long long)st.st_ino, (long long)st.st_size,
-		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	free(path);
-}
-
 /* The keyring, the secret keys, the workspace mark and gpg.conf. */
 static char *
 fast_stamp(const char *home)
 {
-	struct buf b;
+	static const char *const names[] = { "pubring.kbx",
+	    "private-keys-v1.d", "setuplink-workspace", "gpg.conf", NULL };
 
-	buf_init(&b);
-	buf_adds(&b, "stamp");
-	fast_stamp_one(&b, home, "pubring.kbx");
-	fast_stamp_one(&b, home, "private-keys-v1.d");
-	fast_stamp_one(&b, home, "setuplink-workspace");
-	fast_stamp_one(&b, home, "gpg.conf");
-	return buf_take(&b);
+	return crypto_home_stamp(home, names);
 }
 
 void

@@ -307,3 +307,32 @@ crypto_gpgconf_path(void)
 		return NULL;
 	return xprintf("%.*s/gpgconf", (int)(slash - gpg), gpg);
 }
+
+/*
+ * What a cache kept in the GnuPG home depends on: each named file's inode,
+ * size and time ("-" where it is missing).  gpg replaces a keyring by a
+ * new file when it changes it, so the inode alone would tell; size and
+ * time are there for a file written in place.
+ */
+char *
+crypto_home_stamp(const char *home, const char *const names[])
+{
+	struct stat st;
+	struct buf b;
+	char *path;
+	size_t i;
+
+	buf_init(&b);
+	buf_adds(&b, "stamp");
+	for (i = 0; names[i] != NULL; i++) {
+		path = xprintf("%s/%s", home, names[i]);
+		if (stat(path, &st) != 0)
+			buf_printf(&b, " -");
+		else
+			buf_printf(&b, " %llu:%lld:%lld.%09ld",
+			    (unsigned long long)st.st_ino, (long long)st.st_size,
+			    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		free(path);
+	}
+	return buf_take(&b);
+}

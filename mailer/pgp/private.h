@@ -156,4 +156,7 @@ char		*pkt_armor(const char *what, const uint8_t *p, size_t n,
 		     size_t *alen);
 int		 pkt_hexval(int c);		/* -1: not hex */
 
+/* crypto.c: a stamp of files in a GnuPG home, for the caches kept there. */
+char	*crypto_home_stamp(const char *, const char *const names[]);
+
 #endif
