@@ -10,25 +10,11 @@
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/lib/dbservices.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
+# Once per make check, as 181: on the plain build.
 [ "${SANITIZE:-}" = 1 ] && { ok "# skip: run on the plain build"; exit 0; }
 
-pg_start slq "Quar-pass-$$" slq || exit 1
-URI="postgresql:///slq?host=$T/pg/sock&port=$PG_PORT&user=slq"
-HA=$T/ha HB=$T/hb
-cleanup_add "gpgconf --homedir '$HA/gnupg' --kill all; gpgconf --homedir '$HB/gnupg' --kill all"
-a() { SETUPLINK_HOME=$HA "$SETUPLINK" "$@"; }
-b() { SETUPLINK_HOME=$HB "$SETUPLINK" "$@"; }
-psql_q() {
-	runuser -u nobody -- "$PGBIN/psql" -h "$T/pg/sock" -p "$PG_PORT" \
-	    -U postgres -d slq -Atc "$1"
-}
-H=$HA SETUPLINK_HOME=$HA
-init_home --database "$URI" || exit 1
-SETUPLINK_HOME=$HB sl init --join "$URI"
-expect_rc 0 "init --join makes host B's home"
-tar -C "$HA" --exclude='S.*' -cf - gnupg vault.pub vault.key token.key |
-    tar -C "$HB" -xpf -
-sed -i 's/^test_on_merge = .*/test_on_merge = no/' "$HB/setuplink.conf"
+. "$TOP/tests/lib/twohosts.sh"
+two_hosts slq || exit 1
 # Each host has its own connector definitions: A allows 5 at most, B 10.
 conn() {
 	mkdir -p "$1/connectors"
