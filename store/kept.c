@@ -209,12 +209,16 @@ int
 outrow_retry(struct store *st, const char *name, size_t *moved,
     char **errstr)
 {
-	struct db_stmt *s = db_prepare(st, "UPDATE outbox_mail SET failed = 0 "
-	    "WHERE failed = 1 AND (?1 IS NULL OR name = ?1)");
+	static const char one[] = "UPDATE outbox_mail SET failed = 0 "
+	    "WHERE failed = 1 AND name = ?";
+	static const char all[] = "UPDATE outbox_mail SET failed = 0 "
+	    "WHERE failed = 1";
+	struct db_stmt *s = db_prepare(st, name != NULL ? one : all);
 	int rv;
 
 	*moved = 0;
-	db_bind_text(s, 1, name, -1, DB_STATIC);
+	if (name != NULL)
+		db_bind_text(s, 1, name, -1, DB_STATIC);
 	if ((rv = db_step_done(st, s, "updating the outbox", errstr)) == 0)
 		*moved = (size_t)db_changes(st);
 	return rv;

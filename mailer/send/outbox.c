@@ -450,8 +450,9 @@ done:
 	if (rv == 0 && id != NULL && *moved == 0) {
 		char *safe = str_safe(id);
 		rv = errorf(errstr, EX_NOINPUT, "no refused message %s in "
-		    "%s/.failed/: see setuplink outbox list --failed", safe,
-		    home->outbox);
+		    "%s%s: see setuplink outbox list --failed", safe,
+		    outbox_shared() ? "the shared outbox" : home->outbox,
+		    outbox_shared() ? "" : "/.failed/");
 		free(safe);
 	}
 	return rv;

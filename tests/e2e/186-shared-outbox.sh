@@ -73,12 +73,13 @@ check "... but it says a message was refused" contains "$T/out" "1 refused messa
 SETUPLINK_HOME=$HB sl outbox list --failed --json
 check "host B lists the refused mail" [ "$(json "[x['to'] for x in d]")" = "['dave@client.example']" ]
 FID=$(json "d[0]['id']")
-SETUPLINK_HOME=$HB sl outbox retry "$FID"
-expect_rc 0 "host B: outbox retry ID"
+SETUPLINK_HOME=$HB sl outbox retry --all
+expect_rc 0 "host B: outbox retry --all"
 SETUPLINK_HOME=$HA sl outbox list --json
 check "host A sees it waiting again" [ "$(json "[x['id'] for x in d]")" = "['$FID']" ]
 SETUPLINK_HOME=$HA sl outbox retry "$FID"
 expect_rc 66 "retrying it again: 66, nothing refused by that id"
+check "... saying where it looked" contains "$T/err" "no refused message $FID in the shared outbox"
 smtpd_mode accept
 SETUPLINK_HOME=$HA sl outbox flush --transport "$SMTP"
 expect_rc 0 "host A sends it now"

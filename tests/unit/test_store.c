@@ -683,6 +683,12 @@ test_kept_rows(void **state)
 	outrows_free(&v, n);
 	assert_int_equal(outrow_retry(fx->st, "9.none", &k, &err), 0);
 	assert_int_equal(k, 0);
+	assert_int_equal(outrow_retry(fx->st, "2.b.host", &k, &err), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(outrow_claim(fx->st, two, "h:1", NULL, 6000, 5000,
+	    &won, &err), 0);
+	assert_true(won);
+	assert_int_equal(outrow_end(fx->st, two, "h:1", OUTROW_FAILED, &err), 0);
 	assert_int_equal(outrow_retry(fx->st, NULL, &k, &err), 0);
 	assert_int_equal(k, 1);
 	assert_int_equal(outrow_drop(fx->st, "m2@x", &k, &err), 0);
