@@ -57,22 +57,19 @@ outbox_queue_row(const char *data, size_t len, char **name, char **errstr)
 	if ((rv = outrow_add(outbox_st, *name, it.mtime, it.message_id, data,
 	    len, errstr)) != 0)
 		freep(name);
-	free(it.env_from);
-	strv_free(&it.rcpts, it.nrcpts);
-	free(it.to);
-	free(it.subject);
-	free(it.message_id);
+	outbox_item_clear(&it);
 	return rv;
 }
 
+/* An item from its row; *body (may be NULL): where the message starts. */
 static void
-outbox_item_row(struct outbox_item *it, const struct outrow *r)
+outbox_item_row(struct outbox_item *it, const struct outrow *r, size_t *body)
 {
 	memset(it, 0, sizeof *it);
 	it->id = xstrdup(r->name);
 	it->row = r->id;
 	it->mtime = r->at;
-	outbox_item_parse(it, r->data, r->len, NULL);
+	outbox_item_parse(it, r->data, r->len, body);
 }
 
 int
@@ -90,7 +87,7 @@ outbox_rows_list(bool failed, struct outbox_item **out, size_t *np,
 	if (n > 0)
 		*out = xcalloc(n, sizeof **out);
 	for (i = 0; i < n; i++)
-		outbox_item_row(&(*out)[i], &rows[i]);
+		outbox_item_row(&(*out)[i], &rows[i], NULL);
 	*np = n;
 	if (rowsp != NULL)
 		*rowsp = rows;
@@ -136,9 +133,9 @@ outbox_rows_read(const char *id, char **data, size_t *len, char **errstr)
 
 /* ---- Flushing a shared outbox ---- */
 
-/* How long a sender's claim holds: longer than any one message takes
- * to hand over (the SMTP transport's timeouts are minutes), after which
- * a sender that died with it is taken to be gone. */
+/* How long a sender's claim holds: well past what one message takes to
+ * hand over (the SMTP transport gives it 60 seconds), after which a
+ * sender that died with it is taken to be gone. */
 #define OUTBOX_CLAIM	900
 
 static void
@@ -224,13 +221,9 @@ outbox_rows_flush(const struct config *cfg, const struct home *home,
 			stats->taken++;
 			continue;
 		}
-		body = 0;
-		{
-			struct outbox_item tmp;
-			memset(&tmp, 0, sizeof tmp);
-			outbox_item_parse(&tmp, rows[i].data, rows[i].len, &body);
-			outbox_item_clear(&tmp);
-		}
+		/* Read again for where the message proper starts. */
+		outbox_item_clear(it);
+		outbox_item_row(it, &rows[i], &body);
 		rv = transport_send(cfg, home, spec, it->env_from,
 		    (const char *const *)it->rcpts, it->nrcpts,
 		    rows[i].data + body, rows[i].len - body, &err);
