@@ -90,6 +90,8 @@ SETUPLINK_HOME=$HA sl link create "$D" --to erin@client.example
 L3=$(sed -n 1p "$T/out")
 SETUPLINK_HOME=$HB sl outbox list --json
 check "erin's setup email waits" [ "$(json "len(d)")" -eq 1 ]
+check "... as the tests' outbox_n and newest_out see it" \
+    sh -c '[ "$1" -eq 1 ] && grep -q "^To: erin@client.example" "$2"' - "$(outbox_n)" "$(newest_out)"
 SETUPLINK_HOME=$HB sl link revoke "$L3"
 expect_rc 0 "host B revokes host A's link"
 SETUPLINK_HOME=$HA sl outbox list --json
