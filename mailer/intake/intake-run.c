@@ -175,7 +175,7 @@ intake_keep(struct intake *in, const char *data, size_t len, char **qname,
 {
 	struct vault *v = store_vault(in->st);
 	char *sealed = NULL, *err = NULL;
-	size_t slen;
+	size_t slen = 0;
 	int rv;
 
 	if (store_keeps_mail(in->st)) {
