@@ -176,7 +176,23 @@ if command -v gpg >/dev/null; then
 		    --from bob@client.example --to "$a" --body "$B/body" \
 		    --sign bob@client.example >"$B/sig/$i"
 	done <"$B/sig.addrs"
-	N=20 per signed "setuplink intake, PGP/MIME signed (gpgme)" "$B/sig" "$SETUPLINK" intake
+	N=20 per signed "setuplink intake, PGP/MIME signed (one gpg run)" "$B/sig" "$SETUPLINK" intake
+	# The same kind of reply, 20 to fresh links, in one --maildir batch.
+	links sigmd 20
+	mkdir -p "$B/smd/new" "$B/smd/cur" "$B/smd/tmp"
+	i=0
+	while read -r a; do
+		i=$((i + 1))
+		$PY "$TOP/tests/fixtures/replies/pgpmime.py" sign --home "$B/g" \
+		    --from bob@client.example --to "$a" --body "$B/body" \
+		    --sign bob@client.example >"$B/smd/new/$i.signed"
+	done <"$B/sigmd.addrs"
+	t0=$(ms)
+	"$SETUPLINK" intake --maildir "$B/smd"
+	t=$(( $(ms) - t0 ))
+	awk -v t="$t" 'BEGIN { printf "%-46s %7.2f ms/message  (20 in %d ms)\n", \
+	    "setuplink intake --maildir, PGP/MIME signed", t / 20, t }'
+	fig signedmd "$(awk -v t="$t" 'BEGIN { print t / 20 }')"
 	# gpg --verify alone on the same signed parts, for the ratio.
 	mkdir -p "$B/gv" "$B/parts" && chmod 700 "$B/gv"
 	gpg --homedir "$B/g" --export bob@client.example 2>/dev/null |
@@ -250,4 +266,5 @@ ratio "forged token / procmail" unknown procmail 1.5
 ratio "process start alone / procmail (a floor)" start procmail -
 ratio "PGP/MIME signed / gpg --verify" signed verify 2.5
 ratio "signed+encrypted / gpg --decrypt" encrypted decrypt 2.5
+ratio "--maildir signed / gpg --verify" signedmd verify 1.3
 exit 0

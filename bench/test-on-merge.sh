@@ -1,7 +1,7 @@
 #!/bin/sh
 # test-on-merge.sh: how long an MDA waits for setuplink intake on a reply
-# that completes a draft, with test_on_merge on (a worker is forked,
-# detached, and tests on its own) and off, in two homes, the runs
+# that completes a draft, with test_on_merge on (a worker is left
+# parked, starts once the intake has exited and tests on its own) and off, in two homes, the runs
 # interleaved so that the machine's load weighs on both alike.  The
 # draft's host is 127.0.0.1, which the default test_networks refuses, so
 # the workers touch no network.  Figures only: medians of N runs each.

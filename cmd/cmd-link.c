@@ -31,7 +31,7 @@ const struct cmd_entry cmd_link_create_entry = {
 	.options = cmd_link_create_options,
 	.help = "share a setup link: send the email, print the id and "
 	    "mailto URL",
-	.session = SESSION_ALL,
+	.session = SESSION_ALL | SESSION_DURABLE,
 	.exec = cmd_link_create,
 };
 

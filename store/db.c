@@ -238,26 +238,45 @@ store_unlock(struct store *st, const char *name)
 }
 
 /*
- * A write whose loss in a power cut is harmless (it is done again) need
- * not wait for the disk: in SQLite's WAL mode synchronous=NORMAL commits
- * without a sync, and the next synced commit makes it durable with its
- * own.  Outside a transaction only; back to the connection's setting
- * after.  PostgreSQL commits as it always does.
+ * A write whose loss in a power cut is harmless (it is done again, or a
+ * later synced commit of this process carries it) need not wait for the
+ * disk: in SQLite's WAL mode synchronous=NORMAL commits without a sync,
+ * and the next synced commit makes it durable with its own.  Outside a
+ * transaction only; db_lazy_end puts the connection's setting back.
+ * PostgreSQL commits as it always does.
  */
+bool
+db_lazy_begin(struct store *st)
+{
+	char *ignore = NULL;
+
+	if (!st->durable || st->depth > 0 || st->eng != &db_sqlite)
+		return false;
+	st->eng->exec(st, "PRAGMA synchronous=NORMAL", "a lazy commit",
+	    &ignore);
+	free(ignore);
+	return true;
+}
+
+void
+db_lazy_end(struct store *st, bool lazy)
+{
+	char *ignore = NULL;
+
+	if (!lazy)
+		return;
+	st->eng->exec(st, "PRAGMA synchronous=FULL", "a lazy commit", &ignore);
+	free(ignore);
+}
+
 int
 db_step_lazy(struct store *st, struct db_stmt *stmt, const char *what,
     char **errstr)
 {
-	char *ignore = NULL;
+	bool lazy = db_lazy_begin(st);
 	int rv;
 
-	if (!st->durable || st->depth > 0 || st->eng != &db_sqlite)
-		return db_step_done(st, stmt, what, errstr);
-	st->eng->exec(st, "PRAGMA synchronous=NORMAL", what, &ignore);
-	free(ignore);
-	ignore = NULL;
 	rv = db_step_done(st, stmt, what, errstr);
-	st->eng->exec(st, "PRAGMA synchronous=FULL", what, &ignore);
-	free(ignore);
+	db_lazy_end(st, lazy);
 	return rv;
 }

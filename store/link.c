@@ -132,6 +132,9 @@ out:
  * sqlite_sequence and never hands out one at or below it, so raising it
  * there reserves the next id for an INSERT that names it.  PostgreSQL's
  * sequence does the same with nextval(), outside any lock.
+
+ * The reservation's commit is lazy: lost in a power cut, no link was
+ * made with it, and the link's own synced commit carries it.
  */
 int
 link_reserve_id(struct store *st, int64_t *id, char **errstr)
@@ -145,12 +148,15 @@ link_reserve_id(struct store *st, int64_t *id, char **errstr)
 	static const char next[] = "SELECT nextval(pg_get_serial_sequence("
 	    "'links', 'id'))";
 	struct db_stmt *s;
-	bool mine;
+	bool mine, lazy;
 	int rv, rc;
 
 	*id = 0;
-	if ((rv = db_tx_enter(st, &mine, errstr)) != 0)
+	lazy = db_lazy_begin(st);
+	if ((rv = db_tx_enter(st, &mine, errstr)) != 0) {
+		db_lazy_end(st, lazy);
 		return rv;
+	}
 	if (st->eng == &db_pg)
 		s = db_prepare(st, next);
 	else {
@@ -173,7 +179,9 @@ link_reserve_id(struct store *st, int64_t *id, char **errstr)
 		rv = errorf(errstr, EX_SOFTWARE, "no link id could be "
 		    "reserved");
 out:
-	return db_tx_leave(st, mine, rv, errstr);
+	rv = db_tx_leave(st, mine, rv, errstr);
+	db_lazy_end(st, lazy);
+	return rv;
 }
 
 int

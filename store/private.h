@@ -108,6 +108,8 @@ int	 db_error(struct store *, int rc, const char *what, char **errstr);
 int	 db_step_done(struct store *, struct db_stmt *, const char *what, char **errstr);
 /* The same, outside a transaction, committed without waiting for the disk:
  * for a write that is simply done again if a power cut loses it. */
+bool	 db_lazy_begin(struct store *);
+void	 db_lazy_end(struct store *, bool);
 int	 db_step_lazy(struct store *, struct db_stmt *, const char *what,
 	    char **errstr);
 /* Enter/leave a transaction unless the caller already holds one. */

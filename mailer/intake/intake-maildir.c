@@ -209,6 +209,7 @@ intake_batch(struct intake *in, const char *dir, char **names, size_t n,
 		intake_test_spawn(in, &it[i].d);
 		intake_signin_spawn(in, it[i].d.signin);
 	}
+	intake_spawn_release(in);
 	goto out;
 fail:
 	/* Nothing of this batch is stored: its messages stay in new/. */
@@ -327,6 +328,7 @@ intake_maildir(struct intake *in, const char *dir, char **errstr)
 			log_warnx("%s; trying again in %d s", err, RETRY_WAIT);
 			freep(&err);
 			rv = 0;
+			intake_spawn_release(in);
 			if (!intake_wait(ifd, intake_wake[0], RETRY_WAIT * 1000,
 			    &stop))
 				break;
@@ -335,6 +337,8 @@ intake_maildir(struct intake *in, const char *dir, char **errstr)
 		/* Sign-ins whose worker is gone get a new one; while any
 		 * is active, look again every SIGNIN_WAIT seconds. */
 		signins = intake_signin_resume(in);
+		/* Every worker this pass started goes before the wait. */
+		intake_spawn_release(in);
 		if (!intake_wait(ifd, intake_wake[0], intake_webhook(in) ?
 		    WEBHOOK_WAIT * 1000 : signins ? SIGNIN_WAIT * 1000 : -1,
 		    &stop))

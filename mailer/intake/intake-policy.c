@@ -73,8 +73,10 @@ policy_crypto(struct intake_crypto *ic, struct crypto **c, char **errstr)
 {
 	int rv;
 
-	if (ic->c == NULL && (rv = crypto_open(ic->gnupghome, ic->timeout_s,
-	    &ic->c, errstr)) != 0)
+	/* Lazy: a verify or a decrypt is one gpg run, gpgme's start is
+	 * paid only by what needs gpgme (crypto-direct.c). */
+	if (ic->c == NULL && (rv = crypto_open_lazy(ic->gnupghome,
+	    ic->timeout_s, &ic->c, errstr)) != 0)
 		return rv == EX_DATAERR ? EX_TEMPFAIL : rv;
 	crypto_set_budget(ic->c, &ic->budget);
 	*c = ic->c;
@@ -288,18 +290,9 @@ policy_entity(struct intake_crypto *ic, const struct mail *m, size_t depth,
  * replaced (its secret part is here too), is ours, not the sender's.
  */
 static bool
-policy_ours(struct intake_crypto *ic, const char *ours, const char *fpr)
+policy_ours(struct intake_crypto *ic, const char *fpr)
 {
-	struct key_info *k = NULL;
-	bool yes;
-
-	if (ours != NULL && strcmp(fpr, ours) == 0)
-		return true;
-	if (ic->c == NULL || crypto_key_get(ic->c, fpr, &k, NULL) != 0)
-		return false;
-	yes = k->secret;
-	key_info_free(&k, 1);
-	return yes;
+	return ic->c != NULL && crypto_key_is_ours(ic->c, fpr);
 }
 
 static char *
@@ -307,7 +300,7 @@ policy_signer(struct intake_crypto *ic, const struct link *l,
     const struct policy_read *r, char **why)
 {
 	const struct sig_info *s;
-	char *ours = NULL, *errstr = NULL, *signer = NULL;
+	char *signer = NULL;
 	bool pinned = false;
 	size_t i;
 
@@ -316,9 +309,6 @@ policy_signer(struct intake_crypto *ic, const struct link *l,
 		*why = xstrdup("the reply is not signed");
 		return NULL;
 	}
-	if (ic->c != NULL)
-		crypto_workspace_key(ic->c, &ours, &errstr);
-	free(errstr);
 	for (i = 0; i < r->nsigs; i++) {
 		s = &r->sigs[i];
 		if (!s->good) {
@@ -326,7 +316,7 @@ policy_signer(struct intake_crypto *ic, const struct link *l,
 			    s->detail : "signature that is not valid");
 			goto out;
 		}
-		if (s->fpr != NULL && policy_ours(ic, ours, s->fpr)) {
+		if (s->fpr != NULL && policy_ours(ic, s->fpr)) {
 			*why = xstrdup("it is signed with the workspace's own "
 			    "key, not the sender's");
 			goto out;
@@ -344,7 +334,6 @@ policy_signer(struct intake_crypto *ic, const struct link *l,
 	for (char *p = signer; *p != '\0'; p++)
 		*p = (char)toupper((unsigned char)*p);
 out:
-	free(ours);
 	return signer;
 }
 

@@ -33,8 +33,11 @@ intake_close(struct intake **inp)
 	if (*inp == NULL)
 		return;
 	crypto_close(&(*inp)->ic.c);
-	/* Forks not reaped yet go to init when this process ends. */
+	/* Forks not reaped yet go to init when this process ends; the
+	 * parked ones start when it does (the gates close with it), not
+	 * while it is still tearing down. */
 	free((*inp)->workers);
+	free((*inp)->gates);
 	free(*inp);
 	*inp = NULL;
 }

@@ -103,9 +103,15 @@ struct intake {
 	const struct catalog	*cat;
 	struct intake_opts	 opts;
 	struct intake_crypto	 ic;
-	pid_t			*workers;	/* test_on_merge forks not yet
-						   reaped (intake-test.c) */
+	struct intake_worker {
+		pid_t	 pid;
+		void	*park;		/* what it read before its exec */
+	}			*workers;	/* workers not yet reaped
+						   (intake-test.c) */
 	size_t			 nworkers;
+	int			*gates;		/* write ends the parked
+						   workers wait on */
+	size_t			 ngates;
 };
 
 /* A message as read: whole, or its first max_message_size bytes. */
@@ -148,6 +154,7 @@ void	 intake_after(struct intake *, const struct intake_decision *);
  * (intake-test.c). */
 void	 intake_test_spawn(struct intake *, const struct intake_decision *);
 /* Start the executable itself, detached, as a worker (intake-test.c). */
+void	 intake_spawn_release(struct intake *);
 void	 intake_spawn_self(struct intake *, char *const argv[],
 	     const char *what);
 /* Merge v's values in the caller's transaction: the link used, events,

@@ -118,7 +118,10 @@ crypto_keys(struct crypto *c, gpgme_key_t **keysp, size_t *np, char **errstr)
 	gpgme_key_t key, *keys = NULL;
 	gpgme_error_t err;
 	size_t n = 0;
+	int rv;
 
+	if ((rv = crypto_ready(c, errstr)) != 0)
+		return rv;
 	gpgme_set_keylist_mode(c->ctx, GPGME_KEYLIST_MODE_LOCAL |
 	    GPGME_KEYLIST_MODE_WITH_KEYGRIP);
 	if ((err = gpgme_op_keylist_start(c->ctx, NULL, 0)) != 0)
@@ -166,11 +169,14 @@ crypto_lookup(struct crypto *c, const char *fpr, gpgme_key_t *keyp,
     char **errstr)
 {
 	gpgme_error_t err;
+	int rv;
 
 	*keyp = NULL;
 	if (!fingerprint_valid(fpr))
 		return errorf(errstr, EX_DATAERR, "\"%s\" is not a key "
 		    "fingerprint (40 hex digits)", fpr != NULL ? fpr : "");
+	if ((rv = crypto_ready(c, errstr)) != 0)
+		return rv;
 	if ((err = crypto_find(c->ctx, fpr, keyp)) == 0)
 		return 0;
 	if (gpg_err_code(err) == GPG_ERR_NOT_FOUND)
@@ -258,6 +264,8 @@ crypto_import(struct crypto *c, const char *data, size_t len,
 
 	*kip = NULL;
 	*np = 0;
+	if ((rv = crypto_ready(c, errstr)) != 0)
+		return rv;
 	if ((err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0)
 		return crypto_fail(errstr, err, "read the key");
 	gpgme_set_keylist_mode(c->ctx, GPGME_KEYLIST_MODE_LOCAL);

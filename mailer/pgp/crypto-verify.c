@@ -1,7 +1,12 @@
 /* crypto-verify.c: judging what a recipient sends back: signatures checked
  * against the keys the admin imported, replies decrypted, all in time. */
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <gpgme.h>
@@ -11,7 +16,6 @@
 #include "mailer/pgp/private.h"
 
 #define CRYPTO_MAX_PLAIN (64u << 20)	/* decrypted or signed text, bytes */
-#define CRYPTO_MAX_SIGS	16		/* signatures on one text */
 #define CRYPTO_MAX_RCPTS 8		/* recipients looked at on NO_SECKEY */
 #define HEX		"0123456789ABCDEF"
 
@@ -82,7 +86,7 @@ crypto_wait(struct crypto_run *r, gpgme_error_t started)
 /* What gpg said about a signature, in words for the log and for the
  * sender ("it carries a bad signature (key ...)"). */
 static char *
-crypto_sig_detail(const struct sig_info *si, gpgme_signature_t s)
+crypto_sig_detail(const struct sig_info *si, gpg_err_code_t code)
 {
 	const char *who = si->fpr != NULL ? si->fpr : si->signer_fpr != NULL ?
 	    si->signer_fpr : "unknown";
@@ -98,9 +102,9 @@ crypto_sig_detail(const struct sig_info *si, gpgme_signature_t s)
 		what = "signature by a revoked key";
 	else if (si->expired)
 		what = "signature by an expired key, or an expired signature";
-	else if (gpg_err_code(s->status) != GPG_ERR_NO_ERROR) {
+	else if (code != GPG_ERR_NO_ERROR) {
 		what = "signature that gpg did not accept: ";
-		why = gpgme_strerror(s->status);
+		why = gpgme_strerror(gpg_error(code));
 	} else
 		what = "signature by a key that is not valid";
 	if (si->fpr != NULL && si->signer_fpr != NULL &&
@@ -116,46 +120,81 @@ crypto_sig_detail(const struct sig_info *si, gpgme_signature_t s)
  * not expired and was not revoked.  A subkey's signature counts as its
  * primary key's, whose fingerprint goes in fpr.  A key ID alone (gpg
  * gives only that for a bad signature) can name the key but never makes
- * a signature good.
+ * a signature good.  kf is the key, or NULL when the keyring has none.
  */
 static void
-crypto_sig_fill(struct crypto_run *r, gpgme_signature_t s, struct sig_info *si)
+crypto_sig_judge(const struct sig_seen *s, const struct crypto_kfacts *kf,
+    struct sig_info *si)
 {
-	gpg_err_code_t code = gpg_err_code(s->status);
-	gpgme_key_t key = NULL;
-	gpgme_subkey_t sub = NULL;
 	bool byfpr = false;
 
 	memset(si, 0, sizeof *si);
 	if (s->fpr != NULL && *s->fpr != '\0')
 		si->signer_fpr = crypto_upper(s->fpr);
-	si->bad = code == GPG_ERR_BAD_SIGNATURE;
-	if (si->signer_fpr != NULL && !crypto_late(r) &&
-	    strspn(si->signer_fpr, HEX) == strlen(si->signer_fpr) &&
-	    crypto_find(r->c->ctx, si->signer_fpr, &key) == 0) {
+	si->bad = s->code == GPG_ERR_BAD_SIGNATURE;
+	if (kf != NULL) {
 		byfpr = strlen(si->signer_fpr) >= 40;
+		si->known = true;
+		si->fpr = xstrdup(kf->fpr);
+	}
+	si->expired = s->code == GPG_ERR_KEY_EXPIRED ||
+	    s->code == GPG_ERR_SIG_EXPIRED || s->sum_expired ||
+	    (kf != NULL && (kf->key_expired || kf->sub_expired));
+	si->revoked = s->code == GPG_ERR_CERT_REVOKED || s->sum_revoked ||
+	    (kf != NULL && (kf->key_revoked || kf->sub_revoked));
+	si->good = s->code == GPG_ERR_NO_ERROR && si->known && byfpr &&
+	    !si->expired && !si->revoked && !s->wrong_key_usage &&
+	    !kf->key_invalid && !kf->key_disabled && !kf->sub_invalid &&
+	    !kf->sub_disabled;
+	si->detail = crypto_sig_detail(si, s->code);
+}
+
+/* gpgme's signature, its key looked up in the keyring through gpgme. */
+static void
+crypto_sig_fill(struct crypto_run *r, gpgme_signature_t s, struct sig_info *si)
+{
+	struct sig_seen seen;
+	struct crypto_kfacts kf;
+	gpgme_key_t key = NULL;
+	gpgme_subkey_t sub = NULL;
+	char *signer = NULL;
+	bool byfpr;
+
+	memset(&seen, 0, sizeof seen);
+	seen.code = gpg_err_code(s->status);
+	seen.fpr = s->fpr;
+	seen.wrong_key_usage = s->wrong_key_usage;
+	seen.sum_expired = (s->summary & (GPGME_SIGSUM_KEY_EXPIRED |
+	    GPGME_SIGSUM_SIG_EXPIRED)) != 0;
+	seen.sum_revoked = (s->summary & GPGME_SIGSUM_KEY_REVOKED) != 0;
+	if (s->fpr != NULL && *s->fpr != '\0')
+		signer = crypto_upper(s->fpr);
+	if (signer != NULL && !crypto_late(r) &&
+	    strspn(signer, HEX) == strlen(signer) &&
+	    crypto_find(r->c->ctx, signer, &key) == 0) {
+		byfpr = strlen(signer) >= 40;
 		for (sub = key->subkeys; sub != NULL; sub = sub->next) {
 			if (strcasecmp(byfpr ? sub->fpr : sub->keyid,
-			    si->signer_fpr) == 0)
+			    signer) == 0)
 				break;
 		}
 	}
+	memset(&kf, 0, sizeof kf);
 	if (sub != NULL) {
-		si->known = true;
-		si->fpr = crypto_upper(key->subkeys->fpr);
+		snprintf(kf.fpr, sizeof kf.fpr, "%s", key->subkeys->fpr);
+		for (char *p = kf.fpr; *p != '\0'; p++)
+			*p = (char)toupper((unsigned char)*p);
+		kf.key_expired = key->expired;
+		kf.key_revoked = key->revoked;
+		kf.key_invalid = key->invalid;
+		kf.key_disabled = key->disabled;
+		kf.sub_expired = sub->expired;
+		kf.sub_revoked = sub->revoked;
+		kf.sub_invalid = sub->invalid;
+		kf.sub_disabled = sub->disabled;
 	}
-	si->expired = code == GPG_ERR_KEY_EXPIRED ||
-	    code == GPG_ERR_SIG_EXPIRED ||
-	    (s->summary & (GPGME_SIGSUM_KEY_EXPIRED |
-	    GPGME_SIGSUM_SIG_EXPIRED)) ||
-	    (sub != NULL && (key->expired || sub->expired));
-	si->revoked = code == GPG_ERR_CERT_REVOKED ||
-	    (s->summary & GPGME_SIGSUM_KEY_REVOKED) ||
-	    (sub != NULL && (key->revoked || sub->revoked));
-	si->good = code == GPG_ERR_NO_ERROR && si->known && byfpr &&
-	    !si->expired && !si->revoked && !s->wrong_key_usage &&
-	    !key->invalid && !key->disabled && !sub->invalid && !sub->disabled;
-	si->detail = crypto_sig_detail(si, s);
+	crypto_sig_judge(&seen, sub != NULL ? &kf : NULL, si);
+	free(signer);
 	if (key != NULL)
 		gpgme_key_unref(key);
 }
@@ -191,6 +230,86 @@ out:
 	return rv;
 }
 
+/* ---- The same, as one gpg run of our own ---- */
+
+/* The signatures seen, judged against the keyring's cache; -1 when one
+ * of them needs gpgme's look-up. */
+static int
+direct_sigs(struct crypto *c, const struct crypto_status *d,
+    struct crypto_result *res)
+{
+	struct crypto_kfacts kf;
+	struct sig_info *si;
+	char *u;
+	size_t i;
+	int found;
+
+	si = xcalloc(d->nsigs > 0 ? d->nsigs : 1, sizeof *si);
+	for (i = 0; i < d->nsigs; i++) {
+		found = 0;
+		if (d->sigs[i].fpr != NULL && *d->sigs[i].fpr != '\0') {
+			u = crypto_upper(d->sigs[i].fpr);
+			found = strspn(u, HEX) == strlen(u) ?
+			    crypto_kc_find(c, u, &kf) : 0;
+			free(u);
+		}
+		if (found < 0)
+			goto fail;
+		crypto_sig_judge(&d->sigs[i], found == 1 ? &kf : NULL, &si[i]);
+	}
+	res->sigs = si;
+	res->nsigs = d->nsigs;
+	return 0;
+fail:
+	while (i-- > 0) {
+		free(si[i].fpr);
+		free(si[i].signer_fpr);
+		free(si[i].detail);
+	}
+	free(si);
+	return -1;
+}
+
+/* Whether gpg ended as gpg does on the inputs judged here: 0, or 1 (a
+ * bad signature) or 2 (a key we lack), which the status lines tell. */
+static bool
+direct_ended(const struct crypto_gpg *g)
+{
+	return g->ended && WIFEXITED(g->status) &&
+	    WEXITSTATUS(g->status) <= 2;
+}
+
+/*
+ * A detached signature checked by one gpg --verify: 0 with res filled,
+ * or -1 for gpgme's path (anything but signatures gpg could check or
+ * name a key for, and keys the cache knows).
+ */
+static int
+direct_verify_detached(struct crypto_run *r, const char *data, size_t len,
+    const char *sig, size_t siglen, struct crypto_result *res, char **errstr)
+{
+	static const char *args[] = { "--verify", "--", "-&4", "-", NULL };
+	struct crypto_gpg g;
+	struct crypto_status d;
+	int rv = -1;
+
+	if (crypto_gpg_run(r->c, args, data, len, sig, siglen, 0,
+	    r->c->timeout_s > 0 ? &r->deadline : NULL, &g) != 0)
+		return -1;
+	if (g.late) {
+		r->late = true;
+		rv = crypto_too_late(r, "checking the signature", errstr);
+		goto out;
+	}
+	crypto_status_parse(&d, &g.st);
+	if (direct_ended(&g) && !d.odd && !d.encrypted && d.nsigs > 0)
+		rv = direct_sigs(r->c, &d, res);
+	crypto_status_free(&d);
+out:
+	crypto_gpg_free(&g);
+	return rv;
+}
+
 int
 crypto_verify_detached(struct crypto *c, const char *data, size_t len,
     const char *sig, size_t siglen, struct crypto_result *res, char **errstr)
@@ -202,6 +321,11 @@ crypto_verify_detached(struct crypto *c, const char *data, size_t len,
 
 	memset(res, 0, sizeof *res);
 	crypto_run_start(&r, c);
+	if ((rv = direct_verify_detached(&r, data, len, sig, siglen, res,
+	    errstr)) >= 0)
+		return rv;
+	if ((rv = crypto_ready(c, errstr)) != 0)
+		return rv;
 	if ((err = gpgme_data_new_from_mem(&text, data, len, 0)) != 0 ||
 	    (err = gpgme_data_new_from_mem(&sigd, sig, siglen, 0)) != 0) {
 		rv = crypto_fail(errstr, err, "read the signature");
@@ -330,13 +454,65 @@ out:
 	return rv;
 }
 
+/* A signed-only result of a direct run: its signatures and plaintext. */
+static int
+direct_signed(struct crypto *c, const struct crypto_status *d,
+    struct crypto_gpg *g, struct crypto_result *res)
+{
+	if (direct_sigs(c, d, res) != 0)
+		return -1;
+	crypto_spend(c, g->out.len);
+	res->plain_len = g->out.len;
+	res->plain = buf_take(&g->out);
+	return 0;
+}
+
+/*
+ * A cleartext-signed or signed-only armored block checked by one gpg
+ * --verify --output -, which never decrypts: 0 with res filled, or -1
+ * for gpgme's path (an encrypted block, too much text, anything odd).
+ */
+static int
+direct_inline(struct crypto_run *r, const char *armored, size_t len,
+    struct crypto_result *res, char **errstr)
+{
+	static const char *args[] = { "--output", "-", "--verify", NULL };
+	struct crypto *c = r->c;
+	struct crypto_gpg g;
+	struct crypto_status d;
+	int rv = -1;
+
+	if (crypto_gpg_run(c, args, armored, len, NULL, 0, crypto_max_plain(c),
+	    c->timeout_s > 0 ? &r->deadline : NULL, &g) != 0)
+		return -1;
+	if (g.late) {
+		r->late = true;
+		rv = crypto_too_late(r, "checking the signature", errstr);
+		goto out;
+	}
+	crypto_status_parse(&d, &g.st);
+	if (direct_ended(&g) && !d.odd && !d.encrypted && !d.begin &&
+	    d.nsigs > 0)
+		rv = direct_signed(c, &d, &g, res);
+	crypto_status_free(&d);
+out:
+	crypto_gpg_free(&g);
+	return rv;
+}
+
 int
 crypto_verify_inline(struct crypto *c, const char *armored, size_t len,
     struct crypto_result *res, char **errstr)
 {
 	struct crypto_run r;
+	int rv;
 
+	memset(res, 0, sizeof *res);
 	crypto_run_start(&r, c);
+	if ((rv = direct_inline(&r, armored, len, res, errstr)) >= 0)
+		return rv;
+	if ((rv = crypto_ready(c, errstr)) != 0)
+		return rv;
 	return crypto_inline(&r, armored, len, res, errstr);
 }
 
@@ -404,6 +580,49 @@ crypto_watch_sym(void *hook, const char *keyword, const char *args)
 }
 
 /*
+ * Decrypt and verify in one gpg --decrypt: 0 with res filled, an error
+ * gpgme's path would give the same way (too late, too much plaintext),
+ * or -1 for gpgme's path: anything but a decryption gpg completed with
+ * integrity protection, whose signers the cache knows.
+ */
+static int
+direct_decrypt(struct crypto_run *r, const char *data, size_t len,
+    struct crypto_result *res, char **errstr)
+{
+	static const char *args[] = { "--decrypt", NULL };
+	struct crypto *c = r->c;
+	struct crypto_gpg g;
+	struct crypto_status d;
+	int rv = -1;
+
+	if (crypto_gpg_run(c, args, data, len, NULL, 0, crypto_max_plain(c),
+	    c->timeout_s > 0 ? &r->deadline : NULL, &g) != 0)
+		return -1;
+	if (g.late) {
+		r->late = true;
+		rv = crypto_too_late(r, "decrypting", errstr);
+		goto out;
+	}
+	crypto_status_parse(&d, &g.st);
+	if (g.over && d.begin && !d.asked)
+		rv = crypto_too_much(c, "decrypted", errstr);
+	else if (direct_ended(&g) && !d.odd && d.begin && d.okay && d.end &&
+	    d.mdc && (rv = direct_sigs(c, &d, res)) == 0) {
+		res->decrypted = true;
+		crypto_spend(c, g.out.len);
+		res->plain_len = g.out.len;
+		res->plain = buf_take(&g.out);
+	} else if (direct_ended(&g) && !d.odd && !d.encrypted && !d.begin &&
+	    d.nsigs > 0)
+		/* Only signed: gpg verified it, as crypto_inline() would. */
+		rv = direct_signed(c, &d, &g, res);
+	crypto_status_free(&d);
+out:
+	crypto_gpg_free(&g);
+	return rv;
+}
+
+/*
  * Decrypt, checking the signatures inside.  gpg writes plaintext before
  * it reaches the integrity check at the end, so nothing of a failed
  * decryption is kept.  A message that turns out only signed is verified
@@ -422,6 +641,10 @@ crypto_decrypt(struct crypto *c, const char *data, size_t len,
 
 	memset(res, 0, sizeof *res);
 	crypto_run_start(&r, c);
+	if ((rv = direct_decrypt(&r, data, len, res, errstr)) >= 0)
+		return rv;
+	if ((rv = crypto_ready(c, errstr)) != 0)
+		return rv;
 	if ((rv = crypto_out_new(&out, crypto_max_plain(c), errstr)) != 0)
 		return rv;
 	if ((err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0) {

@@ -21,12 +21,12 @@
  * that opens a crypto context, so the commands that need no OpenPGP never
  * pay for it.
  */
-static int
-crypto_init(char **errstr)
+/* The library alone, which starts no program: enough for
+ * gpgme_get_dirinfo() and gpgme_strerror(). */
+int
+crypto_init_lib(char **errstr)
 {
 	static bool done;
-	gpgme_engine_info_t info;
-	gpgme_error_t err;
 
 	if (done)
 		return 0;
@@ -40,6 +40,22 @@ crypto_init(char **errstr)
 		    gpgme_check_version(NULL));
 	gpgme_set_locale(NULL, LC_CTYPE, setlocale(LC_CTYPE, NULL));
 	gpgme_set_locale(NULL, LC_MESSAGES, setlocale(LC_MESSAGES, NULL));
+	done = true;
+	return 0;
+}
+
+static int
+crypto_init(char **errstr)
+{
+	static bool done;
+	gpgme_engine_info_t info;
+	gpgme_error_t err;
+	int rv;
+
+	if (done)
+		return 0;
+	if ((rv = crypto_init_lib(errstr)) != 0)
+		return rv;
 	if ((err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)) != 0)
 		return errorf(errstr, EX_TEMPFAIL, "gpg cannot run (%s); "
 		    "install GnuPG 2.2 or later", gpgme_strerror(err));
@@ -98,13 +114,18 @@ crypto_ctx_new(const char *home, gpgme_ctx_t *ctxp, char **errstr)
 	return 0;
 }
 
+/*
+ * A crypto on gnupghome whose gpgme starts on first need: a verify or a
+ * decrypt that gpg does in one run of its own (crypto-direct.c) never
+ * pays for gpgme's start, which runs gpg --version once for the library
+ * and once more for the context's home.
+ */
 int
-crypto_open(const char *gnupghome, int timeout_s, struct crypto **cp,
+crypto_open_lazy(const char *gnupghome, int timeout_s, struct crypto **cp,
     char **errstr)
 {
 	struct crypto *c;
 	struct stat st;
-	int rv;
 
 	*cp = NULL;
 	if (stat(gnupghome, &st) != 0)
@@ -116,17 +137,37 @@ crypto_open(const char *gnupghome, int timeout_s, struct crypto **cp,
 	if (access(gnupghome, R_OK | W_OK | X_OK) != 0)
 		return errorf(errstr, EX_TEMPFAIL, "cannot write to the GnuPG "
 		    "home %s: %s", gnupghome, strerror(errno));
-	if ((rv = crypto_init(errstr)) != 0)
-		return rv;
 	c = xcalloc(1, sizeof *c);
 	c->home = xstrdup(gnupghome);
 	c->timeout_s = timeout_s;
-	if ((rv = crypto_ctx_new(gnupghome, &c->ctx, errstr)) != 0) {
-		crypto_close(&c);
-		return rv;
-	}
 	*cp = c;
 	return 0;
+}
+
+/* gpgme and the context, made now if crypto_open_lazy() left them. */
+int
+crypto_ready(struct crypto *c, char **errstr)
+{
+	int rv;
+
+	if (c->ctx != NULL)
+		return 0;
+	if ((rv = crypto_init(errstr)) != 0)
+		return rv;
+	return crypto_ctx_new(c->home, &c->ctx, errstr);
+}
+
+int
+crypto_open(const char *gnupghome, int timeout_s, struct crypto **cp,
+    char **errstr)
+{
+	int rv;
+
+	if ((rv = crypto_open_lazy(gnupghome, timeout_s, cp, errstr)) != 0)
+		return rv;
+	if ((rv = crypto_ready(*cp, errstr)) != 0)
+		crypto_close(cp);
+	return rv;
 }
 
 /* The home's gpg-agent is left running: the next intake reuses it. */
@@ -137,7 +178,9 @@ crypto_close(struct crypto **cp)
 
 	if (c == NULL)
 		return;
-	gpgme_release(c->ctx);
+	if (c->ctx != NULL)
+		gpgme_release(c->ctx);
+	crypto_kc_free(&c->kc);
 	free(c->home);
 	free(c);
 	*cp = NULL;

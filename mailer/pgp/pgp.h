@@ -73,7 +73,14 @@ int	 crypto_fast_sign(struct crypto_fast *, const char *data, size_t len,
 
 int	 crypto_open(const char *gnupghome, int timeout_s, struct crypto **,
 	     char **errstr);
+/* As crypto_open(), but gpgme starts only when an operation needs it:
+ * the intake, whose verify or decrypt is one gpg run of its own. */
+int	 crypto_open_lazy(const char *gnupghome, int timeout_s,
+	     struct crypto **, char **errstr);
 void	 crypto_close(struct crypto **);
+/* Whether fpr is a key whose secret part is here: the workspace key, or
+ * one that key rotate replaced. */
+bool	 crypto_key_is_ours(struct crypto *, const char *fpr);
 /* ed25519 signing primary + cv25519 encryption subkey, no passphrase. */
 int	 crypto_keygen(struct crypto *, const char *uid, char **fpr, char **errstr);
 /* The workspace key: the one secret key in the keyring, or after a

@@ -16,6 +16,7 @@ struct crypto {
 	char		*home;		/* the GnuPG home */
 	int		 timeout_s;	/* per verify or decrypt; 0: none */
 	size_t		*budget;	/* plaintext left, or NULL */
+	struct crypto_kc *kc;		/* the keyring's cache, or NULL */
 };
 /* gpgme output into our buffer, at most max bytes (over: gpg wanted more). */
 struct crypto_out {
@@ -27,6 +28,9 @@ struct crypto_out {
 };
 
 /* crypto.c: the context, errors, buffers. */
+int		 crypto_init_lib(char **errstr);
+/* gpgme and c's context, if crypto_open_lazy() left them to now. */
+int		 crypto_ready(struct crypto *, char **errstr);
 int		 crypto_ctx_new(const char *home, gpgme_ctx_t *, char **errstr);
 bool		 crypto_transient(gpgme_error_t);
 int		 crypto_fail(char **errstr, gpgme_error_t, const char *what);
@@ -69,6 +73,61 @@ int		 crypto_lookup(struct crypto *, const char *fpr, gpgme_key_t *,
 /* One public key into o (crypto_out_free() it whatever the result). */
 int		 crypto_export(gpgme_ctx_t, const char *fpr, gpgme_export_mode_t,
 		     bool armor, struct crypto_out *, char **errstr);
+
+/* crypto-direct.c: one gpg run of our own, and the keyring's cache. */
+struct crypto_gpg {
+	int		 status;	/* waitpid()'s, once it ended */
+	bool		 ended;		/* it ended by itself */
+	bool		 over;		/* it wrote more than max_out */
+	bool		 late;		/* the deadline passed */
+	struct buf	 st;		/* its status lines */
+	struct buf	 out;		/* its output */
+};
+/* gpg in c's home with args after the common options, in on its stdin,
+ * sig (if not NULL) on "-&4", at most max_out bytes of output kept.  -1:
+ * it could not start (gpgme's path then says why), or the status lines
+ * overflowed. */
+int		 crypto_gpg_run(struct crypto *, const char *const *args,
+		     const char *in, size_t inlen, const char *sig,
+		     size_t siglen, size_t max_out,
+		     const struct timespec *deadline, struct crypto_gpg *);
+void		 crypto_gpg_free(struct crypto_gpg *);
+/* What the keyring says of one key, found by a subkey's or the primary
+ * key's fingerprint or 16-digit key ID, as crypto_find() would find it. */
+struct crypto_kfacts {
+	char	 fpr[41];	/* the primary key's */
+	bool	 key_expired, key_revoked, key_invalid, key_disabled;
+	bool	 sub_expired, sub_revoked, sub_invalid, sub_disabled;
+	bool	 secret;	/* the primary's secret part is here */
+};
+/* 1: found; 0: not in the keyring (or two keys match); -1: no cache
+ * could be had (gpgme's path must look). */
+int		 crypto_kc_find(struct crypto *, const char *pattern,
+		     struct crypto_kfacts *);
+void		 crypto_kc_free(struct crypto_kc **);
+
+/* crypto-status.c: gpg's status lines read as gpgme reads them. */
+#define CRYPTO_MAX_SIGS	16		/* signatures on one text */
+/* What gpg said of one signature, from gpgme's result or from its own
+ * status lines. */
+struct sig_seen {
+	gpg_err_code_t	 code;
+	const char	*fpr;		/* as gpg named the key, or NULL */
+	bool		 wrong_key_usage;
+	bool		 sum_expired, sum_revoked;
+};
+
+/* What one gpg run's status lines said. */
+struct crypto_status {
+	struct sig_seen	 sigs[CRYPTO_MAX_SIGS];
+	char		*fprs[CRYPTO_MAX_SIGS];
+	size_t		 nsigs;
+	bool		 fresh;		/* NEWSIG, no verdict on it yet */
+	bool		 odd;		/* a line this file does not know */
+	bool		 begin, okay, end, mdc, encrypted, asked;
+};
+void		 crypto_status_parse(struct crypto_status *, const struct buf *);
+void		 crypto_status_free(struct crypto_status *);
 
 /* crypto-uid.c: the length of the OpenPGP packet header at p, the packet's
  * tag and its whole length in *total; -1 when cut short or partial. */

@@ -138,4 +138,34 @@ sl intake --maildir "$T/md"
 expect_rc 0 "intake --maildir merges the reply"
 wait_test "$D" "$before" >/dev/null || not_ok "a result after the batch"
 check "the test after the batch passed" test "$(tested "t['ok']")" = True
+
+# A test that hangs (a server that accepts and never answers): the MTA's
+# pipe reaches its end when the intake exits, while the worker still
+# waits on the server; the worker itself is bounded by test_timeout.
+$PY - "$T/hang.port" <<'PYEOF' &
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+while True:
+    held.append(s.accept()[0])
+PYEOF
+hang=$!
+cleanup_add "kill $hang 2>/dev/null"
+i=0; while [ ! -s "$T/hang.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sl draft set "$D" port="$(cat "$T/hang.port")"
+before=$(tested "json.dumps([t['at'], t['checks']])")
+new_link "$D" --fields host || exit 1
+reply "$T/r5.eml" <<EOF
+host: 127.0.0.1
+EOF
+"$SETUPLINK" intake <"$T/r5.eml" 2>&1 | cat >"$T/r5.out"
+workers=$(pgrep -f -- "--home $H draft test $D --merged" | wc -l)
+check "the MTA's pipe closed while the test still ran" test "$workers" -ge 1
+wait_test "$D" "$before" >/dev/null || not_ok "a result after the hang"
+check "the hanging server's test ended unreachable in time (75)" \
+    test "$(tested "t['status']")" = 75
 done_testing
