@@ -12,6 +12,8 @@ static int	cmd_outbox_flush(struct session *, const struct args *,
 		    char **);
 static int	cmd_outbox_retry(struct session *, const struct args *,
 		    char **);
+static int	cmd_outbox_show(struct session *, const struct args *,
+		    char **);
 
 static const struct cmd_option cmd_outbox_list_options[] = {
 	{ "failed", 0, NULL, 0, "the mail a server refused, in "
@@ -27,6 +29,14 @@ const struct cmd_entry cmd_outbox_list_entry = {
 	.help = "list the mail waiting in outbox/",
 	.session = SESSION_ALL,
 	.exec = cmd_outbox_list,
+};
+
+const struct cmd_entry cmd_outbox_show_entry = {
+	.name = "outbox show",
+	.args = { "ID", 1, 1, "name one id (see setuplink outbox list)" },
+	.help = "print a message waiting (or refused) in the outbox",
+	.session = SESSION_ALL,
+	.exec = cmd_outbox_show,
 };
 
 static const struct cmd_option cmd_outbox_flush_options[] = {
@@ -73,13 +83,33 @@ cmd_outbox_to(const struct outbox_item *it)
 	return buf_take(&b);
 }
 
+/* Where mail waits: outbox/, or on a shared store its rows. */
+static const char *
+cmd_outbox_where(struct session *ctx)
+{
+	return outbox_shared() ? "the shared outbox" : ctx->home.outbox;
+}
+
 /* Refused mail set aside by earlier flushes, so that it is not forgotten. */
 static void
 cmd_outbox_failed(struct session *ctx)
 {
-	char *dir = xprintf("%s/.failed", ctx->home.outbox), **names;
+	char *dir, **names;
 	size_t n, m;
 
+	if (outbox_shared()) {
+		struct outbox_item *v = NULL;
+		char *err = NULL;
+		n = 0;
+		if (outbox_list_failed(&ctx->home, &v, &n, &err) == 0 && n > 0)
+			printf("%zu refused message%s in the shared outbox: "
+			    "setuplink outbox list --failed shows %s.\n", n,
+			    n == 1 ? "" : "s", n == 1 ? "it" : "them");
+		outbox_items_free(&v, n);
+		free(err);
+		return;
+	}
+	dir = xprintf("%s/.failed", ctx->home.outbox);
 	maildir_list(dir, "new", &names, &n);
 	strv_free(&names, n);
 	maildir_list(dir, "cur", &names, &m);
@@ -147,7 +177,8 @@ cmd_outbox_list(struct session *ctx, const struct args *args, char **errstr)
 	}
 	if (n == 0)
 		printf("Nothing %s in %s%s.\n", failed ? "refused" : "waits",
-		    ctx->home.outbox, failed ? "/.failed" : "");
+		    cmd_outbox_where(ctx), failed && !outbox_shared() ?
+		    "/.failed" : "");
 	else
 		cmd_outbox_table(v, n);
 	if (failed && n > 0)
@@ -165,6 +196,24 @@ out:
 	return 0;
 }
 
+/* The message as queued, its envelope lines first; on a shared store
+ * there is no file to open with a mail reader. */
+static int
+cmd_outbox_show(struct session *ctx, const struct args *args, char **errstr)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rv;
+
+	if ((rv = outbox_read(&ctx->home, args->argv[0], &data, &len,
+	    errstr)) != 0)
+		return rv;
+	if (term_write(stdout, data, len) != 0)
+		rv = errorf(errstr, EX_IOERR, "could not write the message");
+	free(data);
+	return rv;
+}
+
 static int
 cmd_outbox_retry(struct session *ctx, const struct args *args, char **errstr)
 {
@@ -180,7 +229,8 @@ cmd_outbox_retry(struct session *ctx, const struct args *args, char **errstr)
 	    errstr)) != 0)
 		return rv;
 	if (moved == 0)
-		printf("Nothing refused in %s/.failed.\n", ctx->home.outbox);
+		printf("Nothing refused in %s%s.\n", cmd_outbox_where(ctx),
+		    outbox_shared() ? "" : "/.failed");
 	else
 		printf("%zu message%s back in the queue: setuplink outbox flush "
 		    "sends %s.\n", moved, moved == 1 ? "" : "s",
@@ -233,7 +283,10 @@ cmd_outbox_flush(struct session *ctx, const struct args *args, char **errstr)
 	if (rv != 0)
 		return rv;
 	if (stats.total == 0)
-		printf("Nothing waits in %s.\n", ctx->home.outbox);
+		printf("Nothing waits in %s.\n", cmd_outbox_where(ctx));
+	else if (stats.taken > 0)
+		printf("%zu sent (%zu taken by another flush).\n", stats.sent,
+		    stats.taken);
 	else
 		printf("%zu sent.\n", stats.sent);
 	return 0;

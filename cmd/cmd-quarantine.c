@@ -107,22 +107,20 @@ cmd_quarantine_list(struct session *ctx, const struct args *args,
 	return 0;
 }
 
-/* The kept file of a log entry, or 66 naming why there is none. */
+/* The log entry of a kept message, or 66 naming why there is none. */
 static int
-cmd_quarantine_file(struct session *ctx, const char *arg,
-    struct message_record **m, char **path, char **errstr)
+cmd_quarantine_entry(struct session *ctx, const char *arg,
+    struct message_record **m, char **errstr)
 {
 	int64_t id;
 	int rv;
 
 	*m = NULL;
-	*path = NULL;
 	if ((rv = cmd_parse_id(arg, "quarantined message", &id, errstr)) != 0 ||
 	    (rv = message_get(ctx->st, id, m, errstr)) != 0)
 		return rv;
-	if ((*m)->quarantine == NULL ||
-	    (*path = maildir_find(ctx->home.quarantine, (*m)->quarantine)) ==
-	    NULL) {
+	if ((*m)->quarantine == NULL || !intake_kept_exists(&ctx->home,
+	    ctx->st, (*m)->quarantine)) {
 		message_records_free(m, 1);
 		return errorf(errstr, EX_NOINPUT, "message %lld is not kept in "
 		    "quarantine (merged, removed or aged out): see setuplink "
@@ -158,21 +156,21 @@ cmd_quarantine_show(struct session *ctx, const struct args *args,
     char **errstr)
 {
 	struct message_record *m = NULL;
-	char *path = NULL, *data = NULL;
+	char *data = NULL;
 	size_t len = 0;
 	int rv;
 
-	if ((rv = cmd_quarantine_file(ctx, args->argv[0], &m, &path,
-	    errstr)) != 0)
+	if ((rv = cmd_quarantine_entry(ctx, args->argv[0], &m, errstr)) != 0)
 		return rv;
-	if ((rv = vault_read_file(ctx->vault, path, SIZE_MAX, &data, &len,
-	    errstr)) == 0 &&
+	if ((rv = intake_kept_read(&ctx->home, ctx->st, ctx->vault,
+	    m->quarantine, &data, &len, errstr)) == 0 &&
 	    args_has(args, "json"))
 		cmd_quarantine_show_json(m, data, len);
 	else if (rv == 0 && term_write(stdout, data, len) != 0)
 		rv = errorf(errstr, EX_IOERR, "could not write the message");
+	if (data != NULL)
+		explicit_bzero(data, len);
 	free(data);
-	free(path);
 	message_records_free(&m, 1);
 	return rv;
 }
@@ -185,12 +183,11 @@ cmd_quarantine_retry(struct session *ctx, const struct args *args,
 	struct intake_decision d;
 	struct intake_opts o;
 	struct intake *in = NULL;
-	char *path = NULL, *line;
+	char *line;
 	size_t queued;
 	int rv;
 
-	if ((rv = cmd_quarantine_file(ctx, args->argv[0], &m, &path,
-	    errstr)) != 0)
+	if ((rv = cmd_quarantine_entry(ctx, args->argv[0], &m, errstr)) != 0)
 		return rv;
 	memset(&o, 0, sizeof o);
 	memset(&d, 0, sizeof d);
@@ -205,15 +202,15 @@ cmd_quarantine_retry(struct session *ctx, const struct args *args,
 		    (queued < (size_t)-1 / 2)) {
 			char *how = outbox_how_to_send(&ctx->cfg);
 			fprintf(stderr, "setuplink: %zu answer%s to the sender "
-			    "%s queued in outbox/, not sent: %s\n", queued,
+			    "%s queued in %s, not sent: %s\n", queued,
 			    queued == 1 ? "" : "s", queued == 1 ? "is" : "are",
+			    outbox_where(),
 			    how);
 			free(how);
 		}
 	}
 	intake_decision_free(&d);
 	intake_close(&in);
-	free(path);
 	message_records_free(&m, 1);
 	return rv;
 }

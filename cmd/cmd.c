@@ -27,6 +27,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_link_renew_entry,
 	&cmd_link_remind_entry,
 	&cmd_outbox_list_entry,
+	&cmd_outbox_show_entry,
 	&cmd_outbox_flush_entry,
 	&cmd_outbox_retry_entry,
 	&cmd_intake_entry,

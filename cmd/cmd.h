@@ -132,6 +132,7 @@ extern const struct cmd_entry cmd_link_revoke_entry;
 extern const struct cmd_entry cmd_link_renew_entry;	/* cmd-link-life.c */
 extern const struct cmd_entry cmd_link_remind_entry;
 extern const struct cmd_entry cmd_outbox_list_entry;	/* cmd-outbox.c */
+extern const struct cmd_entry cmd_outbox_show_entry;
 extern const struct cmd_entry cmd_outbox_flush_entry;
 extern const struct cmd_entry cmd_outbox_retry_entry;
 extern const struct cmd_entry cmd_intake_entry;		/* cmd-intake.c */

@@ -501,6 +501,11 @@ draft_delete(struct session *s, int64_t draft, char **errstr)
 			if (q[i].draft == draft && q[i].quarantine != NULL)
 				rv = quarantine_forget(s->st, q[i].quarantine,
 				    errstr);
+			/* On a shared store the message goes with its
+			 * entry, in the same transaction. */
+			if (rv == 0 && q[i].draft == draft &&
+			    q[i].quarantine != NULL && store_keeps_mail(s->st))
+				rv = kept_remove(s->st, q[i].quarantine, errstr);
 		}
 	}
 	if (rv == 0)

@@ -116,6 +116,9 @@ session_open(struct session *s, int flags, char **errstr)
 		    (int)s->cfg.db_timeout, &seal, &s->st, errstr)) != 0)
 			return rv;
 	}
+	/* On a shared store, the outbox is rows every host sends. */
+	if (s->st != NULL)
+		outbox_use_store(s->st);
 	/* Events are queued only where a webhook will read them. */
 	if (s->st != NULL)
 		store_events_enable(s->st, s->cfg.webhook_url != NULL &&
@@ -126,6 +129,8 @@ session_open(struct session *s, int flags, char **errstr)
 void
 session_close(struct session *s)
 {
+	if (s->st != NULL)
+		outbox_use_store(NULL);
 	store_close(&s->st);
 	vault_free(&s->vault);
 	catalog_free(&s->cat);

@@ -195,6 +195,30 @@ static const char *migrations[] = {
 	"ALTER TABLE field_values_9 RENAME TO field_values;"
 	"CREATE INDEX field_values_current ON field_values(draft, current, key);"
 	"CREATE INDEX field_values_key ON field_values(draft, key, id);",
+	/* 10: drafts by last activity, for a page of them (draft_page) and
+	 * their count without reading the store.  (It was once PostgreSQL's
+	 * alone, after 9: IF NOT EXISTS passes such a store by.) */
+	"CREATE INDEX IF NOT EXISTS drafts_activity ON drafts(updated, id) "
+	"WHERE deleted IS NULL;",
+	/* 11: on a shared store, quarantined mail (sealed, as the Maildir
+	 * copy is) and mail waiting to be sent are rows every host reads;
+	 * a home's SQLite store keeps them in its Maildirs and never
+	 * writes these.  An outbox row is claimed (claim, claimed) by the
+	 * one flush that sends it; failed: refused for good, set aside. */
+	"CREATE TABLE kept_mail ("
+	"  name TEXT PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  data BLOB NOT NULL);"
+	"CREATE TABLE outbox_mail ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  at INTEGER NOT NULL,"
+	"  message_id TEXT,"
+	"  data BLOB NOT NULL,"
+	"  failed INTEGER NOT NULL DEFAULT 0,"
+	"  claim TEXT,"
+	"  claimed INTEGER);"
+	"CREATE INDEX outbox_mail_message_id ON outbox_mail(message_id);",
 };
 
 /*
@@ -235,10 +259,12 @@ static const char *pg_extra[nitems(migrations)] = {
 	[7] =
 	"CREATE TRIGGER signins_changed AFTER INSERT OR UPDATE OR DELETE ON "
 	"signins FOR EACH STATEMENT EXECUTE FUNCTION setuplink_changed();",
-	/* 10: drafts by last activity, for a page of them (draft_page) and
-	 * their count without reading the store. */
-	"CREATE INDEX drafts_activity ON drafts(updated, id) "
-	"WHERE deleted IS NULL;",
+	[10] =
+	"CREATE TRIGGER kept_mail_changed AFTER INSERT OR UPDATE OR DELETE ON "
+	"kept_mail FOR EACH STATEMENT EXECUTE FUNCTION setuplink_changed();"
+	"CREATE TRIGGER outbox_mail_changed AFTER INSERT OR UPDATE OR DELETE "
+	"ON outbox_mail FOR EACH STATEMENT EXECUTE FUNCTION "
+	"setuplink_changed();",
 };
 
 int

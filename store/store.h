@@ -418,6 +418,67 @@ int	 outmail_pending(struct store *, struct outmail **, size_t *n, char **errstr
 int	 outmail_done(struct store *, int64_t id, char **errstr);
 void	 outmail_free(struct outmail **, size_t);
 
+/* ---- Mail kept as rows on a shared store (kept.c) ----
+ * A home's SQLite store keeps quarantined mail and mail waiting to be
+ * sent in its Maildirs (quarantine/, outbox/), which mail tools read and
+ * which hold a message even when the database is what failed; a shared
+ * store keeps both as rows, so that every host sees them. */
+
+/* Are quarantined and outgoing mail rows in this store (PostgreSQL)? */
+bool	 store_keeps_mail(const struct store *);
+/* A quarantined message, sealed by the caller, under its file-like name;
+ * in the caller's transaction when one is open. */
+int	 kept_add(struct store *, const char *name, int64_t at,
+	     const void *data, size_t len, char **errstr);
+/* EX_NOINPUT when no such message is kept. */
+int	 kept_get(struct store *, const char *name, char **data, size_t *len,
+	     char **errstr);
+int	 kept_remove(struct store *, const char *name, char **errstr);
+/* Remove what was kept before old (its log entries forget it) and what
+ * no log entry names, kept before orphan. */
+int	 kept_sweep(struct store *, int64_t old, int64_t orphan,
+	     char **errstr);
+
+struct outrow {
+	int64_t		 id;
+	char		*name;		/* as outbox list shows it */
+	int64_t		 at;
+	char		*message_id;	/* or NULL */
+	char		*data;		/* as the Maildir file would hold it */
+	size_t		 len;
+	char		*claim;		/* "host:pid" sending it, or NULL */
+	int64_t		 claimed;
+};
+
+enum outrow_end { OUTROW_SENT, OUTROW_FAILED, OUTROW_RELEASE };
+
+int	 outrow_add(struct store *, const char *name, int64_t at,
+	     const char *message_id, const char *data, size_t len,
+	     char **errstr);
+/* Waiting (failed false) or refused for good, oldest first. */
+int	 outrow_list(struct store *, bool failed, struct outrow **, size_t *n,
+	     char **errstr);
+int	 outrow_count(struct store *, size_t *n, char **errstr);
+/*
+ * Take a waiting row for owner before sending it: won when nobody holds
+ * it, its claim is older than stale, or its holder is dead (a claim
+ * known to be gone; may be NULL).
+ */
+int	 outrow_claim(struct store *, int64_t id, const char *owner,
+	     const char *dead, int64_t now, int64_t stale, bool *won,
+	     char **errstr);
+/* What became of a row owner holds: sent (removed), refused for good
+ * (set aside), or given back to the queue. */
+int	 outrow_end(struct store *, int64_t id, const char *owner,
+	     enum outrow_end, char **errstr);
+/* Refused rows back in the queue: the one named, or all (name NULL). */
+int	 outrow_retry(struct store *, const char *name, size_t *moved,
+	     char **errstr);
+/* Remove every row, waiting or refused, with this Message-ID. */
+int	 outrow_drop(struct store *, const char *message_id, size_t *dropped,
+	     char **errstr);
+void	 outrows_free(struct outrow **, size_t);
+
 /* ---- Webhook events, queued in the transaction that causes them
  * (event.c) ---- */
 

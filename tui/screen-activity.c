@@ -273,19 +273,23 @@ view_quarantined(struct tui *t, const struct message_record *m)
 	size_t len = 0;
 	bool trunc = false;
 
-	if (m->quarantine == NULL || (path = maildir_find(
-	    t->sess->home.quarantine, m->quarantine)) == NULL) {
-		tui_status(t, TC_ERROR, "The message's file is no longer in "
-		    "quarantine/ (its days there are over, or it was removed).");
+	if (m->quarantine == NULL || !intake_kept_exists(&t->sess->home,
+	    t->sess->st, m->quarantine)) {
+		tui_status(t, TC_ERROR, "The message is no longer in quarantine "
+		    "(its days there are over, or it was removed).");
 		return;
 	}
 	/* Kept sealed: opened whole, then cut for the pager. */
-	if (vault_read_file(tui_vault(t), path, SIZE_MAX, &data, &len,
-	    &err) != 0) {
+	if (intake_kept_read(&t->sess->home, t->sess->st, tui_vault(t),
+	    m->quarantine, &data, &len, &err) != 0) {
 		tui_error(t, "Cannot read the message", &err);
-		free(path);
 		return;
 	}
+	path = store_keeps_mail(t->sess->st) ? xprintf("%s (shared store)",
+	    m->quarantine) : maildir_find(t->sess->home.quarantine,
+	    m->quarantine);
+	if (path == NULL)
+		path = xstrdup(m->quarantine);
 	if ((trunc = len > VIEW_MAX)) {
 		explicit_bzero(data + VIEW_MAX, len - VIEW_MAX);
 		len = VIEW_MAX;
@@ -338,7 +342,8 @@ retry(struct tui *t, const struct message_record *m)
 	if (queued > 0 && queued < (size_t)-1 / 2) {
 		char *how = outbox_how_to_send(&ss->cfg);
 		tui_status(t, TC_WARN, "Judged again: %s. The answer to the "
-		    "sender is queued in outbox/, not sent: %s.", line, how);
+		    "sender is queued in %s, not sent: %s.", line,
+		    outbox_where(), how);
 		free(how);
 	} else
 		tui_status(t, d.outcome == OUTCOME_ACCEPTED ? TC_OK : TC_WARN,

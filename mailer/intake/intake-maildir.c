@@ -403,6 +403,12 @@ intake_sweep(struct intake *in)
 		close(fd);
 	}
 	free(stamp);
+	if (store_keeps_mail(in->st)) {
+		/* Rows: one statement for every host's. */
+		kept_sweep(in->st, now - in->cfg->quarantine_days * 86400,
+		    now - ORPHAN_AGE, &err);
+		goto out;
+	}
 	if (quarantine_list(in->st, &q, &nq, &err) != 0)
 		goto out;
 	for (s = 0; s < nitems(subs); s++) {

@@ -67,12 +67,16 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 	unsigned int mdlen = 0, i;
 	EVP_MD_CTX *h;
 	struct vault_writer *w = NULL;
-	struct buf b;
+	struct buf b, whole;
 	ssize_t r;
 	int out = -1, werr = 0, rv = 0;
+	/* On a shared store the copy is a row: the whole message is held
+	 * until it is read, then kept, before it is judged. */
+	bool rows = keep && store_keeps_mail(in->st);
 
 	memset(raw, 0, sizeof *raw);
 	buf_init(&b);
+	buf_init(&whole);
 	if ((h = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
 		fatalx("cannot set up SHA-256");
@@ -87,7 +91,12 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 		if (r == 0)
 			break;
 		EVP_DigestUpdate(h, chunk, (size_t)r);
-		if (keep && name == NULL && (size_t)r > max - b.len) {
+		if (rows && whole.len == 0 && (size_t)r > max - b.len)
+			buf_add(&whole, b.data, b.len);
+		if (rows && (whole.len > 0 || (size_t)r > max - b.len))
+			buf_add(&whole, chunk, (size_t)r);
+		else if (keep && !rows && name == NULL &&
+		    (size_t)r > max - b.len) {
 			intake_read_keep(in, &name, &tmp, &out, &w, &werr);
 			if (out >= 0 && werr == 0 && (w != NULL ?
 			    vault_writer_add(w, b.data, b.len) :
@@ -128,6 +137,9 @@ intake_read(struct intake *in, int fd, bool keep, struct intake_raw *raw,
 		    "%s: %s", in->home->quarantine, strerror(werr));
 		goto fail;
 	}
+	if (whole.len > 0 && (rv = intake_keep(in, whole.data, whole.len,
+	    &name, errstr)) != 0)
+		goto fail;
 	EVP_DigestFinal_ex(h, md, &mdlen);
 	raw->hash = xmalloc(2 * mdlen + 1);
 	for (i = 0; i < mdlen; i++)
@@ -142,6 +154,9 @@ fail:
 		unlink(tmp);
 	buf_free(&b);
 out:
+	if (whole.data != NULL)
+		explicit_bzero(whole.data, whole.len);
+	buf_free(&whole);
 	vault_writer_free(&w);
 	if (out >= 0)
 		close(out);
@@ -160,9 +175,21 @@ intake_keep(struct intake *in, const char *data, size_t len, char **qname,
 {
 	struct vault *v = store_vault(in->st);
 	char *sealed = NULL, *err = NULL;
-	size_t slen;
+	size_t slen = 0;
 	int rv;
 
+	if (store_keeps_mail(in->st)) {
+		/* A row, in the transaction that records the decision when
+		 * one is open: sealed as the file would be. */
+		if (v != NULL)
+			vault_seal(v, data, len, &sealed, &slen);
+		*qname = maildir_unique_name(NULL);
+		if ((rv = kept_add(in->st, *qname, time_now(), sealed != NULL ?
+		    sealed : data, sealed != NULL ? slen : len, errstr)) != 0)
+			freep(qname);
+		free(sealed);
+		return rv;
+	}
 	if (v == NULL)
 		rv = maildir_deliver(in->home->quarantine, data, len, NULL,
 		    qname, &err);
@@ -177,6 +204,86 @@ intake_keep(struct intake *in, const char *data, size_t len, char **qname,
 	free(err);
 	free(sealed);
 	return rv;
+}
+
+/* ---- A quarantined message by name, wherever it is kept ---- */
+
+int
+intake_kept_read(const struct home *home, struct store *st,
+    struct vault *v, const char *name, char **data, size_t *len,
+    char **errstr)
+{
+	char *blob = NULL, *path;
+	size_t blen = 0;
+	int rv;
+
+	*data = NULL;
+	*len = 0;
+	if (!store_keeps_mail(st)) {
+		if (strchr(name, '/') != NULL || *name == '.' ||
+		    (path = maildir_find(home->quarantine, name)) == NULL)
+			return errorf(errstr, EX_NOINPUT, "the message file %s "
+			    "is no longer in %s", name, home->quarantine);
+		rv = vault_read_file(v, path, SIZE_MAX, data, len, errstr);
+		free(path);
+		return rv;
+	}
+	if ((rv = kept_get(st, name, &blob, &blen, errstr)) != 0)
+		return rv;
+	if (v != NULL && vault_is_sealed(blob, blen))
+		rv = vault_open(v, blob, blen, data, len, errstr);
+	else {
+		*data = blob;
+		*len = blen;
+		blob = NULL;
+	}
+	free(blob);
+	return rv;
+}
+
+bool
+intake_kept_exists(const struct home *home, struct store *st,
+    const char *name)
+{
+	char *blob = NULL, *path, *err = NULL;
+	size_t blen;
+	bool yes;
+
+	if (name == NULL)
+		return false;
+	if (!store_keeps_mail(st)) {
+		if (strchr(name, '/') != NULL || *name == '.' ||
+		    (path = maildir_find(home->quarantine, name)) == NULL)
+			return false;
+		free(path);
+		return true;
+	}
+	yes = kept_get(st, name, &blob, &blen, &err) == 0;
+	free(blob);
+	free(err);
+	return yes;
+}
+
+void
+intake_kept_remove(const struct home *home, struct store *st,
+    const char *name)
+{
+	char *path, *err = NULL;
+
+	if (name == NULL)
+		return;
+	if (store_keeps_mail(st)) {
+		if (kept_remove(st, name, &err) != 0)
+			log_warnx("could not remove the kept message %s: %s",
+			    name, err);
+		free(err);
+		return;
+	}
+	if ((path = maildir_find(home->quarantine, name)) == NULL)
+		return;
+	if (unlink(path) != 0)
+		log_warn("could not remove %s", path);
+	free(path);
 }
 
 void
@@ -196,6 +303,10 @@ intake_unkeep(struct intake *in, const char *qname)
 {
 	char *p;
 
+	if (qname != NULL && store_keeps_mail(in->st)) {
+		intake_kept_remove(in->home, in->st, qname);
+		return;
+	}
 	if (qname == NULL || (p = maildir_find(in->home->quarantine,
 	    qname)) == NULL)
 		return;
@@ -296,6 +407,27 @@ quarantine_open(struct intake *in, const char *path, char **errstr)
 	return fd;
 }
 
+/* A quarantined row, opened, as a descriptor as quarantine_open's. */
+static int
+quarantine_open_row(struct intake *in, const char *file, char **errstr)
+{
+	char *data;
+	size_t len;
+	int fd, rv;
+
+	if ((rv = intake_kept_read(in->home, in->st, store_vault(in->st), file,
+	    &data, &len, errstr)) != 0)
+		return -rv;
+	if ((fd = memfd_create("setuplink-retry", MFD_CLOEXEC)) >= 0 &&
+	    (fd_write_all(fd, data, len) != 0 || lseek(fd, 0, SEEK_SET) != 0)) {
+		close(fd);
+		fd = -1;
+	}
+	explicit_bzero(data, len);
+	free(data);
+	return fd;
+}
+
 int
 intake_retry(struct intake *in, const char *file, struct intake_decision *d,
     char **errstr)
@@ -305,16 +437,22 @@ intake_retry(struct intake *in, const char *file, struct intake_decision *d,
 	int fd, rv;
 
 	memset(d, 0, sizeof *d);
-	if (strchr(file, '/') != NULL || *file == '.' ||
+	if (store_keeps_mail(in->st)) {
+		if ((fd = quarantine_open_row(in, file, errstr)) < 0)
+			return fd == -1 ? errorf(errstr, EX_TEMPFAIL, "cannot "
+			    "read %s again: %s", file, strerror(errno)) : -fd;
+	} else if (strchr(file, '/') != NULL || *file == '.' ||
 	    (path = maildir_find(in->home->quarantine, file)) == NULL)
 		return errorf(errstr, EX_NOINPUT, "the message file %s is no "
 		    "longer in %s", file, in->home->quarantine);
-	fd = quarantine_open(in, path, errstr);
-	free(path);
-	if (fd < 0)
-		return fd == -1 ? errorf(errstr, EX_NOINPUT, "cannot open %s "
-		    "in %s: %s", file, in->home->quarantine, strerror(errno)) :
-		    -fd;
+	else {
+		fd = quarantine_open(in, path, errstr);
+		free(path);
+		if (fd < 0)
+			return fd == -1 ? errorf(errstr, EX_NOINPUT, "cannot "
+			    "open %s in %s: %s", file, in->home->quarantine,
+			    strerror(errno)) : -fd;
+	}
 	rv = intake_read(in, fd, false, &raw, errstr);
 	close(fd);
 	if (rv != 0)

@@ -54,6 +54,18 @@ int	 intake_fd(struct intake *, int fd, struct intake_decision *, char **errstr)
 /* A message kept in quarantine/ judged afresh (quarantine retry). */
 int	 intake_retry(struct intake *, const char *file, struct intake_decision *,
 	     char **errstr);
+/*
+ * A quarantined message by its name (the log's file): in quarantine/, or
+ * on a shared store its row; read opens it with the vault (which may ask
+ * for its passphrase).  EX_NOINPUT when it is no longer kept.
+ */
+struct vault;
+int	 intake_kept_read(const struct home *, struct store *, struct vault *,
+	     const char *name, char **data, size_t *len, char **errstr);
+bool	 intake_kept_exists(const struct home *, struct store *,
+	     const char *name);
+void	 intake_kept_remove(const struct home *, struct store *,
+	     const char *name);
 /* Every message in DIR/new, each moved to DIR/cur once its outcome is
  * stored; with opts->watch, then wait for more until SIGTERM or SIGINT. */
 int	 intake_maildir(struct intake *, const char *dir, char **errstr);

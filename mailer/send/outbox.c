@@ -13,6 +13,7 @@
 
 #include "util/util.h"
 #include "util/config.h"
+#include "store/store.h"
 #include "mailer/send/private.h"
 
 #define RETURN_PATH	"Return-Path"
@@ -181,21 +182,15 @@ outbox_date(const char *s)
 	return (int64_t)t - off;
 }
 
-/* Fill an item from its file: envelope, To, Subject, Date, size. */
-static int
-outbox_item_read(struct outbox_item *it, char **datap, size_t *lenp,
-    size_t *bodyp, char **errstr)
+/* Fill an item from its bytes: envelope, To, Subject, Date, size. */
+void
+outbox_item_parse(struct outbox_item *it, const char *data, size_t len,
+    size_t *bodyp)
 {
 	const char *p, *end, *name;
-	char *data = NULL, *v;
-	size_t len, namelen, body;
-	struct stat st;
-	int rv;
+	char *v;
+	size_t namelen, body;
 
-	if ((rv = file_read(it->path, OUTBOX_MAX, &data, &len, errstr)) != 0)
-		return rv;
-	if (stat(it->path, &st) == 0)
-		it->mtime = (int64_t)st.st_mtime;
 	it->size = len;
 	it->date = it->mtime;
 	if (!outbox_envelope(data, len, &it->env_from, &it->rcpts,
@@ -223,6 +218,25 @@ outbox_item_read(struct outbox_item *it, char **datap, size_t *lenp,
 		}
 		free(v);
 	}
+	if (bodyp != NULL)
+		*bodyp = body;
+}
+
+/* Fill an item from its file. */
+static int
+outbox_item_read(struct outbox_item *it, char **datap, size_t *lenp,
+    size_t *bodyp, char **errstr)
+{
+	char *data = NULL;
+	size_t len, body;
+	struct stat st;
+	int rv;
+
+	if ((rv = file_read(it->path, OUTBOX_MAX, &data, &len, errstr)) != 0)
+		return rv;
+	if (stat(it->path, &st) == 0)
+		it->mtime = (int64_t)st.st_mtime;
+	outbox_item_parse(it, data, len, &body);
 	if (datap != NULL) {
 		*datap = data;
 		*lenp = len;
@@ -232,7 +246,7 @@ outbox_item_read(struct outbox_item *it, char **datap, size_t *lenp,
 	return 0;
 }
 
-static void
+void
 outbox_item_clear(struct outbox_item *it)
 {
 	free(it->id);
@@ -307,6 +321,8 @@ int
 outbox_list(const struct home *home, struct outbox_item **out, size_t *np,
     char **errstr)
 {
+	if (outbox_shared())
+		return outbox_rows_list(false, out, np, NULL, errstr);
 	outbox_list_dir(home->outbox, out, np);
 	return 0;
 }
@@ -315,8 +331,11 @@ int
 outbox_list_failed(const struct home *home, struct outbox_item **out,
     size_t *np, char **errstr)
 {
-	char *dir = xprintf("%s/.failed", home->outbox);
+	char *dir;
 
+	if (outbox_shared())
+		return outbox_rows_list(true, out, np, NULL, errstr);
+	dir = xprintf("%s/.failed", home->outbox);
 	outbox_list_dir(dir, out, np);
 	free(dir);
 	return 0;
@@ -328,7 +347,14 @@ outbox_count(const struct home *home)
 	static const char *subs[] = { "new", "cur" };
 	char **names;
 	size_t i, n, total = 0;
+	char *err = NULL;
 
+	if (outbox_shared()) {
+		if (outrow_count(outbox_store(), &total, &err) != 0)
+			log_warnx("%s", err);
+		free(err);
+		return total;
+	}
 	for (i = 0; i < nitems(subs); i++) {
 		maildir_list(home->outbox, subs[i], &names, &n);
 		strv_free(&names, n);
@@ -352,6 +378,13 @@ outbox_drop(const struct home *home, const char *message_id, size_t *dropped,
 		*dropped = 0;
 	if (message_id == NULL || *message_id == '\0')
 		return 0;
+	if (outbox_shared()) {
+		size_t k;
+		int rv = outrow_drop(outbox_store(), message_id, &k, errstr);
+		if (rv == 0 && dropped != NULL)
+			*dropped = k;
+		return rv;
+	}
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 0)
 			outbox_list(home, &v, &n, NULL);
@@ -390,6 +423,11 @@ outbox_retry(const struct home *home, const char *id, size_t *moved,
 	int rv = 0;
 
 	*moved = 0;
+	if (outbox_shared()) {
+		if ((rv = outrow_retry(outbox_store(), id, moved, errstr)) != 0)
+			return rv;
+		goto done;
+	}
 	outbox_list_failed(home, &v, &n, NULL);
 	for (i = 0; i < n && rv == 0; i++) {
 		if (id != NULL && strcmp(v[i].id, id) != 0)
@@ -408,13 +446,49 @@ outbox_retry(const struct home *home, const char *id, size_t *moved,
 		fsync_dir(nd);
 		free(nd);
 	}
+done:
 	if (rv == 0 && id != NULL && *moved == 0) {
 		char *safe = str_safe(id);
 		rv = errorf(errstr, EX_NOINPUT, "no refused message %s in "
-		    "%s/.failed/: see setuplink outbox list --failed", safe,
-		    home->outbox);
+		    "%s%s: see setuplink outbox list --failed", safe,
+		    outbox_shared() ? "the shared outbox" : home->outbox,
+		    outbox_shared() ? "" : "/.failed/");
 		free(safe);
 	}
+	return rv;
+}
+
+int
+outbox_read(const struct home *home, const char *id, char **data,
+    size_t *len, char **errstr)
+{
+	struct outbox_item *v = NULL;
+	size_t n = 0, i, pass;
+	char *safe;
+	int rv = -1;
+
+	*data = NULL;
+	*len = 0;
+	if (outbox_shared())
+		return outbox_rows_read(id, data, len, errstr);
+	for (pass = 0; pass < 2 && rv < 0; pass++) {
+		if (pass == 0)
+			outbox_list(home, &v, &n, NULL);
+		else
+			outbox_list_failed(home, &v, &n, NULL);
+		for (i = 0; i < n && rv < 0; i++) {
+			if (strcmp(v[i].id, id) == 0)
+				rv = file_read(v[i].path, OUTBOX_MAX, data, len,
+				    errstr);
+		}
+		outbox_items_free(&v, n);
+	}
+	if (rv >= 0)
+		return rv;
+	safe = str_safe(id);
+	rv = errorf(errstr, EX_NOINPUT, "no message %s waits or was refused "
+	    "in %s: see setuplink outbox list", safe, outbox_where());
+	free(safe);
 	return rv;
 }
 
@@ -521,6 +595,9 @@ outbox_flush(const struct config *cfg, const struct home *home,
 		    "sendmail[:/PATH]");
 	if ((rv = transport_check(spec, errstr)) != 0)
 		return rv;
+	if (outbox_shared())
+		return outbox_rows_flush(cfg, home, spec, fn, arg, stats,
+		    errstr);
 	if ((rv = outbox_lock(home, &fd, errstr)) != 0 || fd < 0)
 		return rv;
 	outbox_list(home, &v, &n, errstr);

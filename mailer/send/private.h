@@ -43,6 +43,29 @@ struct transport_backend {
 /* Has the caller asked to stop the send under way (transport_set_cancel)? */
 bool	 transport_cancelled(void);
 
+/* ---- The outbox (outbox.c; on a shared store outbox-rows.c) ---- */
+
+/* Fill an item from its bytes: envelope, To, Subject, Date, size; *body
+ * (may be NULL) where the message proper starts. */
+void	 outbox_item_parse(struct outbox_item *, const char *data, size_t len,
+	     size_t *body);
+void	 outbox_item_clear(struct outbox_item *);
+/* The shared store the outbox is rows of, or NULL. */
+struct store *outbox_store(void);
+/* The maildir transport's message, queued as a row of the shared store;
+ * *name is what outbox list shows. */
+int	 outbox_queue_row(const char *data, size_t len, char **name,
+	     char **errstr);
+struct outrow;
+/* Waiting or refused rows as items (and the rows, when rows is not NULL). */
+int	 outbox_rows_list(bool failed, struct outbox_item **, size_t *n,
+	     struct outrow **rows, char **errstr);
+int	 outbox_rows_read(const char *id, char **data, size_t *len,
+	     char **errstr);
+int	 outbox_rows_flush(const struct config *, const struct home *,
+	     const char *spec, outbox_progress_fn, void *arg,
+	     struct outbox_stats *, char **errstr);
+
 extern const struct transport_backend transport_maildir_backend;
 extern const struct transport_backend transport_sendmail_backend;
 extern const struct transport_backend transport_smtp_backend;

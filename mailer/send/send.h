@@ -194,7 +194,19 @@ struct outbox_item {
 	int64_t	 mtime;
 	size_t	 size;		/* bytes of the file */
 	char	*message_id;	/* without <>, or NULL */
+	int64_t	 row;		/* on a shared store: its row; else 0 */
 };
+
+/*
+ * On a shared store (PostgreSQL) the outbox is rows in the store, which
+ * every host lists and flushes: the session hands its store in (a home's
+ * SQLite store changes nothing: outbox/ stays the Maildir).
+ */
+struct store;
+void	 outbox_use_store(struct store *);
+bool	 outbox_shared(void);
+/* "outbox/", or "the shared outbox", for what says where mail waits. */
+const char *outbox_where(void);
 
 /* Waiting messages, oldest first. */
 int	 outbox_list(const struct home *, struct outbox_item **, size_t *n,
@@ -203,6 +215,10 @@ void	 outbox_items_free(struct outbox_item **, size_t);
 /* Messages a server refused for good, in outbox/.failed/, oldest first. */
 int	 outbox_list_failed(const struct home *, struct outbox_item **,
 	     size_t *n, char **errstr);
+/* A waiting or refused message by its id (as listed), as queued: the
+ * envelope lines, then the message.  66 when there is none. */
+int	 outbox_read(const struct home *, const char *id, char **data,
+	     size_t *len, char **errstr);
 /* How many messages wait (new/ and cur/), cheaply, for a status line. */
 size_t	 outbox_count(const struct home *);
 /* Remove a message (waiting or refused) by its Message-ID (without <>). */
@@ -223,6 +239,7 @@ typedef void (*outbox_progress_fn)(enum outbox_event, size_t i, size_t n,
 
 struct outbox_stats {
 	size_t	 total, sent, refused, skipped, left;
+	size_t	 taken;		/* shared: claimed by another flush */
 };
 
 /*

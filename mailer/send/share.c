@@ -373,8 +373,9 @@ share_queued(const struct config *cfg, int64_t id, const char *why, int rv,
 
 	res->queued = res->failed = true;
 	res->notice = xprintf("the setup email of link %lld was not sent (%s); "
-	    "it is queued in outbox/ and the link stays pending: %s%s",
-	    (long long)id, why != NULL ? why : status_name(rv), rv == EX_CONFIG ?
+	    "it is queued in %s and the link stays pending: %s%s",
+	    (long long)id, why != NULL ? why : status_name(rv), outbox_where(),
+	    rv == EX_CONFIG ?
 	    "fix that, then " : "", how);
 	free(how);
 	if (rv == EX_CONFIG)
@@ -535,7 +536,7 @@ share_link(const struct config *cfg, const struct home *home,
 	if (res->queued) {
 		char *how = outbox_how_to_send(cfg);
 		res->notice = xprintf("the setup email of link %lld is queued "
-		    "in outbox/, not sent: %s", (long long)id, how);
+		    "in %s, not sent: %s", (long long)id, outbox_where(), how);
 		free(how);
 	}
 done:

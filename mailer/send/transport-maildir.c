@@ -60,6 +60,15 @@ transport_maildir_send(const struct config *cfg, const struct home *home,
 		}
 	}
 	buf_add(&b, m->data + start, m->len - start);
+	if (outbox_shared()) {
+		rv = outbox_queue_row(b.data, b.len, &name, errstr);
+		if (rv == 0)
+			log_debug("queued in the shared outbox as %s for %s",
+			    name, m->rcpts[0]);
+		free(name);
+		buf_free(&b);
+		return rv;
+	}
 	rv = maildir_deliver(home->outbox, b.data, b.len, NULL, &name, errstr);
 	if (rv == 0)
 		log_debug("queued in %s/new/%s for %s", home->outbox, name,

@@ -76,8 +76,10 @@ check "50 over two hosts: exactly one accepted" \
     [ "$(count "e['link'] == $L50 and e['outcome'] == 'accepted'")" -eq 1 ]
 check "50 over two hosts: the other 49 rejected as used" \
     [ "$(count "e['link'] == $L50 and e['reason'] == 'used'")" -eq 49 ]
+# The outbox is the shared store's: one listing holds both hosts' mail.
+outbox_files "$T/ob"
 check "50 over two hosts: exactly one receipt among the racers, on either host" \
-    [ "$(grep -l '^X-Setuplink: receipt' "$HA"/outbox/new/* "$HB"/outbox/new/* |
+    [ "$(grep -l '^X-Setuplink: receipt' "$T"/ob/* |
     xargs grep -l '^To: racer' | wc -l)" -eq 1 ]
 sl link list --json
 check "50 over two hosts: the link is used" \

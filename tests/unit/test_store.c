@@ -624,6 +624,96 @@ test_link_reserve(void **state)
 	free(h2);
 }
 
+/* Mail kept as rows (a shared store's quarantine and outbox): a row is
+ * sent by the one that claimed it; a claim lapses, or goes with a dead
+ * claimer; refused rows are set aside and put back. */
+static void
+test_kept_rows(void **state)
+{
+	struct fixture *fx = *state;
+	struct outrow *v = NULL;
+	char *err = NULL, *data = NULL;
+	size_t n = 0, len = 0, k = 0;
+	int64_t one, two;
+	bool won;
+
+	assert_int_equal(outrow_add(fx->st, "1.a.host", 1000, "m1@x", "A", 1,
+	    &err), 0);
+	assert_int_equal(outrow_add(fx->st, "2.b.host", 1001, "m2@x", "B", 1,
+	    &err), 0);
+	assert_int_equal(outrow_list(fx->st, false, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	one = v[0].id;
+	two = v[1].id;
+	assert_string_equal(v[0].name, "1.a.host");
+	assert_null(v[0].claim);
+	outrows_free(&v, n);
+	/* Claimed by h:1: nobody else, until it lapses or h:1 is dead. */
+	assert_int_equal(outrow_claim(fx->st, one, "h:1", NULL, 2000, 1000,
+	    &won, &err), 0);
+	assert_true(won);
+	assert_int_equal(outrow_claim(fx->st, one, "h:2", NULL, 2001, 1001,
+	    &won, &err), 0);
+	assert_false(won);
+	assert_int_equal(outrow_claim(fx->st, one, "h:2", "h:1", 2002, 1002,
+	    &won, &err), 0);
+	assert_true(won);
+	assert_int_equal(outrow_claim(fx->st, one, "h:3", NULL, 3000, 2003,
+	    &won, &err), 0);
+	assert_true(won);
+	/* Only its holder ends it. */
+	assert_int_equal(outrow_end(fx->st, one, "h:2", OUTROW_SENT, &err), 0);
+	assert_int_equal(outrow_count(fx->st, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(outrow_end(fx->st, one, "h:3", OUTROW_SENT, &err), 0);
+	assert_int_equal(outrow_count(fx->st, &n, &err), 0);
+	assert_int_equal(n, 1);
+	/* Refused: set aside, not claimed again until put back. */
+	assert_int_equal(outrow_claim(fx->st, two, "h:1", NULL, 4000, 3000,
+	    &won, &err), 0);
+	assert_int_equal(outrow_end(fx->st, two, "h:1", OUTROW_FAILED, &err), 0);
+	assert_int_equal(outrow_count(fx->st, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(outrow_claim(fx->st, two, "h:4", NULL, 5000, 4999,
+	    &won, &err), 0);
+	assert_false(won);
+	assert_int_equal(outrow_list(fx->st, true, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_null(v[0].claim);
+	outrows_free(&v, n);
+	assert_int_equal(outrow_retry(fx->st, "9.none", &k, &err), 0);
+	assert_int_equal(k, 0);
+	assert_int_equal(outrow_retry(fx->st, "2.b.host", &k, &err), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(outrow_claim(fx->st, two, "h:1", NULL, 6000, 5000,
+	    &won, &err), 0);
+	assert_true(won);
+	assert_int_equal(outrow_end(fx->st, two, "h:1", OUTROW_FAILED, &err), 0);
+	assert_int_equal(outrow_retry(fx->st, NULL, &k, &err), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(outrow_drop(fx->st, "m2@x", &k, &err), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(outrow_count(fx->st, &n, &err), 0);
+	assert_int_equal(n, 0);
+
+	/* Quarantined rows: read back whole; aged out, their entry forgets
+	 * them; one no entry names goes after the orphan age. */
+	assert_int_equal(kept_add(fx->st, "q1", 100, "x\0y", 3, &err), 0);
+	assert_int_equal(kept_add(fx->st, "q2", 200, "z", 1, &err), 0);
+	assert_int_equal(kept_get(fx->st, "q1", &data, &len, &err), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(data, "x\0y", 3);
+	free(data);
+	assert_int_equal(kept_sweep(fx->st, 150, 150, &err), 0);
+	assert_int_equal(kept_get(fx->st, "q1", &data, &len, &err), EX_NOINPUT);
+	freep(&err);
+	assert_int_equal(kept_get(fx->st, "q2", &data, &len, &err), 0);
+	free(data);
+	assert_int_equal(kept_remove(fx->st, "q2", &err), 0);
+	assert_int_equal(kept_get(fx->st, "q2", &data, &len, &err), EX_NOINPUT);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -650,6 +740,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_data_version, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_named_lock, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_kept_rows, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback,
 		    setup, teardown),
