@@ -1,6 +1,7 @@
 /* file.c: reading files and pipes whole, private directories, and Maildir
  * delivery (tmp, fsync, rename into new, fsync new) so that a message is
- * either wholly stored or not at all. */
+ * either wholly stored or not at all; and its group commit, where the
+ * deliveries of a batch share their syncs. */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -178,6 +179,175 @@ maildir_unique_name(const char *suffix)
 	return name;
 }
 
+/*
+ * A group commit of deliveries (maildir_batch_begin .. _end): each file is
+ * written to tmp/ and left unsynced; the end syncs their data at once
+ * (syncfs(2) on each file system when there are many, else an fsync
+ * each), only then renames them into new/, and syncs each new/ once.  A
+ * Maildir's promise holds (a file in new/ is whole): nothing reaches new/
+ * before its data is on disk.  One batch at a time, in one process.
+ */
+#define BATCH_SYNCFS	8	/* files from which one syncfs is cheaper */
+#define BATCH_FDS	128	/* descriptors held open, the rest reopened */
+
+struct maildir_pending {
+	char	*tmp;
+	char	*dst;
+	char	*newdir;
+	int	 fd;		/* open for its fsync, or -1 */
+};
+
+static struct {
+	bool			 on;
+	struct maildir_pending	*v;
+	size_t			 n;
+} maildir_batch;
+
+void
+maildir_batch_begin(void)
+{
+	maildir_batch_abort();
+	maildir_batch.on = true;
+}
+
+bool
+maildir_batch_active(void)
+{
+	return maildir_batch.on;
+}
+
+static void
+maildir_batch_clear(bool unlink_tmp)
+{
+	size_t i;
+
+	for (i = 0; i < maildir_batch.n; i++) {
+		struct maildir_pending *p = &maildir_batch.v[i];
+		if (p->fd >= 0)
+			close(p->fd);
+		if (unlink_tmp && p->tmp != NULL)
+			unlink(p->tmp);
+		free(p->tmp);
+		free(p->dst);
+		free(p->newdir);
+	}
+	free(maildir_batch.v);
+	maildir_batch.v = NULL;
+	maildir_batch.n = 0;
+	maildir_batch.on = false;
+}
+
+/* Forget the batch: its files, still in tmp/, go. */
+void
+maildir_batch_abort(void)
+{
+	maildir_batch_clear(true);
+}
+
+/* True when path's new/ is in v[0..n) already. */
+static bool
+maildir_batch_seen(const struct maildir_pending *v, size_t n,
+    const char *newdir)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].newdir, newdir) == 0)
+			return true;
+	return false;
+}
+
+/* One syncfs per file system the batch wrote to (told apart by new/'s
+ * device). */
+static int
+maildir_batch_syncfs(const char **what)
+{
+	struct maildir_pending *v = maildir_batch.v;
+	dev_t *devs = xcalloc(maildir_batch.n, sizeof *devs);
+	size_t i, ndev = 0, j;
+	struct stat st;
+	int fd, rv = 0;
+
+	for (i = 0; i < maildir_batch.n && rv == 0; i++) {
+		*what = v[i].newdir;
+		if ((fd = open(v[i].newdir, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+			rv = -1;
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		for (j = 0; j < ndev && devs[j] != st.st_dev; j++)
+			;
+		if (j == ndev) {
+			devs[ndev++] = st.st_dev;
+			if (syncfs(fd) != 0)
+				rv = -1;
+		}
+		close(fd);
+	}
+	free(devs);
+	return rv;
+}
+
+/*
+ * Make the batch durable: data, renames into new/, each new/ synced.  On
+ * a failure none of its files stays (those renamed already are removed
+ * again) and the status is EX_TEMPFAIL.
+ */
+int
+maildir_batch_end(char **errstr)
+{
+	struct maildir_pending *v = maildir_batch.v;
+	const char *what = NULL;
+	size_t i, renamed = 0;
+	int rv = 0, saved = 0, fd;
+
+	if (!maildir_batch.on)
+		return 0;
+	if (maildir_batch.n >= BATCH_SYNCFS) {
+		if (maildir_batch_syncfs(&what) != 0)
+			saved = errno;
+	} else {
+		for (i = 0; i < maildir_batch.n && saved == 0; i++) {
+			what = v[i].tmp;
+			fd = v[i].fd >= 0 ? v[i].fd : open(v[i].tmp,
+			    O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || fsync(fd) != 0)
+				saved = errno;
+			if (fd >= 0 && fd != v[i].fd)
+				close(fd);
+		}
+	}
+	for (i = 0; i < maildir_batch.n && saved == 0; i++) {
+		if (v[i].fd >= 0 && close(v[i].fd) != 0)
+			saved = errno;
+		v[i].fd = -1;
+	}
+	for (i = 0; i < maildir_batch.n && saved == 0; i++, renamed++) {
+		what = v[i].tmp;
+		if (rename(v[i].tmp, v[i].dst) != 0)
+			saved = errno;
+		else
+			freep(&v[i].tmp);
+	}
+	for (i = 0; i < maildir_batch.n && saved == 0; i++) {
+		if (maildir_batch_seen(v, i, v[i].newdir))
+			continue;
+		what = v[i].newdir;
+		if (fsync_dir(v[i].newdir) != 0)
+			saved = errno;
+	}
+	if (saved != 0) {
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot write %s: %s",
+		    what != NULL ? what : "a batch of files", strerror(saved));
+		for (i = 0; i < renamed; i++)
+			unlink(v[i].dst);
+	}
+	maildir_batch_clear(true);
+	return rv;
+}
+
 int
 maildir_deliver(const char *dir, const void *data, size_t len,
     const char *suffix, char **name, char **errstr)
@@ -185,15 +355,60 @@ maildir_deliver(const char *dir, const void *data, size_t len,
 	char *base, *tmp, *dst, *newdir;
 	int fd = -1, rv = 0, saved;
 
-	if (maildir_make(dir, errstr) != 0)
-		return EX_TEMPFAIL;
 	base = maildir_unique_name(suffix);
 	tmp = xprintf("%s/tmp/%s", dir, base);
 	dst = xprintf("%s/new/%s", dir, base);
 	newdir = xprintf("%s/new", dir);
+	/* The folders are made when missing, not looked at every time. */
+	if (access(newdir, F_OK) != 0 && maildir_make(dir, errstr) != 0) {
+		rv = EX_TEMPFAIL;
+		goto out;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) < 0 && errno == ENOENT) {
+		if (maildir_make(dir, errstr) != 0) {
+			rv = EX_TEMPFAIL;
+			goto out;
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
 
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-	    fd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (maildir_batch.on) {
+		struct maildir_pending *p;
+
+		if (fd < 0 || fd_write_all(fd, data, len) != 0) {
+			saved = errno;
+			rv = errorf(errstr, EX_TEMPFAIL, "cannot write %s: %s",
+			    tmp, strerror(saved));
+			if (fd >= 0)
+				unlink(tmp);
+			goto out;
+		}
+		if (maildir_batch.n >= BATCH_FDS) {
+			saved = close(fd) != 0 ? errno : 0;
+			fd = -1;
+			if (saved != 0) {
+				unlink(tmp);
+				rv = errorf(errstr, EX_TEMPFAIL, "cannot write "
+				    "%s: %s", tmp, strerror(saved));
+				goto out;
+			}
+		}
+		maildir_batch.v = xreallocarray(maildir_batch.v,
+		    maildir_batch.n + 1, sizeof *maildir_batch.v);
+		p = &maildir_batch.v[maildir_batch.n++];
+		p->tmp = tmp;
+		p->dst = dst;
+		p->newdir = newdir;
+		p->fd = fd;
+		tmp = dst = newdir = NULL;
+		fd = -1;
+		if (name != NULL)
+			*name = xstrdup(base);
+		goto out;
+	}
+
+	if (fd < 0 || fd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		saved = errno;
 		rv = errorf(errstr, EX_TEMPFAIL, "cannot write %s: %s", tmp,
 		    strerror(saved));

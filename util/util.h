@@ -186,6 +186,17 @@ int	 maildir_make(const char *dir, char **errstr);
 char	*maildir_unique_name(const char *suffix);
 int	 maildir_deliver(const char *dir, const void *data, size_t len,
 	     const char *suffix, char **name, char **errstr);
+/*
+ * A group commit: between begin and end, maildir_deliver() leaves its
+ * files in tmp/ unsynced; maildir_batch_end() syncs them all at once,
+ * renames them into new/ and syncs each new/ once (EX_TEMPFAIL and none
+ * of them kept on a failure); abort removes them.  The name a delivery
+ * returns is the one its file gets in new/ at the end.
+ */
+void	 maildir_batch_begin(void);
+bool	 maildir_batch_active(void);
+int	 maildir_batch_end(char **errstr);
+void	 maildir_batch_abort(void);
 char	*maildir_find(const char *dir, const char *name);	/* path or NULL */
 int	 maildir_list(const char *dir, const char *sub, char ***names, size_t *n);
 
