@@ -85,6 +85,12 @@ int	 store_setting_set(struct store *, const char *key, const char *value,
 /* *value NULL when the key was never set. */
 int	 store_setting_get(struct store *, const char *key, char **value,
 	     char **errstr);
+/* Removed in one lazy commit (its loss in a power cut leaves the keys). */
+int	 store_settings_forget(struct store *, char *const *keys, size_t n,
+	     char **errstr);
+/* Every key starting with prefix, with its value, sorted by key. */
+int	 store_settings_under(struct store *, const char *prefix, char ***keys,
+	     char ***values, size_t *n, char **errstr);
 
 /* ---- Drafts and fields (draft.c) ---- */
 
