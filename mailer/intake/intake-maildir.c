@@ -1,12 +1,14 @@
 /* intake-maildir.c: the intake over a Maildir (--maildir DIR [--watch]):
  * messages already durable there are judged in batches whose outcomes
- * share one commit, then removed (accepted, duplicate) or moved to cur/;
- * and the sweep that ages out quarantine/. */
+ * share one commit (and whose quarantine copies share their syncs), then
+ * removed (accepted, duplicate) or moved to cur/; and the sweep that ages
+ * out quarantine/. */
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -31,7 +33,18 @@ struct batch_item {
 	struct intake_raw	 raw;
 	struct intake_verdict	 v;
 	struct intake_decision	 d;
+	int			 rv;		/* read and judged: 0 */
 	bool			 drop;
+};
+
+/* A pass over DIR/new: where decided messages are noted until they have
+ * left it ("maildir-decided HOST:REALPATH/new/" and the file's name). */
+struct maildir_run {
+	struct intake	*in;
+	const char	*dir;
+	char		*prefix;
+	int		 sigfd;
+	bool		*stop;
 };
 
 static void
@@ -81,10 +94,11 @@ intake_signalled(int sigfd, bool *stop)
  * made only for those, after judging: accepted ones never pay for it.
  */
 static int
-intake_keep_copy(struct intake *in, const char *path, struct batch_item *it,
+intake_keep_copy(struct intake *in, const char *dir, struct batch_item *it,
     char **errstr)
 {
 	struct intake_raw whole;
+	char *path;
 	int fd, rv;
 
 	if (it->v.outcome == OUTCOME_ACCEPTED || (it->v.reason != NULL &&
@@ -93,9 +107,15 @@ intake_keep_copy(struct intake *in, const char *path, struct batch_item *it,
 	if (!it->raw.oversize)
 		return intake_keep(in, it->raw.data, it->raw.len,
 		    &it->raw.qname, errstr);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errorf(errstr, EX_TEMPFAIL, "cannot read %s again: %s",
+	path = xprintf("%s/new/%s", dir, it->name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rv = errorf(errstr, EX_TEMPFAIL, "cannot read %s again: %s",
 		    path, strerror(errno));
+		free(path);
+		return rv;
+	}
+	free(path);
 	rv = intake_read(in, fd, true, &whole, errstr);
 	close(fd);
 	if (rv == 0) {
@@ -106,73 +126,177 @@ intake_keep_copy(struct intake *in, const char *path, struct batch_item *it,
 	return rv;
 }
 
-/* new/NAME to cur/NAME:2,S, the Maildir way of saying "read". */
+/*
+ * Decided messages leave new/ (accepted and duplicate ones are removed:
+ * their fields live in the draft, and a read copy in cur/ would keep
+ * every password in plain mail for as long as the Maildir lives; the
+ * rest move to cur/NAME:2,S, the Maildir way of saying "read"), new/ and
+ * cur/ are synced once, and only then are their notes forgotten.
+ */
 static void
-intake_move_cur(const char *dir, const char *name)
+intake_leave(struct maildir_run *r, char **names, const bool *drop, size_t n)
 {
-	char *from = xprintf("%s/new/%s", dir, name);
-	char *to = xprintf("%s/cur/%s%s", dir, name,
-	    strstr(name, ":2,") != NULL ? "" : ":2,S");
+	char *from, *to, **keys, *err = NULL;
+	char *newdir = xprintf("%s/new", r->dir);
+	char *curdir = xprintf("%s/cur", r->dir);
+	bool moved = false, synced;
+	size_t i;
 
-	if (rename(from, to) != 0)
-		log_warn("could not move %s to cur/", from);
-	free(from);
-	free(to);
+	for (i = 0; i < n; i++) {
+		from = xprintf("%s/%s", newdir, names[i]);
+		if (drop[i]) {
+			if (unlink(from) != 0 && errno != ENOENT)
+				log_warn("could not remove %s, which holds "
+				    "values merged already: remove it by hand",
+				    from);
+		} else {
+			to = xprintf("%s/%s%s", curdir, names[i],
+			    strstr(names[i], ":2,") != NULL ? "" : ":2,S");
+			if (rename(from, to) != 0 && errno != ENOENT)
+				log_warn("could not move %s to cur/", from);
+			moved = true;
+			free(to);
+		}
+		free(from);
+	}
+	synced = fsync_dir(newdir) == 0;
+	if (!synced)
+		log_warn("could not sync %s", newdir);
+	if (moved && fsync_dir(curdir) != 0) {
+		log_warn("could not sync %s", curdir);
+		synced = false;
+	}
+	/* Unsynced, the notes stay: the next pass does this again. */
+	if (synced) {
+		keys = xcalloc(n, sizeof *keys);
+		for (i = 0; i < n; i++)
+			keys[i] = xprintf("%s%s", r->prefix, names[i]);
+		if (store_settings_forget(r->in->st, keys, n, &err) != 0)
+			log_debug("%s", err);
+		free(err);
+		strv_free(&keys, n);
+	}
+	free(newdir);
+	free(curdir);
 }
 
 /*
- * An accepted or duplicate message leaves the source once its outcome is
- * committed: its fields live in the draft, and a read copy in cur/ would
- * keep every password in plain mail for as long as the Maildir lives.
+ * Store the outcomes of it[0..k) in one transaction: the quarantine
+ * copies of the batch are synced together before its commit, which also
+ * notes each message as decided; then they leave new/.  On a failure
+ * nothing of them is stored and their copies are gone; *whole says the
+ * failure was no message's own (the store could not be locked).
  */
-static void
-intake_remove_source(const char *dir, const char *name)
+static int
+intake_group(struct maildir_run *r, struct batch_item *it, size_t k,
+    bool *whole, char **errstr)
 {
-	char *path = xprintf("%s/new/%s", dir, name);
-	char *sub = xprintf("%s/new", dir);
+	struct intake *in = r->in;
+	char **names = xcalloc(k, sizeof *names), *key;
+	bool *drop = xcalloc(k, sizeof *drop);
+	size_t i;
+	int rv;
 
-	if (unlink(path) != 0 && errno != ENOENT)
-		log_warn("could not remove %s, which holds values merged "
-		    "already: remove it by hand", path);
-	else if (fsync_dir(sub) != 0)
-		log_warn("could not sync %s", sub);
-	free(path);
-	free(sub);
+	*whole = false;
+	maildir_batch_begin();
+	for (i = 0; i < k; i++)
+		if ((rv = intake_keep_copy(in, r->dir, &it[i], errstr)) != 0)
+			goto fail;
+	if ((rv = store_begin(in->st, errstr)) != 0) {
+		*whole = true;
+		goto fail;
+	}
+	for (i = 0; i < k; i++) {
+		if ((rv = intake_apply(in, &it[i].v, &it[i].raw, false,
+		    &it[i].d, &it[i].drop, errstr)) != 0)
+			goto rollback;
+		key = xprintf("%s%s", r->prefix, it[i].name);
+		rv = store_setting_set(in->st, key, it[i].drop ? "drop" :
+		    "cur", errstr);
+		free(key);
+		if (rv != 0)
+			goto rollback;
+	}
+	/* The copies are on disk before the commit that names them. */
+	if ((rv = maildir_batch_end(errstr)) != 0)
+		goto rollback;
+	if ((rv = store_commit(in->st, errstr)) != 0)
+		goto fail;
+	for (i = 0; i < k; i++) {
+		names[i] = it[i].name;
+		drop[i] = it[i].drop;
+	}
+	intake_leave(r, names, drop, k);
+	for (i = 0; i < k; i++) {
+		if (it[i].drop)
+			intake_unkeep(in, it[i].raw.qname);
+		it[i].d.file = xstrdup(it[i].name);
+		intake_after(in, &it[i].d);
+		if (in->opts.report != NULL)
+			in->opts.report(&it[i].d, in->opts.report_arg);
+	}
+	goto out;
+rollback:
+	store_rollback(in->st);
+fail:
+	maildir_batch_abort();
+	for (i = 0; i < k; i++) {
+		intake_unkeep(in, it[i].raw.qname);
+		freep(&it[i].raw.qname);
+		intake_decision_free(&it[i].d);
+		it[i].drop = false;
+	}
+out:
+	free(names);
+	free(drop);
+	return rv;
 }
 
-/* Judge up to a batch of messages, then store all their outcomes at once. */
+/*
+ * Judge up to a batch of messages, then store all their outcomes at once.
+ * When that fails, the batch is done again a message at a time, each in
+ * its own transaction, so that one message that cannot be stored does not
+ * hold back the others: the first failure is returned.
+ */
 static int
-intake_batch(struct intake *in, const char *dir, char **names, size_t n,
-    size_t *next, int sigfd, bool *stop, char **errstr)
+intake_batch(struct maildir_run *r, char **names, size_t n, size_t *next,
+    char **errstr)
 {
+	struct intake *in = r->in;
 	struct batch_item *it = xcalloc(BATCH_MAX, sizeof *it);
 	size_t k = 0, i, bytes = 0;
-	char *path;
+	char *path, *err = NULL;
+	bool whole, judged = true;
 	int fd, rv = 0;
 
 	for (; *next < n && k < BATCH_MAX && bytes < BATCH_BYTES; (*next)++) {
-		if (intake_signalled(sigfd, stop))
+		if (intake_signalled(r->sigfd, r->stop))
 			break;
-		path = xprintf("%s/new/%s", dir, names[*next]);
+		path = xprintf("%s/new/%s", r->dir, names[*next]);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 			free(path);
 			continue;	/* another reader took it */
 		}
-		it[k].name = xstrdup(names[*next]);
-		rv = intake_read(in, fd, false, &it[k].raw, errstr);
-		close(fd);
-		if (rv == 0)
-			rv = intake_judge(in, &it[k].raw, &it[k].v, errstr);
-		if (rv == 0 && !in->opts.dry_run)
-			rv = intake_keep_copy(in, path, &it[k], errstr);
 		free(path);
+		it[k].name = xstrdup(names[*next]);
+		it[k].rv = intake_read(in, fd, false, &it[k].raw, &err);
+		close(fd);
+		if (it[k].rv == 0)
+			it[k].rv = intake_judge(in, &it[k].raw, &it[k].v, &err);
+		if (it[k].rv != 0) {
+			judged = false;
+			if (rv == 0)
+				rv = errorf(errstr, it[k].rv, "%s", err != NULL ?
+				    err : "the message could not be read");
+			freep(&err);
+		}
 		bytes += it[k].raw.len;
 		k++;
-		if (rv != 0)
-			goto fail;
 	}
 	if (in->opts.dry_run) {
 		for (i = 0; i < k; i++) {
+			if (it[i].rv != 0)
+				continue;
 			intake_decide(&it[i].v, NULL, &it[i].d);
 			it[i].d.file = xstrdup(it[i].name);
 			if (in->opts.report != NULL)
@@ -182,58 +306,122 @@ intake_batch(struct intake *in, const char *dir, char **names, size_t n,
 	}
 	if (k == 0)
 		goto out;
-	if ((rv = store_begin(in->st, errstr)) != 0)
-		goto fail;
+	if (judged && intake_group(r, it, k, &whole, &err) == 0)
+		goto sent;
+	if (judged && whole) {
+		rv = errorf(errstr, EX_TEMPFAIL, "%s", err != NULL ? err :
+		    "the store could not be locked");
+		goto out;
+	}
+	freep(&err);
+	/* Again, one message at a time, judged afresh (storing changes a
+	 * verdict); a locked store stops it. */
 	for (i = 0; i < k; i++) {
-		if ((rv = intake_apply(in, &it[i].v, &it[i].raw, false,
-		    &it[i].d, &it[i].drop, errstr)) != 0) {
-			store_rollback(in->st);
-			goto fail;
+		if (it[i].rv != 0)
+			continue;
+		intake_verdict_free(&it[i].v);
+		if ((it[i].rv = intake_judge(in, &it[i].raw, &it[i].v,
+		    &err)) == 0)
+			it[i].rv = intake_group(r, &it[i], 1, &whole, &err);
+		if (it[i].rv != 0) {
+			if (rv == 0)
+				rv = errorf(errstr, it[i].rv, "%s", err != NULL ?
+				    err : "the message could not be stored");
+			freep(&err);
+			if (!whole)
+				continue;
+			/* What is left stays in new/ for the next pass. */
+			for (; i < k; i++)
+				it[i].rv = EX_TEMPFAIL;
 		}
 	}
-	if ((rv = store_commit(in->st, errstr)) != 0)
-		goto fail;
-	for (i = 0; i < k; i++) {
-		if (it[i].drop) {
-			intake_remove_source(dir, it[i].name);
-			intake_unkeep(in, it[i].raw.qname);
-		} else
-			intake_move_cur(dir, it[i].name);
-		it[i].d.file = xstrdup(it[i].name);
-		intake_after(in, &it[i].d);
-		if (in->opts.report != NULL)
-			in->opts.report(&it[i].d, in->opts.report_arg);
-	}
+sent:
 	intake_send_queued(in);
 	for (i = 0; i < k; i++) {
+		if (it[i].rv != 0)
+			continue;
 		intake_test_spawn(in, &it[i].d);
 		intake_signin_spawn(in, it[i].d.signin);
 	}
 	intake_spawn_release(in);
-	goto out;
-fail:
-	/* Nothing of this batch is stored: its messages stay in new/. */
-	for (i = 0; i < k; i++)
-		intake_unkeep(in, it[i].raw.qname);
 out:
+	free(err);
 	for (i = 0; i < k; i++)
 		batch_item_free(&it[i]);
 	free(it);
 	return rv;
 }
 
+/*
+ * Messages a pass decided whose leaving new/ a kill cut short: the note
+ * its commit left says what to do with each, and the message is not
+ * judged (nor logged) a second time.  Their answers wait in the outmail
+ * queue: sent now.
+ */
+static void
+intake_finish_decided(struct maildir_run *r)
+{
+	char **keys = NULL, **values = NULL, **names, *err = NULL;
+	bool *drop;
+	size_t n = 0, i;
+
+	if (store_settings_under(r->in->st, r->prefix, &keys, &values, &n,
+	    &err) != 0) {
+		log_warnx("%s", err);
+		free(err);
+		return;
+	}
+	if (n == 0)
+		return;
+	names = xcalloc(n, sizeof *names);
+	drop = xcalloc(n, sizeof *drop);
+	for (i = 0; i < n; i++) {
+		names[i] = keys[i] + strlen(r->prefix);
+		drop[i] = strcmp(values[i], "drop") == 0;
+	}
+	log_info("%zu message%s of %s/new decided already: only leaving it",
+	    n, n == 1 ? "" : "s", r->dir);
+	intake_leave(r, names, drop, n);
+	intake_send_queued(r->in);
+	free(names);
+	free(drop);
+	strv_free(&keys, n);
+	strv_free(&values, n);
+}
+
+/* "maildir-decided HOST:REALPATH/new/": what notes DIR's messages. */
+static char *
+intake_decided_prefix(const char *dir)
+{
+	char host[HOST_NAME_MAX + 1], *real, *p;
+
+	if (gethostname(host, sizeof host) != 0)
+		strcpy(host, "localhost");
+	host[sizeof host - 1] = '\0';
+	if ((real = realpath(dir, NULL)) == NULL)
+		real = xstrdup(dir);
+	p = xprintf("maildir-decided %s:%s/new/", host, real);
+	free(real);
+	return p;
+}
+
 static int
 intake_pass(struct intake *in, const char *dir, int sigfd, bool *stop,
     char **errstr)
 {
+	struct maildir_run r = { in, dir, NULL, sigfd, stop };
 	char **names = NULL;
 	size_t n = 0, next = 0;
 	int rv = 0;
 
+	r.prefix = intake_decided_prefix(dir);
+	if (!in->opts.dry_run)
+		intake_finish_decided(&r);
 	maildir_list(dir, "new", &names, &n);
 	while (rv == 0 && next < n && !*stop)
-		rv = intake_batch(in, dir, names, n, &next, sigfd, stop, errstr);
+		rv = intake_batch(&r, names, n, &next, errstr);
 	strv_free(&names, n);
+	free(r.prefix);
 	if (rv == 0)
 		intake_sweep(in);
 	return rv;

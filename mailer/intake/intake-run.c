@@ -476,7 +476,7 @@ intake_send_queued(struct intake *in)
 {
 	struct outmail *q = NULL;
 	char *lock, *err = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, sent;
 	int fd, rv;
 	bool locked = false;
 
@@ -496,6 +496,9 @@ intake_send_queued(struct intake *in)
 		log_warnx("could not read the mail to send: %s", err);
 		goto out;
 	}
+	/* Answers queued into outbox/ share their syncs; each is marked
+	 * sent only once all of them are on disk. */
+	maildir_batch_begin();
 	for (i = 0; i < n; i++) {
 		const char *rcpt = q[i].rcpt;
 		rv = transport_send(in->cfg, in->home, NULL, q[i].envelope_from,
@@ -511,6 +514,13 @@ intake_send_queued(struct intake *in)
 			break;
 		}
 		freep(&err);
+	}
+	if (maildir_batch_end(&err) != 0) {
+		log_warnx("the answers stay queued for the next run: %s", err);
+		goto out;
+	}
+	sent = i;
+	for (i = 0; i < sent; i++) {
 		if (outmail_done(in->st, q[i].id, &err) != 0) {
 			log_warnx("sent %s but could not note it: %s",
 			    q[i].message_id, err);
