@@ -72,6 +72,38 @@ outmail_done(struct store *st, int64_t id, char **errstr)
 	return db_step_lazy(st, s, "marking mail sent", errstr);
 }
 
+/* Several marked sent in one commit, as lazy as outmail_done's. */
+int
+outmail_done_all(struct store *st, const int64_t *ids, size_t n,
+    char **errstr)
+{
+	struct db_stmt *s;
+	int64_t now = time_now();
+	size_t i;
+	bool lazy;
+	int rv;
+
+	if (n == 0)
+		return 0;
+	lazy = db_lazy_begin(st);
+	if ((rv = store_begin(st, errstr)) != 0)
+		goto out;
+	s = db_prepare(st, "UPDATE outmail SET sent = ?, data = ? WHERE id = ?");
+	for (i = 0; i < n && rv == 0; i++) {
+		db_bind_int64(s, 1, now);
+		db_bind_blob(s, 2, "", 0, DB_STATIC);
+		db_bind_int64(s, 3, ids[i]);
+		rv = db_step_done(st, s, "marking mail sent", errstr);
+	}
+	if (rv != 0)
+		store_rollback(st);
+	else
+		rv = store_commit(st, errstr);
+out:
+	db_lazy_end(st, lazy);
+	return rv;
+}
+
 void
 outmail_free(struct outmail **vp, size_t n)
 {

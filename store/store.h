@@ -422,6 +422,8 @@ int	 outmail_queue(struct store *, const char *message_id, const char *env_from,
 	     const char *rcpt, const char *data, size_t len, char **errstr);
 int	 outmail_pending(struct store *, struct outmail **, size_t *n, char **errstr);
 int	 outmail_done(struct store *, int64_t id, char **errstr);
+int	 outmail_done_all(struct store *, const int64_t *ids, size_t n,
+	     char **errstr);
 void	 outmail_free(struct outmail **, size_t);
 
 /* ---- Mail kept as rows on a shared store (kept.c) ----

@@ -477,6 +477,7 @@ intake_send_queued(struct intake *in)
 	struct outmail *q = NULL;
 	char *lock, *err = NULL;
 	size_t n = 0, i, sent;
+	int64_t *ids;
 	int fd, rv;
 	bool locked = false;
 
@@ -520,13 +521,13 @@ intake_send_queued(struct intake *in)
 		goto out;
 	}
 	sent = i;
-	for (i = 0; i < sent; i++) {
-		if (outmail_done(in->st, q[i].id, &err) != 0) {
-			log_warnx("sent %s but could not note it: %s",
-			    q[i].message_id, err);
-			break;
-		}
-	}
+	ids = xcalloc(sent + 1, sizeof *ids);
+	for (i = 0; i < sent; i++)
+		ids[i] = q[i].id;
+	if (outmail_done_all(in->st, ids, sent, &err) != 0)
+		log_warnx("sent %zu answer%s but could not note it: %s", sent,
+		    sent == 1 ? "" : "s", err);
+	free(ids);
 out:
 	if (locked)
 		store_unlock(in->st, "send");
