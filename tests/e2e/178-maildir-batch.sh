@@ -8,6 +8,7 @@
 # SIGKILL at the Nth unlink, after that batch's commit): the run after it
 # only finishes the removals it finds noted, and the final state is the
 # same as without the kill -- nothing judged, logged or answered twice.
+# And a batch whose syncs fail is stored again a message at a time.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 
@@ -142,5 +143,25 @@ check "the 120 kept moved to cur/" [ "$(files "$M2/cur")" -eq 120 ]
 check "... with their copies in quarantine/" [ "$(quarantine_n)" -eq 240 ]
 check "no accepted message left in the source" \
     sh -c '! grep -rqF "password: pw-two-" "$1"' - "$M2"
+
+# ---- a batch that cannot be stored is done again a message at a time ----
+# The first syncfs (the quarantine copies of the first batch) fails with
+# EIO: that batch is rolled back, then each of its messages is stored in
+# its own transaction; the run ends as a clean one.
+M3=$T/Maildir3
+mailbox "$M3" three
+strace -f -o "$T/strace3" -e trace=syncfs -e inject=syncfs:error=EIO:when=1 \
+    "$SETUPLINK" intake --maildir "$M3" >"$T/out" 2>"$T/err" </dev/null
+rc=$?
+check "--maildir with the first syncfs failing: exit 0 ($(head -c 300 "$T/err"))" \
+    [ "$rc" -eq 0 ]
+check "... a syncfs did fail" grep -q "EIO.*INJECTED" "$T/strace3"
+S=$(state)
+want3="log=900 twice=0 accepted=360 duplicate=180 used=360 unsent=0 outbox_twice=0 outbox_is_queue=True notes=0"
+check "every message decided once all the same ($S)" [ "$S" = "$want3" ]
+check "new/ is empty, the 120 kept in cur/" \
+    [ "$(files "$M3/new")/$(files "$M3/cur")" = 0/120 ]
+check "... with their copies in quarantine/, no stray one" \
+    [ "$(quarantine_n)/$(files "$H/quarantine/tmp")" = 360/0 ]
 
 done_testing

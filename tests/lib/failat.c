@@ -1,6 +1,6 @@
 /* failat.c: an LD_PRELOAD shim for fault tests.  It counts the calls that
- * make a message durable (open, write, fsync, rename and their kin) and
- * fails call number FAILAT_N with errno FAILAT_ERRNO (EIO or ENOSPC);
+ * make a message durable (open, write, fsync, syncfs, rename and their
+ * kin) and fails call number FAILAT_N with errno FAILAT_ERRNO (EIO or ENOSPC);
  * FAILAT_COUNT names a file that gets the number of calls at exit, so a
  * test can first count a clean run's calls and then fail each in turn. */
 #define _GNU_SOURCE
@@ -151,4 +151,11 @@ rename(const char *a, const char *b)
 {
 	REAL("rename", rename_fn);
 	return failat_now() ? -1 : real(a, b);
+}
+
+int
+syncfs(int fd)
+{
+	REAL("syncfs", fd_fn);
+	return failat_now() ? -1 : real(fd);
 }
