@@ -124,6 +124,18 @@ mv "$B/acc/$(printf %05d $((N - 1)))" "$B/strace-acc2.eml"
 rm "$B/unk/$(printf %05d $((N - 1)))"
 N=$((N - 2))
 per procmail "procmail -m into a Maildir (for scale)" "$B/acc" procmail -m "$B/procmailrc"
+# The floor of a delivery (bench/floor.c: read, write, one fsync,
+# rename), alone and linked with the shared libraries setuplink loads,
+# to tell what process start and dynamic linking cost from what we do.
+mkdir -p "$B/fl/new" "$B/fl/cur" "$B/fl/tmp"
+if cc -O2 -o "$B/floor" "$TOP/bench/floor.c" 2>/dev/null; then
+	per floor "floor: read, write, fsync, rename (bench/floor.c)" "$B/acc" "$B/floor" "$B/fl"
+	libs=$(ldd "$SETUPLINK" | awk '$3 ~ /^\// { print $3 }' | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	if cc -O2 -o "$B/floor-libs" "$TOP/bench/floor.c" -Wl,--no-as-needed $libs 2>/dev/null; then
+		per floorlibs "floor linked with setuplink's libraries" "$B/acc" "$B/floor-libs" "$B/fl"
+	fi
+fi
 # The floor: starting the program (loading its shared libraries) alone.
 per start "setuplink --version (process start only)" "$B/acc" "$SETUPLINK" --version
 per accepted "setuplink intake, accepted (plain reply)" "$B/acc" "$SETUPLINK" intake
@@ -275,6 +287,10 @@ echo "# ratios, side by side in this run"
 ratio "accepted reply / procmail" accepted procmail 2.0
 ratio "forged token / procmail" unknown procmail 1.5
 ratio "process start alone / procmail (a floor)" start procmail -
+ratio "floor / procmail" floor procmail -
+ratio "floor + our libraries / procmail" floorlibs procmail -
+ratio "floor + our libraries / floor" floorlibs floor -
+ratio "accepted reply / floor + our libraries" accepted floorlibs -
 ratio "PGP/MIME signed / gpg --verify" signed verify 2.5
 ratio "signed+encrypted / gpg --decrypt" encrypted decrypt 2.5
 ratio "--maildir signed / gpg --verify" signedmd verify 1.3
