@@ -23,6 +23,7 @@
 #define RETRY_WAIT	10		/* seconds before --watch tries again */
 #define SWEEP_EVERY	3600		/* seconds between quarantine sweeps */
 #define ORPHAN_AGE	3600		/* an unrecorded copy older than this */
+#define TMP_AGE		(36 * 3600)	/* a file left in tmp/ (maildir(5)) */
 #define SIGNIN_WAIT	5		/* seconds between looks at sign-ins */
 #define WEBHOOK_BUDGET	2000		/* ms --watch gives the webhook a pass */
 #define WEBHOOK_WAIT	15		/* seconds between tries while events
@@ -561,11 +562,32 @@ intake_recorded(const struct message_record *q, size_t n, const char *name)
 	return false;
 }
 
+/* Files a delivery killed before its rename left in DIR/tmp/ (a batch
+ * holds its files there until they are synced): gone after 36 hours. */
+static void
+intake_sweep_tmp(const char *dir, time_t now)
+{
+	struct stat st;
+	char **names = NULL, *p;
+	size_t n = 0, i;
+
+	maildir_list(dir, "tmp", &names, &n);
+	for (i = 0; i < n; i++) {
+		p = xprintf("%s/tmp/%s", dir, names[i]);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > TMP_AGE)
+			unlink(p);
+		free(p);
+	}
+	strv_free(&names, n);
+}
+
 /*
  * Age out quarantine/, at most once an hour: a message kept longer than
  * quarantine_days goes (its log entry stays, without the file), and so
  * does a copy that no log entry names (an intake that died between its
- * commit and the removal of an accepted message's copy).
+ * commit and the removal of an accepted message's copy), and what a kill
+ * left in quarantine/tmp/ and outbox/tmp/.
  */
 void
 intake_sweep(struct intake *in)
@@ -591,6 +613,8 @@ intake_sweep(struct intake *in)
 		close(fd);
 	}
 	free(stamp);
+	intake_sweep_tmp(in->home->quarantine, now);
+	intake_sweep_tmp(in->home->outbox, now);
 	if (store_keeps_mail(in->st)) {
 		/* Rows: one statement for every host's. */
 		kept_sweep(in->st, now - in->cfg->quarantine_days * 86400,

@@ -8,7 +8,8 @@
 # SIGKILL at the Nth unlink, after that batch's commit): the run after it
 # only finishes the removals it finds noted, and the final state is the
 # same as without the kill -- nothing judged, logged or answered twice.
-# And a batch whose syncs fail is stored again a message at a time.
+# And a batch whose syncs fail is stored again a message at a time; what
+# a kill leaves in tmp/ is swept.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 
@@ -163,5 +164,18 @@ check "new/ is empty, the 120 kept in cur/" \
     [ "$(files "$M3/new")/$(files "$M3/cur")" = 0/120 ]
 check "... with their copies in quarantine/, no stray one" \
     [ "$(quarantine_n)/$(files "$H/quarantine/tmp")" = 360/0 ]
+
+# ---- what a kill leaves in tmp/ goes with the hourly sweep, after 36 h ----
+echo stale >"$H/quarantine/tmp/1.stale"
+echo stale >"$H/outbox/tmp/1.stale"
+echo fresh >"$H/quarantine/tmp/2.fresh"
+touch -d '-40 hours' "$H/quarantine/tmp/1.stale" "$H/outbox/tmp/1.stale"
+rm -f "$H/quarantine/.swept"
+sl intake --maildir "$M3"
+expect_rc 0 "--maildir over an empty folder: exit 0"
+check "files left in tmp/ 40 hours ago are gone" \
+    [ ! -e "$H/quarantine/tmp/1.stale" ] && [ ! -e "$H/outbox/tmp/1.stale" ]
+check "... a fresh one stays (a delivery may be under way)" \
+    [ -e "$H/quarantine/tmp/2.fresh" ]
 
 done_testing
