@@ -138,7 +138,7 @@ t0=$(ms)
 "$SETUPLINK" intake --maildir "$B/md"
 t=$(( $(ms) - t0 ))
 awk -v t="$t" -v n="$N" 'BEGIN { r = n * 1000 / (t ? t : 1); printf "%-46s %7.2f ms/message  (%d in %d ms, %.0f messages/s; target >= 2000: %s)\n", \
-    "setuplink intake --maildir (batched commits)", t / n, n, t, r, r >= 2000 ? "met" : "missed" }'
+    "setuplink intake --maildir (batched commits)", t / n, n, t, r, (r >= 2000 ? "met" : "missed") }'
 acc=$("$SETUPLINK" log --json | grep -c '"accepted"')
 echo "# accepted in all: $acc of $((2 * N)) replies to fresh links"
 
@@ -159,7 +159,7 @@ t0=$(ms)
 "$SETUPLINK" intake --maildir "$B/fd"
 t=$(( $(ms) - t0 ))
 awk -v t="$t" -v n="$F" 'BEGIN { r = n * 1000 / (t ? t : 1); printf "%-46s %7.2f ms/message  (%d in %d ms, %.0f messages/s; target >= 5000: %s)\n", \
-    "setuplink intake --maildir, forged tokens", t / n, n, t, r, r >= 5000 ? "met" : "missed" }'
+    "setuplink intake --maildir, forged tokens", t / n, n, t, r, (r >= 5000 ? "met" : "missed") }'
 
 # One PGP/MIME signed reply: the price of gpgme, paid only for such mail.
 if command -v gpg >/dev/null; then
