@@ -86,16 +86,24 @@ per() {
 	    'BEGIN { printf "%-46s %7.2f ms/message  (%d in %d ms)\n", l, t / n, n, t }'
 	fig "$_name" "$(awk -v t="$t" -v n="$N" 'BEGIN { print t / n }')"
 }
-# syncs LABEL FILE: the fsync and fdatasync calls of one intake of FILE
-# from a pipe, counted by strace -c (the process alone, not its children).
+# syncs LABEL DIR: the fsync and fdatasync calls of each intake of a
+# file in DIR from a pipe, one after another, counted by strace -c (the
+# process alone, not its children): the median, and the range, since a
+# commit that fills the WAL checkpoints it (two or three more syncs,
+# about every 70 replies).
 syncs() {
 	if ! command -v strace >/dev/null; then
 		echo "# no strace: syncs not counted"; return
 	fi
-	strace -c -o "$B/strace.out" "$SETUPLINK" intake <"$2" >/dev/null 2>&1
-	awk -v l="$1" '$NF == "fsync" { f = $4 } $NF == "fdatasync" { d = $4 }
-	    END { printf "%-46s %d fsync + %d fdatasync = %d\n", l, f, d, f + d }' \
-	    "$B/strace.out"
+	for f in "$2"/*; do
+		strace -c -o "$B/strace.out" "$SETUPLINK" intake <"$f" >/dev/null 2>&1
+		awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' \
+		    "$B/strace.out"
+	done >"$B/syncs"
+	awk -v l="$1" -v m="$(median <"$B/syncs")" '
+	    NR == 1 || $1 < lo { lo = $1 } $1 > hi { hi = $1 }
+	    END { printf "%-46s %d  (range %d-%d over %d in a row)\n", l, m, lo, hi, NR }' \
+	    "$B/syncs"
 }
 
 links acc "$N"
@@ -113,19 +121,22 @@ cat >"$B/procmailrc" <<EOF
 $B/pm/
 EOF
 chmod 600 "$B/procmailrc"
-# Two replies kept aside for strace, one accepted and one forged.
-mv "$B/acc/$(printf %05d "$N")" "$B/strace-acc.eml"
-mv "$B/unk/$(printf %05d "$N")" "$B/strace-unk.eml"
-N=$((N - 1))
+# Ten replies of each kind kept aside for strace.
+mkdir -p "$B/sacc" "$B/sunk"
+for i in $(seq $((N - 9)) "$N"); do
+	mv "$B/acc/$(printf %05d "$i")" "$B/sacc/"
+	mv "$B/unk/$(printf %05d "$i")" "$B/sunk/"
+done
+N=$((N - 10))
 per procmail "procmail -m into a Maildir (for scale)" "$B/acc" procmail -m "$B/procmailrc"
 # The floor: starting the program (loading its shared libraries) alone.
 per start "setuplink --version (process start only)" "$B/acc" "$SETUPLINK" --version
 per accepted "setuplink intake, accepted (plain reply)" "$B/acc" "$SETUPLINK" intake
 per unknown "setuplink intake, unknown token (rejected)" "$B/unk" "$SETUPLINK" intake
 per dryrun "setuplink intake --dry-run (judging only)" "$B/unk" "$SETUPLINK" intake --dry-run
-syncs "syncs, accepted reply from a pipe (<= 3)" "$B/strace-acc.eml"
-syncs "syncs, forged token from a pipe (<= 2)" "$B/strace-unk.eml"
-N=$((N + 1))
+syncs "syncs, accepted reply from a pipe (<= 3)" "$B/sacc"
+syncs "syncs, forged token from a pipe (<= 2)" "$B/sunk"
+N=$((N + 10))
 
 # --maildir: N replies to N fresh links, read in batches.
 links md "$N"
