@@ -29,7 +29,7 @@ const struct cmd_entry cmd_intake_entry = {
 	    "standard input)" },
 	.options = cmd_intake_options,
 	.help = "read replies and merge them into drafts",
-	.session = SESSION_ALL | SESSION_DURABLE,
+	.session = SESSION_ALL | SESSION_DURABLE | SESSION_LAZYCAT,
 	.flags = CMD_INTAKE,
 	.exec = cmd_intake,
 };
