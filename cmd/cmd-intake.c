@@ -98,8 +98,12 @@ cmd_intake(struct session *ctx, const struct args *args, char **errstr)
 			    "sign-in's number");
 		else
 			rv = intake_signin_poll(in, (int64_t)id, errstr);
-	} else if (maildir != NULL)
+	} else if (maildir != NULL) {
+		/* One process for many messages: no start pays the WAL's
+		 * size, so SQLite's default checkpoints less often. */
+		store_wal_pages(ctx->st, 1000);
 		rv = intake_maildir(in, maildir, errstr);
+	}
 	else if ((rv = intake_fd(in, STDIN_FILENO, &d, errstr)) != 0)
 		rv = EX_TEMPFAIL;
 	intake_decision_free(&d);

@@ -32,6 +32,7 @@ int	 store_begin(struct store *, char **errstr);	/* BEGIN IMMEDIATE */
  * records is kept durably elsewhere: SQLite commits it without waiting
  * for the disk, the next synced commit carries it. */
 int	 store_begin_lazy(struct store *, char **errstr);
+void	 store_wal_pages(struct store *, int pages);
 int	 store_commit(struct store *, char **errstr);
 void	 store_rollback(struct store *);
 int	 store_schema_version(struct store *);
