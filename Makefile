@@ -140,7 +140,8 @@ check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh tests/run.sh
 
-bench: all $(BUILD)/bench/setuplink-noseal
+bench: deps-check
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/setuplink-noseal
 	@BUILD=$(BUILD) sh bench/run.sh
 
 # For bench/vault.sh alone: the same program with sealing compiled out.

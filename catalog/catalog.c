@@ -460,10 +460,37 @@ catalog_load_dir(struct catalog *cat, const char *dir, char **errstr)
 	return rv;
 }
 
+/* Installed definitions (PREFIX/share/setuplink/connectors, which a
+ * packager may have patched), then dir's (the home's). */
+static int
+catalog_load_dirs(struct catalog *cat, const char *dir, char **errstr)
+{
+	char *path = file_beside_exe("../share/setuplink/connectors");
+	int rv;
+
+	rv = catalog_load_dir(cat, path, errstr);
+	free(path);
+	if (rv == 0)
+		rv = catalog_load_dir(cat, dir, errstr);
+	return rv;
+}
+
+/* A shipped definition, parsed. */
+static int
+catalog_parse_shipped(const struct embedded_file *e, struct connector *c,
+    char **errstr)
+{
+	char *origin = xprintf("shipped %s", e->name);
+	int rv;
+
+	rv = catalog_parse((const char *)e->data, e->len, origin, c, errstr);
+	free(origin);
+	return rv;
+}
+
 /*
- * The shipped definitions (embedded), then those installed beside the
- * program (PREFIX/share/setuplink/connectors, which a packager may have
- * patched), then dir's (the home's): each later one wins by key.
+ * The shipped definitions (embedded), then the installed ones, then the
+ * home's: each later one wins by key.
  */
 int
 catalog_load(const char *dir, struct catalog **out, char **errstr)
@@ -471,22 +498,14 @@ catalog_load(const char *dir, struct catalog **out, char **errstr)
 	struct catalog *cat = xcalloc(1, sizeof *cat);
 	const struct embedded_file *e;
 	struct connector c;
-	char *path;
 	int rv;
 
 	for (e = embedded_connectors; e->name != NULL; e++) {
-		path = xprintf("shipped %s", e->name);
-		rv = catalog_parse((const char *)e->data, e->len, path, &c,
-		    errstr);
-		free(path);
-		if (rv != 0)
+		if ((rv = catalog_parse_shipped(e, &c, errstr)) != 0)
 			goto fail;
 		catalog_put(cat, &c);
 	}
-	path = file_beside_exe("../share/setuplink/connectors");
-	rv = catalog_load_dir(cat, path, errstr);
-	free(path);
-	if (rv != 0 || (rv = catalog_load_dir(cat, dir, errstr)) != 0)
+	if ((rv = catalog_load_dirs(cat, dir, errstr)) != 0)
 		goto fail;
 	qsort(cat->v, cat->n, sizeof *cat->v, connector_cmp);
 	*out = cat;
@@ -494,6 +513,49 @@ catalog_load(const char *dir, struct catalog **out, char **errstr)
 fail:
 	catalog_free(&cat);
 	return rv;
+}
+
+/* A shipped file's key is its name without ".json" (test_catalog checks
+ * every one). */
+static bool
+shipped_is(const struct embedded_file *e, const char *key)
+{
+	size_t n = strlen(key);
+
+	return strncmp(e->name, key, n) == 0 && strcmp(e->name + n,
+	    ".json") == 0;
+}
+
+/*
+ * Parsing the 25 shipped definitions is a millisecond of every intake,
+ * which needs at most the one its link's draft is for: those the other
+ * directories do not replace wait in pending until catalog_find asks.
+ */
+int
+catalog_load_lazy(const char *dir, struct catalog **out, char **errstr)
+{
+	struct catalog *cat = xcalloc(1, sizeof *cat);
+	const struct embedded_file *e;
+	size_t ne = 0, i;
+	int rv;
+
+	if ((rv = catalog_load_dirs(cat, dir, errstr)) != 0) {
+		catalog_free(&cat);
+		return rv;
+	}
+	for (e = embedded_connectors; e->name != NULL; e++)
+		ne++;
+	cat->v = xreallocarray(cat->v, cat->n + ne + 1, sizeof *cat->v);
+	cat->pending = xcalloc(ne + 1, sizeof *cat->pending);
+	for (e = embedded_connectors; e->name != NULL; e++) {
+		for (i = 0; i < cat->n; i++)
+			if (shipped_is(e, cat->v[i].key))
+				break;
+		if (i == cat->n)
+			cat->pending[cat->npending++] = e;
+	}
+	*out = cat;
+	return 0;
 }
 
 void
@@ -507,6 +569,7 @@ catalog_free(struct catalog **catp)
 	for (i = 0; i < cat->n; i++)
 		connector_clear(&cat->v[i]);
 	free(cat->v);
+	free(cat->pending);
 	free(cat);
 	*catp = NULL;
 }
@@ -514,11 +577,26 @@ catalog_free(struct catalog **catp)
 const struct connector *
 catalog_find(const struct catalog *cat, const char *key)
 {
+	struct catalog *lazy = (struct catalog *)cat;	/* see pending */
+	struct connector c;
+	char *err = NULL;
 	size_t i;
 
 	for (i = 0; i < cat->n; i++) {
 		if (strcmp(cat->v[i].key, key) == 0)
 			return &cat->v[i];
+	}
+	for (i = 0; i < cat->npending; i++) {
+		if (cat->pending[i] == NULL || !shipped_is(cat->pending[i], key))
+			continue;
+		if (catalog_parse_shipped(cat->pending[i], &c, &err) != 0) {
+			log_warnx("%s", err);
+			free(err);
+			return NULL;
+		}
+		lazy->pending[i] = NULL;
+		lazy->v[lazy->n] = c;
+		return &lazy->v[lazy->n++];
 	}
 	return NULL;
 }

@@ -113,15 +113,27 @@ struct connector {
 	char		*origin;	/* "shipped" or the file it came from */
 };
 
+struct embedded_file;
+
 struct catalog {
 	struct connector *v;
 	size_t		 n;
+	/* catalog_load_lazy: shipped definitions not parsed yet (NULL once
+	 * parsed); v has room for them, so a pointer catalog_find gave
+	 * stays good. */
+	const struct embedded_file **pending;
+	size_t		 npending;
 };
 
 const char *field_type_name(enum field_type);
 /* Load the shipped definitions, then PREFIX/share/setuplink/connectors
  * beside the program, then dir's *.json (may be NULL or absent). */
 int	 catalog_load(const char *dir, struct catalog **, char **errstr);
+/* The same, but a shipped definition is parsed when catalog_find first
+ * asks for it: for the intake, which needs one connector or none, and
+ * never walks v. */
+int	 catalog_load_lazy(const char *dir, struct catalog **,
+	     char **errstr);
 /* Parse one definition (JSON text); origin names it in errors. */
 int	 catalog_parse(const char *json, size_t len, const char *origin,
 	     struct connector *, char **errstr);

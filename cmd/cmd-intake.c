@@ -29,7 +29,7 @@ const struct cmd_entry cmd_intake_entry = {
 	    "standard input)" },
 	.options = cmd_intake_options,
 	.help = "read replies and merge them into drafts",
-	.session = SESSION_ALL | SESSION_DURABLE,
+	.session = SESSION_ALL | SESSION_DURABLE | SESSION_LAZYCAT,
 	.flags = CMD_INTAKE,
 	.exec = cmd_intake,
 };
@@ -98,8 +98,12 @@ cmd_intake(struct session *ctx, const struct args *args, char **errstr)
 			    "sign-in's number");
 		else
 			rv = intake_signin_poll(in, (int64_t)id, errstr);
-	} else if (maildir != NULL)
+	} else if (maildir != NULL) {
+		/* One process for many messages: no start pays the WAL's
+		 * size, so SQLite's default checkpoints less often. */
+		store_wal_pages(ctx->st, 1000);
 		rv = intake_maildir(in, maildir, errstr);
+	}
 	else if ((rv = intake_fd(in, STDIN_FILENO, &d, errstr)) != 0)
 		rv = EX_TEMPFAIL;
 	intake_decision_free(&d);

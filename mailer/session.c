@@ -85,7 +85,8 @@ session_open(struct session *s, int flags, char **errstr)
 			return rv;
 	}
 	if ((flags & SESSION_CATALOG) && s->cat == NULL &&
-	    (rv = catalog_load(s->home.connectors, &s->cat, errstr)) != 0)
+	    (rv = ((flags & SESSION_LAZYCAT) ? catalog_load_lazy :
+	    catalog_load)(s->home.connectors, &s->cat, errstr)) != 0)
 		return rv;
 	if ((flags & SESSION_STORE) && s->st == NULL) {
 		struct store_seal seal = { NULL, NULL, seal_quarantine, s };

@@ -15,6 +15,7 @@
 #define SESSION_STORE	0x02	/* the database (implies SESSION_HOME) */
 #define SESSION_CATALOG	0x04	/* the connector catalog */
 #define SESSION_DURABLE	0x10	/* the database with synchronous=FULL */
+#define SESSION_LAZYCAT	0x20	/* shipped connectors parsed when asked for */
 #define SESSION_ALL	(SESSION_HOME | SESSION_STORE | SESSION_CATALOG)
 
 struct session {

@@ -171,9 +171,21 @@ lite_open(struct store *st, const char *path, int flags, int timeout_ms,
 	 * then, or when the last of the other commands closes.
 	 * journal_size_limit truncates the WAL after a checkpoint.
 	 */
-	if (flags & STORE_DURABLE)
+	/*
+	 * Every process that opens the database first, with the WAL left
+	 * by the last one, reads the whole WAL to index it again: at
+	 * SQLite's 1,000 pages that is 4 MB, up to 1.4 ms of CPU and 2.7
+	 * ms in all of an intake that otherwise takes 4.  A checkpoint
+	 * every 200 pages (about 14 accepted replies) keeps that a fifth
+	 * while adding two syncs per 14 replies, not per 70: the cheaper
+	 * sum for one process per message.  A long --maildir batch, which
+	 * opens once, sets SQLite's default back (store_wal_pages).
+	 */
+	if (flags & STORE_DURABLE) {
 		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
 		    NULL);
+		sqlite3_wal_autocheckpoint(db, 200);
+	}
 	if ((rv = lite_exec(st, "PRAGMA journal_size_limit=4194304",
 	    "setting the WAL size limit", errstr)) != 0)
 		return rv;

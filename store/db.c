@@ -152,6 +152,46 @@ store_begin(struct store *st, char **errstr)
 	return 0;
 }
 
+/* How many WAL pages a commit lets pile up before it checkpoints them
+ * (SQLite; PostgreSQL has no such thing). */
+void
+store_wal_pages(struct store *st, int pages)
+{
+	char *sql, *ignore = NULL;
+
+	if (st->eng != &db_sqlite)
+		return;
+	sql = xprintf("PRAGMA wal_autocheckpoint=%d", pages);
+	st->eng->exec(st, sql, "setting the WAL's checkpoint", &ignore);
+	free(ignore);
+	free(sql);
+}
+
+int
+store_begin_lazy(struct store *st, char **errstr)
+{
+	bool lazy = db_lazy_begin(st);
+	int rv;
+
+	if ((rv = store_begin(st, errstr)) != 0) {
+		db_lazy_end(st, lazy);
+		return rv;
+	}
+	st->lazy = lazy;
+	return 0;
+}
+
+/* The transaction is over: a lazy one puts synchronous back. */
+static void
+store_end(struct store *st)
+{
+	st->depth = 0;
+	if (st->lazy) {
+		st->lazy = false;
+		db_lazy_end(st, true);
+	}
+}
+
 int
 store_commit(struct store *st, char **errstr)
 {
@@ -161,7 +201,7 @@ store_commit(struct store *st, char **errstr)
 		store_rollback(st);
 		return rv;
 	}
-	st->depth = 0;
+	store_end(st);
 	if (st->scrub)
 		store_checkpoint(st);
 	return 0;
@@ -171,7 +211,7 @@ void
 store_rollback(struct store *st)
 {
 	st->eng->rollback(st);
-	st->depth = 0;
+	store_end(st);
 	st->scrub = false;
 }
 

@@ -83,6 +83,7 @@ struct store {
 					   password, see db_target_name) */
 	int		 depth;		/* open store_begin() transactions */
 	bool		 durable;	/* STORE_DURABLE: synchronous=FULL */
+	bool		 lazy;		/* this transaction: store_begin_lazy */
 	bool		 events;	/* queue webhook events */
 	struct vault	*vault;		/* seals secret values; NULL: none */
 	const struct catalog *cat;	/* which values are secret */

@@ -28,6 +28,11 @@ void	 store_close(struct store **);
  * open.  A database that is not there is no error. */
 int	 store_destroy(const char *path, char **errstr);
 int	 store_begin(struct store *, char **errstr);	/* BEGIN IMMEDIATE */
+/* A transaction whose loss in a power cut is harmless, because what it
+ * records is kept durably elsewhere: SQLite commits it without waiting
+ * for the disk, the next synced commit carries it. */
+int	 store_begin_lazy(struct store *, char **errstr);
+void	 store_wal_pages(struct store *, int pages);
 int	 store_commit(struct store *, char **errstr);
 void	 store_rollback(struct store *);
 int	 store_schema_version(struct store *);

@@ -13,6 +13,8 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include <sodium/crypto_hash_sha256.h>
+
 #define SETUPLINK_VERSION "0.1.0"
 
 #if defined(__GNUC__)
@@ -124,7 +126,16 @@ char	*base32_lower(const uint8_t *, size_t);
 char	*base64_encode(const void *, size_t);
 bool	 token_well_formed(const char *);
 int	 token_new(char **token, char **errstr);
+#define SHA256_LEN	32
+struct sha256 {
+	crypto_hash_sha256_state st;
+};
+void	 sha256_begin(struct sha256 *);
+void	 sha256_add(struct sha256 *, const void *, size_t);
+void	 sha256_end(struct sha256 *, unsigned char[SHA256_LEN]);
+void	 sha256(const void *, size_t, unsigned char[SHA256_LEN]);
 char	*sha256_hex(const void *, size_t);
+char	*hex_lower(const unsigned char *, size_t);
 /* The eight base32 characters a link's REF carries after its id: derived
  * from the token (so no two homes share a REF) but never revealing it. */
 #define TOKEN_REF_LEN 8

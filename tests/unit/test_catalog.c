@@ -60,6 +60,55 @@ test_shipped(void **state)
 	assert_null(cat);
 }
 
+/* The intake's catalog parses a shipped definition when it is asked for:
+ * each one found lazily is the one the whole catalog holds (so a shipped
+ * file's name is its key), a pointer stays good while others are parsed,
+ * and the home's definition still wins. */
+static void
+test_lazy(void **state)
+{
+	char dir[] = "/tmp/slcat.XXXXXX", path[64], *err = NULL;
+	struct catalog *all = NULL, *lazy = NULL;
+	const struct connector *first = NULL, *c;
+	char *a, *b;
+	size_t i;
+
+	assert_int_equal(catalog_load(NULL, &all, &err), 0);
+	assert_int_equal(catalog_load_lazy(NULL, &lazy, &err), 0);
+	assert_int_equal(lazy->n, 0);
+	assert_int_equal(lazy->npending, all->n);
+	for (i = 0; i < all->n; i++) {
+		c = catalog_find(lazy, all->v[i].key);
+		assert_non_null(c);
+		if (first == NULL)
+			first = c;
+		a = connector_to_json(&all->v[i]);
+		b = connector_to_json(c);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		assert_ptr_equal(catalog_find(lazy, all->v[i].key), c);
+	}
+	assert_string_equal(first->key, all->v[0].key);
+	assert_int_equal(lazy->n, all->n);
+	assert_null(catalog_find(lazy, "nosuch"));
+	catalog_free(&lazy);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/mine.json", dir);
+	write_file(path, "{\"key\": \"postgres\", \"name\": \"Our Postgres\", "
+	    "\"fields\": [{\"key\": \"host\", \"type\": \"string\"}]}");
+	assert_int_equal(catalog_load_lazy(dir, &lazy, &err), 0);
+	assert_int_equal(lazy->npending, all->n - 1);
+	assert_string_equal(catalog_find(lazy, "postgres")->name,
+	    "Our Postgres");
+	assert_non_null(catalog_find(lazy, "mysql"));
+	catalog_free(&lazy);
+	catalog_free(&all);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_override_and_add(void **state)
 {
@@ -186,7 +235,7 @@ test_shipped_file_kinds(void **state)
 	assert_non_null(strstr(json, "\"json_keys\": [\n        \"host\","));
 	free(json);
 	{
-		struct catalog *p = xmalloc(sizeof *p);
+		struct catalog *p = xcalloc(1, sizeof *p);
 		p->v = xmalloc(sizeof one);
 		*p->v = one;
 		p->n = 1;
@@ -212,7 +261,7 @@ test_round_trip(void **state)
 		assert_int_equal(c.nfields, cat->v[i].nfields);
 		free(json);
 		{
-			struct catalog one = { &c, 1 }, *p = xmalloc(sizeof *p);
+			struct catalog one = { &c, 1, NULL, 0 }, *p = xmalloc(sizeof *p);
 			*p = one;
 			p->v = xmalloc(sizeof c);
 			*p->v = c;
@@ -264,7 +313,7 @@ test_oauth(void **state)
 			assert_non_null(strstr(js, "\"oauth\""));
 			free(js);
 			{
-				struct catalog *p = xmalloc(sizeof *p);
+				struct catalog *p = xcalloc(1, sizeof *p);
 				p->v = xmalloc(sizeof c);
 				*p->v = c;
 				p->n = 1;
@@ -311,6 +360,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_lazy),
 		cmocka_unit_test(test_override_and_add),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_round_trip),
