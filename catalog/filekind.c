@@ -5,11 +5,7 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include "util/ssl.h"
 
 #include "catalog/catalog.h"
 #include "util/util.h"

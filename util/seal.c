@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include "util/ssl.h"
 
 #include "util/util.h"
 

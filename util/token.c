@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "util/util.h"
@@ -178,15 +177,17 @@ token_ref_tag_well_formed(const char *s, size_t n)
 	return true;
 }
 
-/* RFC 4648 base64, unwrapped, through OpenSSL's encoder. */
+/* RFC 4648 base64, unwrapped, through libsodium's encoder. */
 char *
 base64_encode(const void *p, size_t n)
 {
+	size_t max;
 	char *out;
 
 	if (n > (size_t)INT32_MAX / 2)
 		fatalx("base64 of %zu bytes", n);
-	out = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	max = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+	out = xmalloc(max);
+	sodium_bin2base64(out, max, p, n, sodium_base64_VARIANT_ORIGINAL);
 	return out;
 }

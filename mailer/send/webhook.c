@@ -10,8 +10,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "util/ssl.h"
 
 #include "util/util.h"
 #include "util/http.h"

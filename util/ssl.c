@@ -1,0 +1,34 @@
+/* ssl.c: libcrypto's functions, resolved on first use (see ssl.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/ssl.h"
+#include "util/util.h"
+
+#define SSL_FN_NAME(f)	#f,
+static const char *const ssl_names[] = { SSL_FNS(SSL_FN_NAME) };
+#undef SSL_FN_NAME
+
+static void *ssl_ptrs[nitems(ssl_names)];
+static struct lazy_lib ssl_lib = { "libcrypto.so.3", "libssl3", ssl_names,
+    ssl_ptrs, nitems(ssl_names), NULL, false };
+static struct ssl_fns ssl_table;
+
+_Static_assert(sizeof ssl_table == sizeof ssl_ptrs,
+    "struct ssl_fns holds one pointer per name");
+
+const struct ssl_fns *
+ssl_fns(void)
+{
+	char *err = NULL;
+
+	if (!ssl_lib.loaded) {
+		if (lazy_load(&ssl_lib, &err) != 0) {
+			log_warnx("%s", err);
+			exit(EX_TEMPFAIL);
+		}
+		/* dlsym's pointers are functions (POSIX): copied whole. */
+		memcpy(&ssl_table, ssl_ptrs, sizeof ssl_table);
+	}
+	return &ssl_table;
+}
