@@ -3,6 +3,7 @@
  * every start, yet only an SMTP send or an HTML-only reply needs them,
  * while the intake runs once per message. */
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -31,4 +32,25 @@ lazy_load(struct lazy_lib *lib, char **errstr)
 	}
 	lib->loaded = true;
 	return 0;
+}
+
+/*
+ * The same for a library whose functions are called under their own
+ * names through a table (util/ssl.h, mailer/pgp/gpgme-lib.h): loaded on
+ * the first call, its pointers copied whole into table (dlsym's are
+ * functions, POSIX says), or the process ends with EX_TEMPFAIL naming
+ * the package, since no caller could go on without it.
+ */
+void
+lazy_need(struct lazy_lib *lib, void *table, size_t size)
+{
+	char *err = NULL;
+
+	if (lib->loaded)
+		return;
+	if (lazy_load(lib, &err) != 0) {
+		log_warnx("%s", err);
+		exit(EX_TEMPFAIL);
+	}
+	memcpy(table, lib->fns, size);
 }

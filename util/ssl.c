@@ -1,7 +1,4 @@
 /* ssl.c: libcrypto's functions, resolved on first use (see ssl.h). */
-#include <stdlib.h>
-#include <string.h>
-
 #include "util/ssl.h"
 #include "util/util.h"
 
@@ -20,15 +17,6 @@ _Static_assert(sizeof ssl_table == sizeof ssl_ptrs,
 const struct ssl_fns *
 ssl_fns(void)
 {
-	char *err = NULL;
-
-	if (!ssl_lib.loaded) {
-		if (lazy_load(&ssl_lib, &err) != 0) {
-			log_warnx("%s", err);
-			exit(EX_TEMPFAIL);
-		}
-		/* dlsym's pointers are functions (POSIX): copied whole. */
-		memcpy(&ssl_table, ssl_ptrs, sizeof ssl_table);
-	}
+	lazy_need(&ssl_lib, &ssl_table, sizeof ssl_table);
 	return &ssl_table;
 }

@@ -176,6 +176,7 @@ struct lazy_lib {
 	bool		 loaded;
 };
 int	 lazy_load(struct lazy_lib *, char **errstr);
+void	 lazy_need(struct lazy_lib *, void *table, size_t size);
 
 /* Files. */
 int	 file_read(const char *path, size_t max, char **data, size_t *len, char **errstr);

@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gpgme.h>
 
 #include "util/util.h"
 #include "mailer/pgp/pgp.h"

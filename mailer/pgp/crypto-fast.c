@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gpgme.h>
 #include <sodium/crypto_hash_sha256.h>
 
 #include "util/util.h"

@@ -5,7 +5,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <gpgme.h>
 
 #include "util/util.h"
 #include "mailer/pgp/pgp.h"

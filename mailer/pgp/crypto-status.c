@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gpgme.h>
 
 #include "util/util.h"
 #include "mailer/pgp/pgp.h"

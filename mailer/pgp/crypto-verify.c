@@ -9,7 +9,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <gpgme.h>
 
 #include "util/util.h"
 #include "mailer/pgp/pgp.h"

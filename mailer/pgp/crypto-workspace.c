@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gpgme.h>
 
 #include "util/util.h"
 #include "mailer/pgp/pgp.h"

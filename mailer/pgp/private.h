@@ -5,7 +5,7 @@
 
 #include <time.h>
 
-#include <gpgme.h>
+#include "mailer/pgp/gpgme-lib.h"
 
 #include "util/util.h"
 

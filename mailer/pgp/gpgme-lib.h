@@ -1,0 +1,94 @@
+/* gpgme-lib.h: gpgme, loaded on first use (crypto-lib.c).  gpgme with
+ * libassuan and libgpg-error cost every start 0.2 ms of CPU, and only an
+ * OpenPGP reply, a link create that falls back from the fast signer or a
+ * key command calls it.  Included by private.h after <gpgme.h>: each
+ * function keeps its name and goes through the library loaded on the
+ * first call. */
+#ifndef SETUPLINK_GPGME_LIB_H
+#define SETUPLINK_GPGME_LIB_H
+
+#include <gpgme.h>
+
+/* Every gpgme function setuplink calls (nm -u of mailer/pgp). */
+#define GPGME_FNS(X) \
+	X(gpgme_cancel) X(gpgme_check_version_internal) \
+	X(gpgme_ctx_set_engine_info) X(gpgme_data_new_from_cbs) \
+	X(gpgme_data_new_from_mem) X(gpgme_data_release) X(gpgme_data_seek) \
+	X(gpgme_engine_check_version) X(gpgme_get_dirinfo) \
+	X(gpgme_get_engine_info) X(gpgme_hash_algo_name) X(gpgme_key_unref) \
+	X(gpgme_new) X(gpgme_op_adduid) X(gpgme_op_createkey) \
+	X(gpgme_op_createsubkey) X(gpgme_op_decrypt_result) \
+	X(gpgme_op_decrypt_verify_start) X(gpgme_op_delete_ext) \
+	X(gpgme_op_export) X(gpgme_op_genkey_result) X(gpgme_op_import) \
+	X(gpgme_op_import_result) X(gpgme_op_keylist_end) \
+	X(gpgme_op_keylist_from_data_start) X(gpgme_op_keylist_next) \
+	X(gpgme_op_keylist_start) X(gpgme_op_sign) X(gpgme_op_sign_result) \
+	X(gpgme_op_verify_result) X(gpgme_op_verify_start) X(gpgme_release) \
+	X(gpgme_result_ref) X(gpgme_result_unref) X(gpgme_set_armor) \
+	X(gpgme_set_ctx_flag) X(gpgme_set_global_flag) X(gpgme_set_io_cbs) \
+	X(gpgme_set_keylist_mode) X(gpgme_set_locale) X(gpgme_set_offline) \
+	X(gpgme_set_passphrase_cb) X(gpgme_set_pinentry_mode) \
+	X(gpgme_set_protocol) X(gpgme_set_status_cb) X(gpgme_set_textmode) \
+	X(gpgme_signers_add) X(gpgme_signers_clear) X(gpgme_strerror)
+
+struct gpgme_fns {
+#define GPGME_FN_MEMBER(f)	__typeof__(f) *f;
+	GPGME_FNS(GPGME_FN_MEMBER)
+#undef GPGME_FN_MEMBER
+};
+
+/* The functions, resolved once; a gpgme that cannot be loaded ends the
+ * process with EX_TEMPFAIL naming the package. */
+const struct gpgme_fns *gpgme_fns(void);
+
+#define gpgme_cancel (gpgme_fns()->gpgme_cancel)
+#define gpgme_check_version_internal (gpgme_fns()->gpgme_check_version_internal)
+#define gpgme_ctx_set_engine_info (gpgme_fns()->gpgme_ctx_set_engine_info)
+#define gpgme_data_new_from_cbs (gpgme_fns()->gpgme_data_new_from_cbs)
+#define gpgme_data_new_from_mem (gpgme_fns()->gpgme_data_new_from_mem)
+#define gpgme_data_release (gpgme_fns()->gpgme_data_release)
+#define gpgme_data_seek (gpgme_fns()->gpgme_data_seek)
+#define gpgme_engine_check_version (gpgme_fns()->gpgme_engine_check_version)
+#define gpgme_get_dirinfo (gpgme_fns()->gpgme_get_dirinfo)
+#define gpgme_get_engine_info (gpgme_fns()->gpgme_get_engine_info)
+#define gpgme_hash_algo_name (gpgme_fns()->gpgme_hash_algo_name)
+#define gpgme_key_unref (gpgme_fns()->gpgme_key_unref)
+#define gpgme_new (gpgme_fns()->gpgme_new)
+#define gpgme_op_adduid (gpgme_fns()->gpgme_op_adduid)
+#define gpgme_op_createkey (gpgme_fns()->gpgme_op_createkey)
+#define gpgme_op_createsubkey (gpgme_fns()->gpgme_op_createsubkey)
+#define gpgme_op_decrypt_result (gpgme_fns()->gpgme_op_decrypt_result)
+#define gpgme_op_decrypt_verify_start (gpgme_fns()->gpgme_op_decrypt_verify_start)
+#define gpgme_op_delete_ext (gpgme_fns()->gpgme_op_delete_ext)
+#define gpgme_op_export (gpgme_fns()->gpgme_op_export)
+#define gpgme_op_genkey_result (gpgme_fns()->gpgme_op_genkey_result)
+#define gpgme_op_import (gpgme_fns()->gpgme_op_import)
+#define gpgme_op_import_result (gpgme_fns()->gpgme_op_import_result)
+#define gpgme_op_keylist_end (gpgme_fns()->gpgme_op_keylist_end)
+#define gpgme_op_keylist_from_data_start (gpgme_fns()->gpgme_op_keylist_from_data_start)
+#define gpgme_op_keylist_next (gpgme_fns()->gpgme_op_keylist_next)
+#define gpgme_op_keylist_start (gpgme_fns()->gpgme_op_keylist_start)
+#define gpgme_op_sign (gpgme_fns()->gpgme_op_sign)
+#define gpgme_op_sign_result (gpgme_fns()->gpgme_op_sign_result)
+#define gpgme_op_verify_result (gpgme_fns()->gpgme_op_verify_result)
+#define gpgme_op_verify_start (gpgme_fns()->gpgme_op_verify_start)
+#define gpgme_release (gpgme_fns()->gpgme_release)
+#define gpgme_result_ref (gpgme_fns()->gpgme_result_ref)
+#define gpgme_result_unref (gpgme_fns()->gpgme_result_unref)
+#define gpgme_set_armor (gpgme_fns()->gpgme_set_armor)
+#define gpgme_set_ctx_flag (gpgme_fns()->gpgme_set_ctx_flag)
+#define gpgme_set_global_flag (gpgme_fns()->gpgme_set_global_flag)
+#define gpgme_set_io_cbs (gpgme_fns()->gpgme_set_io_cbs)
+#define gpgme_set_keylist_mode (gpgme_fns()->gpgme_set_keylist_mode)
+#define gpgme_set_locale (gpgme_fns()->gpgme_set_locale)
+#define gpgme_set_offline (gpgme_fns()->gpgme_set_offline)
+#define gpgme_set_passphrase_cb (gpgme_fns()->gpgme_set_passphrase_cb)
+#define gpgme_set_pinentry_mode (gpgme_fns()->gpgme_set_pinentry_mode)
+#define gpgme_set_protocol (gpgme_fns()->gpgme_set_protocol)
+#define gpgme_set_status_cb (gpgme_fns()->gpgme_set_status_cb)
+#define gpgme_set_textmode (gpgme_fns()->gpgme_set_textmode)
+#define gpgme_signers_add (gpgme_fns()->gpgme_signers_add)
+#define gpgme_signers_clear (gpgme_fns()->gpgme_signers_clear)
+#define gpgme_strerror (gpgme_fns()->gpgme_strerror)
+
+#endif
