@@ -40,15 +40,15 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-# What the program links at start.  libcurl, libxml2, libcrypto, gpgme
-# and the clients credentials tests use (libpq) are compiled against but
-# loaded on first use (util/lazy.c), and libetpan is linked
+# What the program links at start.  libcurl, libxml2, libcrypto, gpgme,
+# ncursesw and the clients credentials tests use (libpq) are compiled
+# against but loaded on first use (util/lazy.c), and libetpan is linked
 # statically: its shared build brings GnuTLS, SASL and Berkeley DB into
 # every start for network and storage code setuplink never calls.  The
 # intake starts once per message, so this is its floor.  libsodium is
 # linked: the intake seals nearly every message it keeps, and it needs
 # nothing but libc.
-LINK_PKGS = ncursesw formw menuw sqlite3 jansson inih libsodium
+LINK_PKGS = sqlite3 jansson inih libsodium
 
 # Quiet by default, kernel-style; V=1 shows the commands.
 ifeq ($(V),1)
@@ -125,7 +125,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA) | deps-check
 	@mkdir -p $(dir $@)
 	$(say) CCLD $@
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) \
-	    $(PKG_LIBS) $$($(PKG_CONFIG) --libs libcrypto gpgme) \
+	    $(PKG_LIBS) $$($(PKG_CONFIG) --libs libcrypto gpgme ncursesw) \
 	    $$($(PKG_CONFIG) --cflags --libs cmocka)
 
 # abspath: BUILD may be relative (build) or absolute.

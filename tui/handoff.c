@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -5,11 +5,11 @@
 
 #include <sys/types.h>
 
-#include <curses.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tui/curses-lib.h"
 #include "util/util.h"
 
 struct session;
