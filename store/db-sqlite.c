@@ -133,6 +133,36 @@ lite_vfs_name(void)
 	return lite_vfs.zName;
 }
 
+/*
+ * The durable connections' checkpoints (the intake, link create).  Every
+ * process that opens the database first, with the WAL left by the last,
+ * reads the whole WAL to index it again, and that index starts with
+ * nothing copied back: SQLite's own passive checkpoint at 1,000 pages
+ * copied a WAL whole in every later process (two syncs each) and never
+ * started it over, so it only grew, and each start read it all (4 MB:
+ * 2.7 ms of an intake's 4).  Here a commit that leaves LITE_WAL_PAGES or
+ * more copies the WAL back and truncates it: about every 14 accepted
+ * replies, two syncs and a short WAL for the next start.  A reader (the
+ * interface) may stop that; the writer does not wait for it, and the
+ * next commit tries again.  A --maildir batch, which opens once, sets a
+ * longer WAL (store_wal_pages).
+ */
+#define LITE_WAL_PAGES	200
+
+static int
+lite_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *st = arg;
+
+	if (pages < st->wal_pages)
+		return SQLITE_OK;
+	sqlite3_busy_timeout(db, 0);
+	(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	sqlite3_busy_timeout(db, st->timeout_ms);
+	return SQLITE_OK;
+}
+
 static int
 lite_open(struct store *st, const char *path, int flags, int timeout_ms,
     char **errstr)
@@ -155,6 +185,7 @@ lite_open(struct store *st, const char *path, int flags, int timeout_ms,
 	}
 	st->conn = db;
 	chmod(path, 0600);
+	st->timeout_ms = timeout_ms;
 	sqlite3_busy_timeout(db, timeout_ms);
 	sqlite3_extended_result_codes(db, 1);
 	/* WAL lets the TUI read while the intake writes. */
@@ -167,24 +198,15 @@ lite_open(struct store *st, const char *path, int flags, int timeout_ms,
 	 * process creates it again and syncs the directory): each commit is
 	 * durable in the WAL on its own (synchronous=FULL syncs it at
 	 * commit), and the pages go to the database file when the WAL
-	 * reaches wal_autocheckpoint pages, in whichever process commits
-	 * then, or when the last of the other commands closes.
+	 * reaches LITE_WAL_PAGES (lite_wal_hook), in whichever process
+	 * commits then, or when the last of the other commands closes.
 	 * journal_size_limit truncates the WAL after a checkpoint.
-	 */
-	/*
-	 * Every process that opens the database first, with the WAL left
-	 * by the last one, reads the whole WAL to index it again: at
-	 * SQLite's 1,000 pages that is 4 MB, up to 1.4 ms of CPU and 2.7
-	 * ms in all of an intake that otherwise takes 4.  A checkpoint
-	 * every 200 pages (about 14 accepted replies) keeps that a fifth
-	 * while adding two syncs per 14 replies, not per 70: the cheaper
-	 * sum for one process per message.  A long --maildir batch, which
-	 * opens once, sets SQLite's default back (store_wal_pages).
 	 */
 	if (flags & STORE_DURABLE) {
 		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
 		    NULL);
-		sqlite3_wal_autocheckpoint(db, 200);
+		st->wal_pages = LITE_WAL_PAGES;
+		sqlite3_wal_hook(db, lite_wal_hook, st);
 	}
 	if ((rv = lite_exec(st, "PRAGMA journal_size_limit=4194304",
 	    "setting the WAL size limit", errstr)) != 0)

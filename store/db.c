@@ -152,19 +152,12 @@ store_begin(struct store *st, char **errstr)
 	return 0;
 }
 
-/* How many WAL pages a commit lets pile up before it checkpoints them
- * (SQLite; PostgreSQL has no such thing). */
+/* How many WAL pages a durable commit lets pile up before it copies them
+ * back (SQLite; PostgreSQL has no such thing). */
 void
 store_wal_pages(struct store *st, int pages)
 {
-	char *sql, *ignore = NULL;
-
-	if (st->eng != &db_sqlite)
-		return;
-	sql = xprintf("PRAGMA wal_autocheckpoint=%d", pages);
-	st->eng->exec(st, sql, "setting the WAL's checkpoint", &ignore);
-	free(ignore);
-	free(sql);
+	st->wal_pages = pages;
 }
 
 int

@@ -84,6 +84,8 @@ struct store {
 	int		 depth;		/* open store_begin() transactions */
 	bool		 durable;	/* STORE_DURABLE: synchronous=FULL */
 	bool		 lazy;		/* this transaction: store_begin_lazy */
+	int		 timeout_ms;	/* how long a lock is waited for */
+	int		 wal_pages;	/* SQLite: a longer WAL is copied back */
 	bool		 events;	/* queue webhook events */
 	struct vault	*vault;		/* seals secret values; NULL: none */
 	const struct catalog *cat;	/* which values are secret */
