@@ -151,9 +151,7 @@ crypto_gpg_run(struct crypto *c, const char *const *args, const char *in,
 	memset(g, 0, sizeof *g);
 	buf_init(&g->st);
 	buf_init(&g->out);
-	if (crypto_init_lib(NULL) != 0 ||
-	    (gpg = gpgme_get_dirinfo("gpg-name")) == NULL ||
-	    access(gpg, X_OK) != 0)
+	if ((gpg = crypto_gpg_path()) == NULL || access(gpg, X_OK) != 0)
 		return -1;
 	argv = xcalloc(32, sizeof *argv);
 	argv[n++] = (char *)"gpg";

@@ -294,12 +294,36 @@ crypto_upper(const char *s)
 	return u;
 }
 
+/*
+ * gpgme, told not to ask gpgconf, runs the gpg it was built with, which on
+ * Debian is /usr/bin/gpg, gpgconf beside it.  Paths that find them there
+ * without loading gpgme spare a signed reply and a link create the
+ * library's load; elsewhere gpgme says where they are.
+ */
+#define GPG_BUILT_IN	"/usr/bin/gpg"
+#define GPGCONF_BUILT_IN "/usr/bin/gpgconf"
+
+const char *
+crypto_gpg_path(void)
+{
+	if (access(GPG_BUILT_IN, X_OK) == 0)
+		return GPG_BUILT_IN;
+	if (crypto_init_lib(NULL) != 0)
+		return NULL;
+	return gpgme_get_dirinfo("gpg-name");
+}
+
 char *
 crypto_gpgconf_path(void)
 {
-	const char *gpgconf = gpgme_get_dirinfo("gpgconf-name");
-	const char *gpg = gpgme_get_dirinfo("gpg-name"), *slash;
+	const char *gpgconf, *gpg, *slash;
 
+	if (access(GPGCONF_BUILT_IN, X_OK) == 0)
+		return xstrdup(GPGCONF_BUILT_IN);
+	if (crypto_init_lib(NULL) != 0)
+		return NULL;
+	gpgconf = gpgme_get_dirinfo("gpgconf-name");
+	gpg = gpgme_get_dirinfo("gpg-name");
 	if (gpgconf != NULL)
 		return xstrdup(gpgconf);
 	if (gpg == NULL || (slash = strrchr(gpg, '/')) == NULL)

@@ -39,6 +39,7 @@ void		 crypto_out_free(struct crypto_out *);
 char		*crypto_upper(const char *);
 /* gpgconf's path (gpgme asks gpgconf nothing, so it does not know it: it
  * is installed beside gpg); NULL if not found.  Free it. */
+const char	*crypto_gpg_path(void);
 char		*crypto_gpgconf_path(void);
 
 /* crypto-wait.c: an operation's pipes in a poll() loop of our own. */
