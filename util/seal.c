@@ -1,5 +1,8 @@
 /* seal.c: link tokens kept sealed (AES-256-GCM) under a key file in the
- * home, so that the database alone never answers a link. */
+ * home, so that the database alone never answers a link.  libsodium's
+ * AES-256-GCM where the processor has AES-NI (every link create seals,
+ * and OpenSSL's first cipher loads its configuration: 2.5 ms), OpenSSL's
+ * elsewhere; the two write the same bytes: IV, ciphertext, tag. */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -7,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "util/ssl.h"
 
@@ -79,15 +84,13 @@ seal_key(const char *path, bool create, unsigned char key[SEAL_KEY_BYTES],
 	return 0;
 }
 
-static char *
-seal_hex(const unsigned char *p, size_t n)
+/* Is libsodium's AES-256-GCM there (it needs AES-NI)? */
+static bool
+seal_sodium(void)
 {
-	char *s = xmalloc(2 * n + 1);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(s + 2 * i, 3, "%02x", p[i]);
-	return s;
+	if (sodium_init() < 0)
+		fatalx("libsodium cannot start");
+	return crypto_aead_aes256gcm_is_available() != 0;
 }
 
 static int
@@ -116,11 +119,20 @@ seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 {
 	size_t n = strlen(text);
 	unsigned char *out = xmalloc(SEAL_IV + n + SEAL_TAG);
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	unsigned long long clen;
+	EVP_CIPHER_CTX *c;
 	int len = 0, fin = 0;
 	char *hex;
 
-	if (c == NULL || random_bytes(out, SEAL_IV, NULL) != 0 ||
+	if (random_bytes(out, SEAL_IV, NULL) != 0)
+		fatalx("AES-256-GCM sealing failed: no random IV");
+	if (seal_sodium()) {
+		crypto_aead_aes256gcm_encrypt(out + SEAL_IV, &clen,
+		    (const unsigned char *)text, n, (const unsigned char *)aad,
+		    strlen(aad), NULL, out, key);
+		goto done;
+	}
+	if ((c = EVP_CIPHER_CTX_new()) == NULL ||
 	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, out) != 1 ||
 	    EVP_EncryptUpdate(c, NULL, &len, (const unsigned char *)aad,
 	    (int)strlen(aad)) != 1 ||
@@ -131,7 +143,8 @@ seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 	    out + SEAL_IV + n) != 1)
 		fatalx("AES-256-GCM sealing failed");
 	EVP_CIPHER_CTX_free(c);
-	hex = seal_hex(out, SEAL_IV + n + SEAL_TAG);
+done:
+	hex = hex_lower(out, SEAL_IV + n + SEAL_TAG);
 	free(out);
 	return hex;
 }
@@ -150,6 +163,13 @@ unseal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 		goto bad;
 	n -= SEAL_IV + SEAL_TAG;
 	out = xmalloc(n + 1);
+	if (seal_sodium()) {
+		if (crypto_aead_aes256gcm_decrypt(out, NULL, NULL, in + SEAL_IV,
+		    n + SEAL_TAG, (const unsigned char *)aad, strlen(aad), in,
+		    key) != 0)
+			goto bad;
+		goto opened;
+	}
 	if ((c = EVP_CIPHER_CTX_new()) == NULL ||
 	    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, in) != 1 ||
 	    EVP_DecryptUpdate(c, NULL, &len, (const unsigned char *)aad,
@@ -159,6 +179,7 @@ unseal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 	    in + SEAL_IV + n) != 1 ||
 	    EVP_DecryptFinal_ex(c, out + len, &fin) != 1)
 		goto bad;
+opened:
 	out[n] = '\0';
 	*text = (char *)out;
 	out = NULL;

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "util/util.h"
 #include "mailer/send/send.h"
 
@@ -121,6 +123,76 @@ test_seal(void **state)
 	free(path);
 }
 
+/* The sealed form is AES-256-GCM as OpenSSL writes it (IV, ciphertext,
+ * tag, in hex), whichever library sealed it: what OpenSSL seals opens,
+ * and what seal_text seals opens in OpenSSL. */
+static void
+test_seal_openssl(void **state)
+{
+	unsigned char key[SEAL_KEY_BYTES], iv[12], ct[64], tag[16], pt[64];
+	const char *aad = "setuplink link 7", *msg = "tokentokentoken7";
+	char *hex, *text = NULL, *err = NULL, *sealed;
+	EVP_CIPHER_CTX *c;
+	int len, fin, n = (int)strlen(msg);
+	size_t i, k;
+	unsigned int b;
+
+	for (i = 0; i < sizeof key; i++)
+		key[i] = (unsigned char)(i * 7 + 1);
+	for (i = 0; i < sizeof iv; i++)
+		iv[i] = (unsigned char)(i * 13 + 5);
+	c = EVP_CIPHER_CTX_new();
+	assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key,
+	    iv), 1);
+	assert_int_equal(EVP_EncryptUpdate(c, NULL, &len,
+	    (const unsigned char *)aad, (int)strlen(aad)), 1);
+	assert_int_equal(EVP_EncryptUpdate(c, ct, &len,
+	    (const unsigned char *)msg, n), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(c, ct + len, &fin), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag),
+	    1);
+	EVP_CIPHER_CTX_free(c);
+	hex = xmalloc(2 * (12 + (size_t)n + 16) + 1);
+	k = 0;
+	for (i = 0; i < 12; i++, k += 2)
+		snprintf(hex + k, 3, "%02x", iv[i]);
+	for (i = 0; i < (size_t)n; i++, k += 2)
+		snprintf(hex + k, 3, "%02x", ct[i]);
+	for (i = 0; i < 16; i++, k += 2)
+		snprintf(hex + k, 3, "%02x", tag[i]);
+	assert_int_equal(unseal_text(key, aad, hex, &text, &err), 0);
+	assert_string_equal(text, msg);
+	free(text);
+	free(hex);
+
+	sealed = seal_text(key, aad, msg);
+	assert_int_equal(strlen(sealed), 2 * (12 + (size_t)n + 16));
+	for (i = 0; i < 12; i++) {
+		sscanf(sealed + 2 * i, "%2x", &b);
+		iv[i] = (unsigned char)b;
+	}
+	for (i = 0; i < (size_t)n; i++) {
+		sscanf(sealed + 24 + 2 * i, "%2x", &b);
+		ct[i] = (unsigned char)b;
+	}
+	for (i = 0; i < 16; i++) {
+		sscanf(sealed + 24 + 2 * (size_t)n + 2 * i, "%2x", &b);
+		tag[i] = (unsigned char)b;
+	}
+	c = EVP_CIPHER_CTX_new();
+	assert_int_equal(EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key,
+	    iv), 1);
+	assert_int_equal(EVP_DecryptUpdate(c, NULL, &len,
+	    (const unsigned char *)aad, (int)strlen(aad)), 1);
+	assert_int_equal(EVP_DecryptUpdate(c, pt, &len, ct, n), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag),
+	    1);
+	assert_int_equal(EVP_DecryptFinal_ex(c, pt + len, &fin), 1);
+	EVP_CIPHER_CTX_free(c);
+	assert_memory_equal(pt, msg, (size_t)n);
+	free(sealed);
+}
+
 int
 main(void)
 {
@@ -129,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_seal),
+		cmocka_unit_test(test_seal_openssl),
 	};
 
 	setenv("TZ", "UTC", 1);
