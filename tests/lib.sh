@@ -108,6 +108,45 @@ store_sql() {
 	fi
 }
 
+# store_dump FILE: the whole store as text (sqlite3 .dump, pg_dump), for
+# the checks that a secret is nowhere in it.
+store_dump() {
+	if pg_home; then
+		"$PGBIN/pg_dump" --no-owner \
+		    "$(sed -n 's/^database = *//p' "$H/setuplink.conf" | head -1)" \
+		    >"$1" 2>&1
+	else
+		sqlite3 "$H/setuplink.db" .dump >"$1" 2>&1
+	fi
+}
+
+# Mail the maildir transport queued: files in outbox/new (waiting) and
+# outbox/cur (refused, set aside) of a SQLite home, rows of outbox_mail on
+# PostgreSQL.  outbox_all: how many, both kinds.  outbox_copy DIR: each as
+# a file in DIR, as sent.  outbox_words: where the program says they wait.
+outbox_all() {
+	if pg_home; then store_sql "SELECT count(*) FROM outbox_mail"
+	else find "$H/outbox/new" "$H/outbox/cur" -type f | wc -l; fi
+}
+outbox_copy() {
+	mkdir -p "$1"
+	if pg_home; then
+		store_sql "SELECT name || ' ' || encode(data, 'base64') FROM outbox_mail" |
+		    /usr/bin/python3 -c '
+import base64, sys
+rows, name = {}, None
+for line in sys.stdin:
+    if " " in line:
+        name, line = line.split(" ", 1)
+    rows[name] = rows.get(name, "") + line.strip()
+for name, b in rows.items():
+    open(sys.argv[1] + "/" + name, "wb").write(base64.b64decode(b))' "$1"
+	else
+		find "$H/outbox/new" "$H/outbox/cur" -type f -exec cp {} "$1" \;
+	fi
+}
+outbox_words() { if pg_home; then echo "the shared outbox"; else echo "outbox/"; fi; }
+
 # sqlite_only: on STORE=postgresql, skip the rest of the script (one
 # "ok - # skip" line).  sqlite_only DESC CMD...: check DESC CMD... on
 # SQLite; on PostgreSQL the check says it is skipped.  For what only the
