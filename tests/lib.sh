@@ -109,10 +109,12 @@ store_sql() {
 }
 
 # store_dump FILE: the whole store as text (sqlite3 .dump, pg_dump), for
-# the checks that a secret is nowhere in it.
+# the checks that a secret is nowhere in it.  PostgreSQL writes byte
+# strings in escape form, where text in the clear stays readable (hex
+# would hide it from grep).
 store_dump() {
 	if pg_home; then
-		"$PGBIN/pg_dump" --no-owner \
+		PGOPTIONS="-c bytea_output=escape" "$PGBIN/pg_dump" --no-owner \
 		    "$(sed -n 's/^database = *//p' "$H/setuplink.conf" | head -1)" \
 		    >"$1" 2>&1
 	else
@@ -144,6 +146,12 @@ for name, b in rows.items():
 	else
 		find "$H/outbox/new" "$H/outbox/cur" -type f -exec cp {} "$1" \;
 	fi
+}
+# kept_all: how many messages the intake keeps (quarantine/new and cur,
+# or rows of kept_mail).
+kept_all() {
+	if pg_home; then store_sql "SELECT count(*) FROM kept_mail"
+	else find "$H/quarantine/new" "$H/quarantine/cur" -type f | wc -l; fi
 }
 outbox_words() { if pg_home; then echo "the shared outbox"; else echo "outbox/"; fi; }
 
