@@ -66,6 +66,7 @@ sqlite_only "no token is in the database file" \
 sqlite_only "nor the reply address" \
     sh -c '! strings -a "$2"/setuplink.db* | grep -qiF "setup+$1"' - "$TOK1" "$H"
 store_dump "$T/dump"
+check "the database's dump holds the links" contains "$T/dump" "CREATE TABLE"
 check "no token is in the database's dump" sh -c '! grep -qaF "$1" "$2"' - "$TOK1" "$T/dump"
 check "nor the reply address" sh -c '! grep -qiF "setup+$1" "$2"' - "$TOK1" "$T/dump"
 
