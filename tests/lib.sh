@@ -108,15 +108,18 @@ store_sql() {
 	fi
 }
 
-# store_dump FILE: the whole store as text (sqlite3 .dump, pg_dump), for
-# the checks that a secret is nowhere in it.  PostgreSQL writes byte
-# strings in escape form, where text in the clear stays readable (hex
-# would hide it from grep).
+# store_dump FILE [TABLE...]: the whole store as text (sqlite3 .dump,
+# pg_dump), for the checks that a secret is nowhere in it; on PostgreSQL
+# without the rows of each TABLE.  PostgreSQL writes byte strings in
+# escape form, where text in the clear stays readable (hex would hide it
+# from grep).
 store_dump() {
 	if pg_home; then
-		PGOPTIONS="-c bytea_output=escape" "$PGBIN/pg_dump" --no-owner \
+		_f=$1; shift
+		for _t; do set -- "$@" "--exclude-table-data=$_t"; shift; done
+		PGOPTIONS="-c bytea_output=escape" "$PGBIN/pg_dump" --no-owner "$@" \
 		    "$(sed -n 's/^database = *//p' "$H/setuplink.conf" | head -1)" \
-		    >"$1" 2>&1
+		    >"$_f" 2>&1
 	else
 		sqlite3 "$H/setuplink.db" .dump >"$1" 2>&1
 	fi
