@@ -133,6 +133,12 @@ outbox_all() {
 	if pg_home; then store_sql "SELECT count(*) FROM outbox_mail"
 	else find "$H/outbox/new" "$H/outbox/cur" -type f | wc -l; fi
 }
+# outbox_waiting: how many wait to be sent (outbox/new, or rows not
+# refused).
+outbox_waiting() {
+	if pg_home; then store_sql "SELECT count(*) FROM outbox_mail WHERE failed = 0"
+	else find "$H/outbox/new" -type f | wc -l; fi
+}
 outbox_copy() {
 	mkdir -p "$1"
 	if pg_home; then
