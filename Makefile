@@ -4,6 +4,9 @@
 #   make run        build, make a demo home under build/, open the TUI
 #   make check      every test; ends with "N passed, N failed"
 #   make check SANITIZE=1   the same under AddressSanitizer + UBSan
+#   make check STORE=sqlite   SQLite only (default: SQLite, then the scripts
+#                   marked "# store: both" on PostgreSQL); STORE=postgresql:
+#                   every test on PostgreSQL (long: for a person, not CI)
 #   make bench      benchmarks, printing their figures
 #   make fuzz       libFuzzer targets, FUZZTIME seconds each
 #   make install PREFIX=/usr/local    (DESTDIR too; make uninstall)
@@ -138,7 +141,7 @@ run: demo
 
 check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh tests/run.sh
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) STORE=$(STORE) sh tests/run.sh
 
 bench: deps-check
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/setuplink-noseal

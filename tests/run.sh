@@ -4,6 +4,12 @@
 # TESTS=pattern runs only the scripts whose name matches.  JOBS=N runs N
 # at a time (default: the number of cores); the few that look at the
 # whole machine run alone, after the others.
+# The store's engine: with STORE unset (and SANITIZE not 1), after the
+# SQLite pass a PostgreSQL pass runs unit/test_store and the scripts
+# marked "# store: both" again, named pg/e2e/..., on one throwaway
+# PostgreSQL (tests/lib/pgsuite.sh).  STORE=sqlite runs the SQLite pass
+# alone; STORE=postgresql runs every test on PostgreSQL (the scripts that
+# cannot skip themselves).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
@@ -14,9 +20,16 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export RUN_LOG
 RUN_LOG=$(mktemp -d /tmp/slrun.XXXXXX)
-trap 'rm -rf "$RUN_LOG"' EXIT
+. "$top/tests/lib/pgsuite.sh"
+trap 'pgsuite_stop; rm -rf "$RUN_LOG"' EXIT
 pat=${TESTS:-}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
+store=${STORE:-}
+case $store in
+"" | sqlite | postgresql) ;;
+*) echo "STORE=$store: sqlite or postgresql" >&2; exit 2 ;;
+esac
+[ -n "$store" ] && export STORE
 
 # Alone: test_crypto counts every gpg-agent on the machine, 058 binds
 # /dev/log, 125 installs the package with dpkg.
@@ -33,6 +46,25 @@ for t in "$top"/tests/e2e/*.sh; do
 	n=e2e/$(basename "$t" .sh)
 	case $n in *"$pat"*) echo "$n $t" >>"$RUN_LOG/all" ;; esac
 done
+# The PostgreSQL pass: the same tests, named pg/..., which run1.sh runs
+# with STORE=postgresql.
+if [ -z "$store" ] && [ "${SANITIZE:-}" != 1 ]; then
+	t=$top/$build/tests/test_store
+	case pg/unit/test_store in
+	*"$pat"*) [ -x "$t" ] && echo "pg/unit/test_store $t" >>"$RUN_LOG/all" ;;
+	esac
+	for t in $(grep -l '^# store: both$' "$top"/tests/e2e/*.sh); do
+		n=pg/e2e/$(basename "$t" .sh)
+		case $n in *"$pat"*) echo "$n $t" >>"$RUN_LOG/all" ;; esac
+	done
+fi
+if [ "$store" = postgresql ] || grep -q '^pg/' "$RUN_LOG/all"; then
+	pgsuite_start "$(mktemp -d /tmp/slpg.XXXXXX)" ||
+	    { echo "run.sh: PostgreSQL did not start" >&2; exit 1; }
+	# test_store's own database, which it empties at each test.
+	SETUPLINK_TEST_DATABASE=$(pgsuite_db unit_store) || exit 1
+	export SETUPLINK_TEST_DATABASE
+fi
 : >"$RUN_LOG/pool"
 : >"$RUN_LOG/alone"
 while read -r n t; do

@@ -6,7 +6,9 @@ set -u
 n=$1 t=$2
 f=$RUN_LOG/$(echo "$n" | tr / _)
 s=$(date +%s)
-case $n in
+# pg/...: run.sh's PostgreSQL pass.
+case $n in pg/*) export STORE=postgresql ;; esac
+case ${n#pg/} in
 unit/*) (cd "$TOP" && "$t") >"$f.out" 2>&1 </dev/null ;;
 *) (cd "$TOP" && timeout 600 sh "$t") >"$f.out" 2>&1 </dev/null ;;
 esac

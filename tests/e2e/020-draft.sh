@@ -1,5 +1,6 @@
 # 020-draft.sh: draft new, list, show, set, rm and export, with the JSON
 # shapes and exit codes of SPEC, and secrets that never show unasked.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 init_home || exit 1
@@ -132,11 +133,11 @@ expect_rc 0 "draft rm"
 sl draft show 1
 expect_rc 66 "a removed draft is gone"
 check "no value of the removed draft is left in the database" \
-    test "$(sqlite3 "$H/setuplink.db" "SELECT count(*) FROM field_values WHERE draft = 1 AND value IS NOT NULL")" = 0
+    test "$(store_sql "SELECT count(*) FROM field_values WHERE draft = 1 AND value IS NOT NULL")" = 0
 check "the audit keeps the removal" \
-    test "$(sqlite3 "$H/setuplink.db" "SELECT count(*) FROM audit WHERE draft = 1 AND action = 'draft rm'")" = 1
+    test "$(store_sql "SELECT count(*) FROM audit WHERE draft = 1 AND action = 'draft rm'")" = 1
 check "the audit never holds a value" \
-    test "$(sqlite3 "$H/setuplink.db" "SELECT count(*) FROM audit WHERE detail LIKE '%secret%'")" = 0
+    test "$(store_sql "SELECT count(*) FROM audit WHERE detail LIKE '%secret%'")" = 0
 sl draft new postgres --name Third
 check "ids are never reused" test "$(cat "$T/out")" -gt 2
 sl draft rm 1

@@ -1,5 +1,6 @@
 # 021-concurrent.sh: four writers at once, 200 draft set each, on one
 # draft: no write lost, no error reported.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 init_home || exit 1
 id=$("$SETUPLINK" draft new postgres --name Busy)
@@ -18,7 +19,7 @@ done
 wait
 check "no writer reported an error" sh -c "! cat '$T'/errors.* | grep -q ."
 for k in host dbname user password; do
-	n=$(sqlite3 "$H/setuplink.db" "SELECT count(*) FROM field_values WHERE draft = $id AND key = '$k'")
+	n=$(store_sql "SELECT count(*) FROM field_values WHERE draft = $id AND key = '$k'")
 	check "all 200 writes of $k are in the history ($n)" test "$n" -eq 200
 done
 sl draft show "$id" --json --reveal

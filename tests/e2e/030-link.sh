@@ -2,6 +2,7 @@
 # every refusal with its exit code and an empty stdout, states after
 # revoke and expiry, a failed send leaving no pending link, and the token
 # kept out of the database, stderr and the logs.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 init_home || exit 1
@@ -18,7 +19,7 @@ expect_fail() {
 	check "... and stdout stays empty ($_d)" test ! -s "$T/out"
 }
 jl() { sl link list --json; json "$1"; }
-outbox_count() { find "$H/outbox/new" "$H/outbox/cur" -type f | wc -l; }
+outbox_count() { outbox_all; }
 link_count() { sl link list --json; json 'len(d)'; }
 
 sl draft new postgres --name "Billing DB"
@@ -197,13 +198,14 @@ q=$(outbox_count)
 slx link create 1 --to rita@client.example --transport "sendmail:$T/sendmail-later"
 expect_rc 0 "a temporary failure still makes the link (exit 0)"
 check "... prints its id and URL" test "$(wc -l <"$T/out")" -eq 2
-check "... warns that the email is queued" contains "$T/err" "queued in outbox/"
+check "... warns that the email is queued" contains "$T/err" "queued in $(outbox_words)"
 check "... the link it made stays pending" test "$(jl 'd[-1]["state"]')" = pending
 check "... its email waits in outbox/" test "$(outbox_count)" -eq $((q + 1))
 check "two links were made" test "$(link_count)" -eq $((n + 2))
 
 # ---- the token: in the email and the URL, nowhere else
-for f in "$H"/outbox/new/*; do
+outbox_copy "$T/outbox"
+for f in "$T"/outbox/*; do
 	sed -n 's/^Return-Path: <setup+\([a-z2-7]*\)@.*/\1/p' "$f"
 done | sort -u >"$T/tokens"
 check "the tokens were found (one per email in the outbox)" \
@@ -212,7 +214,11 @@ grep -ohE 'setup\+[a-z2-7]+@' "$T/create1" "$T/create2" | sed 's/setup+//; s/@//
 sort -u "$T/tokens" -o "$T/tokens"
 check "tokens are at least 128 bits of base32 (26+ characters)" \
     sh -c "! grep -vqE '^[a-z2-7]{26,}$' '$T/tokens'"
-sqlite3 "$H/setuplink.db" .dump >"$T/dump" 2>&1
+# On PostgreSQL the setup emails waiting to be sent are rows of
+# outbox_mail, reply addresses (tokens) in the clear: not sealed as the
+# quarantine's rows are.  Left out of the dump here, and said so.
+store_dump "$T/dump" outbox_mail
+pg_home && ok "# skip: the shared outbox's unsent setup emails hold their tokens (outbox_mail rows, not sealed)"
 check "the database dump is readable" contains "$T/dump" "CREATE TABLE"
 t1=$(head -1 "$T/tokens")
 h1=$(printf '%s' "$t1" | sha256sum | cut -d' ' -f1)
@@ -223,6 +229,7 @@ while read -r tok; do
 done <"$T/tokens"
 sl log --json
 check "nor the log" sh -c "! grep -qFf '$T/tokens' '$T/out'"
-check "the secret never went into an email" sh -c "! grep -rq hunter2-secret '$H/outbox'"
+outbox_copy "$T/outbox"
+check "the secret never went into an email" sh -c "! grep -rq hunter2-secret '$T/outbox'"
 
 done_testing

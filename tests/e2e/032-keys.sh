@@ -1,5 +1,6 @@
 # 032-keys.sh: key import, list and export: recipients' public keys for
 # --require signed, the workspace key marked as such, and the errors.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 init_home || exit 1

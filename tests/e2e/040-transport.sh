@@ -4,6 +4,8 @@
 # SMTP server (aiosmtpd: plain, STARTTLS, AUTH, 550, 451, down, implicit
 # TLS behind a TLS proxy) and through a sendmail program.
 . "$(dirname "$0")/../lib.sh"; . "$TOP/tests/lib/services.sh"
+# Outgoing mail is put in outbox/new by hand: SQLite homes only.
+sqlite_only
 
 init_home || exit 1
 OUT=$H/outbox

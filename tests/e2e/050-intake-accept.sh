@@ -3,6 +3,7 @@
 # shapes Gmail, Thunderbird and Outlook give a reply, HTML only, charsets
 # and transfer encodings, files as attachments and pasted PEM, procmail's
 # mbox "From " line, --recipient, --dry-run; the receipt and the log.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 
@@ -233,10 +234,7 @@ check "... naming the outcome" grep -q "^accepted: link $LINK" "$T/err"
 # ---- a bounced link still accepts
 new_link "$D" || exit 1
 "$SETUPLINK" log --json >/dev/null
-$PY - "$H/setuplink.db" "$LINK" <<'EOF'
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE links SET state='bounced' WHERE id=?", (int(sys.argv[2]),)); c.commit()
-EOF
+store_sql "UPDATE links SET state = 'bounced' WHERE id = $LINK"
 reply "$T/bnc.eml" <<EOF
 host: db.after-bounce.example
 EOF
@@ -261,9 +259,10 @@ check "on_submit ran with SETUPLINK_DRAFT and SETUPLINK_LINK" \
     grep -qx "draft=$D link=$LINK" "$T/hook.out"
 check "on_submit's environment holds no secret" lacks "$T/hook.env" "hook-secret-1"
 check "receipt and admin note both queued" [ "$(outbox_n)" -eq $((o0 + 2)) ]
+outbox_copy "$T/outbox"
 check "the admin note goes to the admin" \
-    sh -c 'grep -l "^X-Setuplink-Rcpt: ann@acme.example" "$1"/* | head -1 | grep -q .' - "$H/outbox/new"
-check "no secret in any outgoing mail" sh -c '! grep -rq "hook-secret-1" "$1"' - "$H/outbox"
+    sh -c 'grep -l "^X-Setuplink-Rcpt: ann@acme.example" "$1"/* | head -1 | grep -q .' - "$T/outbox"
+check "no secret in any outgoing mail" sh -c '! grep -rq "hook-secret-1" "$1"' - "$T/outbox"
 sed -i 's/^on_submit = .*/on_submit = exit 3/' "$H/setuplink.conf"
 new_link "$D" || exit 1
 reply "$T/hook2.eml" <<EOF

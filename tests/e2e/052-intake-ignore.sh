@@ -3,6 +3,7 @@
 # answered (auto-replies, list traffic, bounces, our own mail coming back);
 # a failed delivery report marks its link bounced; a message accepted
 # once is a duplicate the second time.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 
@@ -65,7 +66,8 @@ check "our own mail: not answered" [ "$(outbox_n)" -eq "$o0" ]
 check "our own mail: link still pending" [ "$(link_state "$L2")" = pending ]
 check "our own mail: its token is not in the log" \
     sh -c '! "$1" log --json | grep -qF "$2"' - "$SETUPLINK" "$(echo "$RA2" | sed 's/.*+//; s/@.*//')"
-grep -l "^X-Setuplink: receipt" "$H/outbox/new"/* | head -1 >"$T/rcpt.name"
+outbox_copy "$T/outbox"
+grep -l "^X-Setuplink: receipt" "$T/outbox"/* | head -1 >"$T/rcpt.name"
 sed '/^X-Setuplink-Rcpt:/d; /^Return-Path:/d' "$(cat "$T/rcpt.name")" >"$T/receipt.eml"
 sed -i "s|^To: .*|To: $RA2|" "$T/receipt.eml"
 intake "$T/receipt.eml"

@@ -4,6 +4,7 @@
 # --require accepts, replay against another link, tampering, keys not
 # imported, pinned, expired or signing with a subkey, and that plain mail
 # never starts gpg.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"

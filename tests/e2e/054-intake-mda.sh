@@ -7,6 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
+# The intake is made to wait on a SQLite write lock held by hand.
+sqlite_only
 
 init_home || exit 1
 sl draft new postgres --name Prod; D=$(cat "$T/out")

@@ -7,6 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
+# Its faults are the SQLite file's (its lock, the home's full disk).
+sqlite_only
 
 init_home || exit 1
 cleanup_add "gpgconf --homedir '$H/gnupg' --kill all"

@@ -1,6 +1,7 @@
 # 056-intake-kill.sh: kill -9 at random points during 500 deliveries, each
 # retried as an MTA would: every message ends merged once, or judged and
 # kept; no link is merged twice or half.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
@@ -48,14 +49,13 @@ for m in "$T"/msgs/*.eml; do
 done
 check "500 deliveries, $kills killed mid-way, all retried to exit 0" [ "$bad" -eq 0 ]
 
-db=$H/setuplink.db
-q() { sqlite3 "$db" "$1"; }
+q() { store_sql "$1"; }
 check "every link was used once" \
     [ "$(q "SELECT count(*) FROM links WHERE state = 'used'")" -eq $NL ]
 check "each link merged exactly its two fields, once" \
-    [ "$(q "SELECT count(*) FROM (SELECT link, count(*) n FROM field_values WHERE link IS NOT NULL GROUP BY link) WHERE n != 2")" -eq 0 ]
+    [ "$(q "SELECT count(*) FROM (SELECT link, count(*) n FROM field_values WHERE link IS NOT NULL GROUP BY link) AS l WHERE n != 2")" -eq 0 ]
 check "no link has two accepted messages" \
-    [ "$(q "SELECT count(*) FROM (SELECT link FROM messages WHERE outcome = 'accepted' GROUP BY link HAVING count(*) != 1)")" -eq 0 ]
+    [ "$(q "SELECT count(*) FROM (SELECT link FROM messages WHERE outcome = 'accepted' GROUP BY link HAVING count(*) != 1) AS l")" -eq 0 ]
 # Passwords are sealed in the database: read every value, history too,
 # through the command that opens them.
 "$SETUPLINK" draft show "$D" --reveal --history >"$T/hist"
@@ -83,7 +83,7 @@ ids=$(cat "$T"/msgs/*.eml | sed -n 's/^Message-ID: <\(.*\)>/\1/p' | sort -u | wc
 logged=$(q "SELECT count(DISTINCT message_id) FROM messages")
 check "every message has a decision in the log ($logged of $ids)" [ "$logged" -eq "$ids" ]
 rejected=$(q "SELECT count(*) FROM messages m WHERE outcome = 'rejected' AND id = (SELECT max(id) FROM messages WHERE message_id = m.message_id)")
-kept=$(find "$H/quarantine/new" "$H/quarantine/cur" -type f | wc -l)
+kept=$(kept_all)
 check "every rejected message is kept in quarantine/ ($kept for $rejected)" [ "$kept" -ge "$rejected" ]
 check "no accepted message is kept in quarantine/" \
     [ "$(q "SELECT count(*) FROM messages WHERE outcome = 'accepted' AND quarantine IS NOT NULL")" -eq 0 ]

@@ -3,6 +3,7 @@
 # up by itself, revealing and revoking, the activity view, help, resizing,
 # UTF-8 and hostile names, colour off with NO_COLOR, quitting with q and
 # with SIGTERM.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 init_home || exit 1
@@ -94,8 +95,9 @@ keys main Escape
 keys main Down Enter
 check "Send creates link 1 and says its email is queued, not sent" shows main "Link 1 queued, not sent"
 check "... the URL" shows main "mailto:setup+"
-check "the email lands in outbox/new" \
-    sh -c 'grep -l "rita@client.example" "$1"/outbox/new/* >/dev/null' - "$H"
+outbox_copy "$T/outbox"
+check "the email lands in the outbox" \
+    sh -c 'grep -l "rita@client.example" "$1"/* >/dev/null' - "$T/outbox"
 check "link list shows it pending, for what is missing" \
     test "$(jl '[l["state"] for l in d if l["id"] == 1][0] + ":" +
 	",".join(d[0]["fields"])')" = "pending:dbname,user"
@@ -124,7 +126,7 @@ EOF
 not_ok "columns line up after wide characters"
 
 # ---- a reply merged by the intake in another shell shows by itself
-f=$(grep -l "rita@client.example" "$H"/outbox/new/* | head -1)
+f=$(grep -l "rita@client.example" "$T"/outbox/* | head -1)
 rcpt=$(sed -n 's/^Reply-To: *//Ip' "$f" | head -1 | tr -d '\r<>' |
     sed 's/.* //')
 printf 'From: Rita <rita@client.example>\nTo: %s\nSubject: Re: setup\nMessage-ID: <r1@client.example>\n\n%s\ndbname: billing\nuser: rita\n' \
@@ -145,9 +147,11 @@ check "... the draft is complete now" grep -q 'Büro.*complete' "$T/screen"
 
 # ---- a hostile name: escape sequences drawn as '?'
 sl draft new postgres --name "Plain"
-sqlite3 "$H/setuplink.db" "UPDATE drafts SET name = 'evil' || char(27) ||
-    ']2;pwned' || char(7) || char(27) || '[2J' || char(27) || '[31mRED'
-    || char(155) || 'x', updated = updated + 100 WHERE id = 2"
+c=char	# SQLite's char(N), PostgreSQL's chr(N)
+pg_home && c=chr
+store_sql "UPDATE drafts SET name = 'evil' || $c(27) ||
+    ']2;pwned' || $c(7) || $c(27) || '[2J' || $c(27) || '[31mRED'
+    || $c(155) || 'x', updated = updated + 100 WHERE id = 2"
 check "an escape sequence in a name is drawn harmlessly" \
     shows main "evil?]2;pwned??[2J?[31m" 3
 check "... the terminal's title did not change" \

@@ -22,20 +22,23 @@ sl draft new postgres --name Adversarial
 D=$(cat "$T/out")
 
 # adv_link ARGS...: link create D ARGS; sets LINK, RA (the reply
-# address: the Reply-To of the setup email it put in outbox/new) and REF
+# address: the Reply-To of the setup email it queued) and REF
 # (the link's REF on the email's form line).
 adv_link() {
-	ls "$H/outbox/new" 2>/dev/null | sort >"$T/before"
+	rm -rf "$T/ob.before" "$T/ob.after"
+	outbox_copy "$T/ob.before"
 	sl link create "$D" --to bob@client.example "$@"
 	if [ "$rc" -ne 0 ]; then
 		echo "link create $* failed: $(cat "$T/err")" >&2
 		return 1
 	fi
 	LINK=$(sed -n 1p "$T/out")
-	_new=$(ls "$H/outbox/new" | sort | comm -13 "$T/before" - | head -1)
-	RA=$(sed -n 's/^Reply-To: *//p' "$H/outbox/new/$_new" | head -1 |
+	outbox_copy "$T/ob.after"
+	_new=$(ls "$T/ob.after" | while read -r f; do
+		[ -e "$T/ob.before/$f" ] || echo "$f"; done | head -1)
+	RA=$(sed -n 's/^Reply-To: *//p' "$T/ob.after/$_new" | head -1 |
 	    tr -d '<>\r')
-	REF=$($PY - "$H/outbox/new/$_new" <<'EOF'
+	REF=$($PY - "$T/ob.after/$_new" <<'EOF'
 import email, re, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"))
 for p in m.walk():
@@ -136,6 +139,12 @@ while IFS=$tab read -r file outcomes reasons what <&3; do
 	"$SETUPLINK" log --json >"$T/log.json" 2>/dev/null
 	"$SETUPLINK" draft show "$D" --json --reveal >"$T/draft.json" 2>/dev/null
 	"$SETUPLINK" link list --json >"$T/links.json" 2>/dev/null
+	# What the intake keeps: quarantine/'s files, or kept_mail's rows.
+	if pg_home; then
+		store_sql "SELECT name FROM kept_mail" >"$T/kept"
+	else
+		ls "$H/quarantine/new" "$H/quarantine/cur" >"$T/kept"
+	fi
 	verdict=$($PY - "$T" "$H" "$last" "$outcomes" "$reasons" <<'EOF'
 import json, os, sys
 t, h, last, outcomes, reasons = sys.argv[1:]
@@ -155,7 +164,7 @@ q = e.get("quarantine")
 if not q:
     problems.append("not kept in quarantine/")
 elif not any(f.split(":")[0] == q.split(":")[0]
-             for d in ("new", "cur") for f in os.listdir(h + "/quarantine/" + d)):
+             for f in open(t + "/kept").read().split()):
     problems.append("its quarantine file %s is missing" % q)
 if json.load(open(t + "/draft.json")) != json.load(open(t + "/draft0.json")):
     problems.append("THE DRAFT CHANGED")

@@ -6,6 +6,7 @@
 # indentation; in plain mail, in gpg-signed and -encrypted replies and in
 # a reply that real mutt signs.  What arrives must load in the tool that
 # reads it (ssh-keygen -y, Python's json) and be byte for byte the file.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"

@@ -4,6 +4,7 @@
 # MIME's CRLF stored with LF, a binary one byte for byte; attachments that
 # mail programs add on their own (an S/MIME signature made by openssl, a
 # vCard) never fill a file field (SPEC "The reply", Files).
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 

@@ -5,6 +5,7 @@
 # refuses them; and every export format escapes what its reader treats as
 # syntax, checked by the readers themselves (sh for env, Python's json, a
 # .pgpass reader with libpq's rules), for values stored before the rule too.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 
@@ -109,7 +110,12 @@ check "... of five fields" contains "$T/pgpass.check" "fields 5"
 check "... each read back exactly by libpq's rules" contains "$T/pgpass.check" "match True"
 
 # ---- a value stored before values were held to one line
-sqlite3 "$H/setuplink.db" "UPDATE field_values SET value = CAST('db.example' || char(10) || 'INJECTED=1' AS BLOB) WHERE key = 'host' AND current = 1" 2>"$T/sql.err"
+if pg_home; then
+	v="convert_to('db.example' || chr(10) || 'INJECTED=1', 'UTF8')"
+else
+	v="CAST('db.example' || char(10) || 'INJECTED=1' AS BLOB)"
+fi
+store_sql "UPDATE field_values SET value = $v WHERE key = 'host' AND current = 1" 2>"$T/sql.err"
 sl draft export "$D" --format pgpass
 expect_rc 65 "pgpass export of a stored host with a line break: 65, not a second entry"
 check "... nothing on stdout" [ ! -s "$T/out" ]

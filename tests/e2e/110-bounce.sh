@@ -3,6 +3,7 @@
 # report counts only when it quotes our setup email's Message-ID (a token
 # alone, which a mailto URL hands out, forges nothing); a bounced link
 # still expires, and revoke and draft rm end it.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 

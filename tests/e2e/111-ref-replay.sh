@@ -4,6 +4,7 @@
 # replayed to home B's link 1, is rejected, since the REF on the form line
 # (id, dash, eight characters from the token) differs.  Links made before
 # the rule keep their REF (the id alone) and still work.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
@@ -61,11 +62,8 @@ check "... with its signer" [ "$(field 1 host signed_by)" = "$RFPR" ]
 use_home "$HB"
 new_link 1 --require signed || exit 1
 LOLD=$LINK
-/usr/bin/python3 -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute('UPDATE links SET ref_tag = NULL WHERE id = ?', (int(sys.argv[2]),))
-db.commit()" "$HB/setuplink.db" "$LOLD" || not_ok "cannot make link $LOLD old"
+(H=$HB; store_sql "UPDATE links SET ref_tag = NULL WHERE id = $LOLD") ||
+    not_ok "cannot make link $LOLD old"
 printf '%s\n' "--- setup form for link $LOLD: keep the names left of the colons ---" \
     "user: old_style" "--- end of setup form ---" >"$T/body2"
 $PY "$FIX/pgpmime.py" sign --home "$T/r" --from bob@client.example \

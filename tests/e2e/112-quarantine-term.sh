@@ -5,6 +5,7 @@
 # screen, move the cursor over earlier text, set the clipboard (OSC 52)
 # or reverse a line (bidi overrides) arrive as visible text; piped into a
 # file the message stays byte for byte.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"

@@ -3,6 +3,7 @@
 # no accepted reply: the message that carried a password is deleted once
 # merged, a duplicate of it too, and only mail that was not merged moves
 # to cur/ as read.  The same with --watch.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 

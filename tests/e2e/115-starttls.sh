@@ -5,13 +5,14 @@
 # say how to fix it; only `smtp_require_starttls = no`, named in the
 # configuration, lets mail go in the clear, with a warning on every send.
 # A server that offers STARTTLS gets the mail over TLS.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 
 init_home || exit 1
 sl draft new postgres --name Prod; D=$(cat "$T/out")
-waiting() { find "$H/outbox/new" -type f | wc -l; }
+waiting() { outbox_waiting; }
 spooled() { find "$SMTPD_SPOOL" -name '*.eml' 2>/dev/null | wc -l; }
 
 smtpd_start || { not_ok "smtpd_start"; done_testing; }
@@ -23,7 +24,7 @@ URL=smtp://127.0.0.1:$SMTPD_PORT
 sl link create "$D" --to bob@client.example --transport "$URL"
 L=$(sed -n 1p "$T/out")
 expect_rc 0 "link create to a server without STARTTLS sends nothing, queues the email"
-check "... warning that it waits in outbox/, not sent" contains "$T/err" "queued in outbox/"
+check "... warning that it waits in outbox/, not sent" contains "$T/err" "queued in $(outbox_words)"
 check "... saying STARTTLS is missing" contains "$T/err" "does not offer STARTTLS"
 check "... and naming the setting that would allow it" \
     contains "$T/err" "smtp_require_starttls = no"

@@ -4,6 +4,7 @@
 # how to check the key (gpg --quick-lsign-key FPR), no "draft", "merged"
 # or "Autocrypt", "an SFTP", "1 byte", and "unchanged (already known)" for
 # a prefilled field the reply left alone.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 

@@ -7,6 +7,7 @@
 # "Sending to HOST..." with Esc to cancel; Esc on a typed form asks; the
 # mailto URL alone for a mouse copy; honest OSC 52 under tmux; the whole
 # WHY in Activity; the first run choosing and testing the transport.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 init_home || exit 1
@@ -22,7 +23,7 @@ keys() { tmux_keys "$@"; sleep 0.2; }
 screen() { tmux_screen "$1" >"$T/screen"; }
 shows() { tmux_wait "$1" "$2" "${3:-5}" 2>>"$T/waits"; }
 line() { tmux_screen "$1" | sed -n "${2}p"; }
-waiting() { find "$H/outbox/new" "$H/outbox/cur" -type f | wc -l; }
+waiting() { outbox_all; }
 
 sl draft new postgres --name "Billing DB"
 sl draft new postgres --name "Second"

@@ -5,6 +5,7 @@
 # in quarantine; a draft removed), then a copy of setuplink.db and its
 # -wal alone, and a copy of the home without vault.key, grepped for every
 # secret: no hit.  The admin still gets each one back with the vault.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
@@ -15,8 +16,9 @@ sed -i 's/^replies_per_sender = .*/replies_per_sender = 1000/' "$H/setuplink.con
 check "init makes the vault key 0600 beside the database" \
     [ "$(stat -c %a "$H/vault.key")" = 600 ]
 check "... and its public half" [ -s "$H/vault.pub" ]
+store_dump "$T/dump0"
 check "the vault key is not in the database" \
-    sh -c '! grep -qF "$(sed -n "s/^secret //p" "$1/vault.key")" "$1/setuplink.db"' - "$H"
+    sh -c '! grep -qF "$(sed -n "s/^secret //p" "$1/vault.key")" "$2"' - "$H" "$T/dump0"
 
 # Secrets, each distinct, with a non-secret beside them as the control
 # that shows the grep would see a value in the clear.
@@ -131,10 +133,14 @@ sl draft show "$D"
 check "draft show without --reveal masks the secret" lacks "$T/out" "$P_ADMIN"
 check "... and shows the non-secret value" contains "$T/out" db.control-host.example
 
-# ---- a copy of the database alone, and its WAL
+# ---- a copy of the database alone, and its WAL (on PostgreSQL, a dump)
 mkdir "$T/copy"
-cp "$H/setuplink.db" "$T/copy/"
-[ -f "$H/setuplink.db-wal" ] && cp "$H/setuplink.db-wal" "$T/copy/"
+if pg_home; then
+	store_dump "$T/copy/dump"
+else
+	cp "$H/setuplink.db" "$T/copy/"
+	[ -f "$H/setuplink.db-wal" ] && cp "$H/setuplink.db-wal" "$T/copy/"
+fi
 check "control: the copy holds a non-secret value in the clear" \
     grep -rqaF db.control-host.example "$T/copy"
 for p in "$P_OLD" "$P_ADMIN" "$P_STDIN" "$P_PASS" "$K1" "$K2" "$P_PLAIN" \

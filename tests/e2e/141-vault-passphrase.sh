@@ -4,6 +4,7 @@
 # terminal without echo (driven through tmux) or read
 # SETUPLINK_VAULT_PASSPHRASE_FILE; a wrong one is 77 with a clear
 # sentence; the intake accepts, seals and answers replies without it.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"

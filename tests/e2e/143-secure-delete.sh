@@ -7,6 +7,8 @@
 # is replaced and when a quarantined message of the draft goes.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
+# About what SQLite leaves in its file and WAL.
+sqlite_only
 
 init_home || exit 1
 cleanup_add "gpgconf --homedir '$H/gnupg' --kill all"

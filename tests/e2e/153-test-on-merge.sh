@@ -10,6 +10,8 @@
 . "$(dirname "$0")/../lib.sh"; . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/lib/dbservices.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
+# The worker's mail is followed as files in outbox/new.
+sqlite_only
 init_home || exit 1
 PW=Merge-pass-5d21
 pg_start app "$PW" appdb || exit 1

@@ -5,6 +5,7 @@
 # then comes back: every event arrives, once by id, in order; back-off;
 # a receiver that is slow or gone never fails the intake; events list and
 # events flush; no webhook_url, no events.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"

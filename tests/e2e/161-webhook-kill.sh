@@ -3,6 +3,7 @@
 # its delivery, and at random points of link create and events flush: no
 # event is lost, each arrives at least once and, counted once by id, in
 # the order it was made.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"

@@ -2,6 +2,7 @@
 # 163-tui-lifecycle.sh: links over time in the interface (tmux, 80x24):
 # n on a link in the Draft screen renews it (asks first), and the
 # Activity view's Audit lists what admins did, never a value.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 init_home || exit 1

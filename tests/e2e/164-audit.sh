@@ -2,6 +2,7 @@
 # 164-audit.sh: setuplink audit [--json] lists what admins did (draft
 # new/set/rm, link create/revoke/renew/remind, export, reveal), who and
 # when, newest first, never a value; --draft and --limit.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 

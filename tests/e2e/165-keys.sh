@@ -3,6 +3,7 @@
 # setup emails; replies encrypted to the old key still decrypt; key list
 # shows both with their roles) and key rm (an imported key forgotten:
 # links pinned to it then reject signed replies as policy), audited.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"

@@ -5,6 +5,7 @@
 # PostgreSQL whose role has that very password; dbt and k8s to a YAML
 # parser; json to a JSON parser.  Declared variable names (PGHOST...),
 # CONNECTOR_KEY otherwise, never USER, HOST or PATH.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 

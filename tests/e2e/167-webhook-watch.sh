@@ -3,6 +3,7 @@
 # next: it posts the events of what it handles (merged, bounced) by
 # itself, while another process may flush beside it; idle with nothing
 # waiting, it still polls nothing.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"

@@ -7,6 +7,7 @@
 # kind oauth and the account that signed in, marks the link used and
 # sends the receipt.  A second reply meanwhile starts no second sign-in.
 # The token is in no mail, log or stderr.
+# store: both
 . "$(dirname "$0")/../lib.sh"; . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 init_home || exit 1
@@ -79,10 +80,19 @@ check "auth_method came from the reply" test "$(field "$D" auth_method kind)" = 
 check "the sign-in is done" is_state done
 
 # Sealed at rest, and nowhere in mail, logs or stderr.
+# (On PostgreSQL: its dump, and the outbox's rows as files.)
+ob=$H/outbox
+if pg_home; then
+	store_dump "$T/db"
+	outbox_copy "$T/outbox-rows"
+	ob=$T/outbox-rows
+else
+	cat "$H"/setuplink.db* >"$T/db"
+fi
 check "the token is not in the database in the clear" sh -c \
-    "! cat '$H'/setuplink.db* | grep -qaF '$TOKEN'"
+    "! grep -qaF '$TOKEN' '$T/db'"
 check "no outgoing mail holds the token" sh -c \
-    "! grep -rqaF '$TOKEN' '$H/outbox'"
+    "! grep -rqaF '$TOKEN' '$ob'"
 decoded "$(mail_kind receipt)" >"$T/receipt.txt"
 check "the receipt names the token's field" contains "$T/receipt.txt" refresh_token
 check "the receipt hides the token" lacks "$T/receipt.txt" "$TOKEN"

@@ -5,6 +5,7 @@
 # succeed), the code expires (told, link pending), and slow_down makes
 # the worker poll less often from then on (RFC 8628 3.5), never sooner
 # than the provider asked.
+# store: both
 . "$(dirname "$0")/../lib.sh"; . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 init_home || exit 1

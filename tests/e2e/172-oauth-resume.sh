@@ -5,6 +5,7 @@
 # with one receipt.  A provider answering 500 is retried and the
 # sign-in still completes; one that keeps failing ends it, and the
 # recipient is told (link pending).
+# store: both
 . "$(dirname "$0")/../lib.sh"; . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 init_home || exit 1

@@ -5,6 +5,7 @@
 # makes its request with that: after the sign-in's merge (test_on_merge)
 # and from draft test.  A token the user revoked fails as a login naming
 # the field; no token is printed.
+# store: both
 . "$(dirname "$0")/../lib.sh"; . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 init_home || exit 1

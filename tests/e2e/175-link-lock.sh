@@ -2,6 +2,7 @@
 # signs its email.  The workspace's gpg-agent is stopped (SIGSTOP), so a
 # link create that reaches the signing waits on it; meanwhile another
 # process writes to the store, and the link is made once the agent runs on.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 init_home || exit 1
 G=$H/gnupg
@@ -9,7 +10,7 @@ G=$H/gnupg
 sed -i 's/^db_timeout = .*/db_timeout = 2000/' "$H/setuplink.conf"
 grep -q '^db_timeout = 2000' "$H/setuplink.conf" ||
     echo 'db_timeout = 2000' >>"$H/setuplink.conf"
-outbox_count() { find "$H/outbox/new" "$H/outbox/cur" -type f | wc -l; }
+outbox_count() { outbox_all; }
 
 sl draft new postgres --name "Billing DB"
 sl draft set 1 host=db.client.example

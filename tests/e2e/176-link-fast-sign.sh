@@ -6,6 +6,7 @@
 # signature, a key whose user ID for the reply address is certified, an
 # Autocrypt key with that user ID alone, and a key gpg -r can encrypt to.
 # A stale or broken cache falls back to gpgme.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 init_home || exit 1
@@ -17,16 +18,18 @@ wfpr=$(gpg --with-colons --import-options show-only --import "$T/workspace.asc" 
 sl draft new postgres --name "Billing DB"
 sl draft set 1 host=db.client.example
 
-# email N: the newest setup email in outbox/ as $T/eN.eml, its key
+# email N: the newest setup email in the outbox as $T/eN.eml, its key
 # attachment as $T/eN.asc, its Autocrypt key as $T/eN.ac, its token.
 new_link() {
 	_n=$1; shift
-	_before=$(find "$H/outbox/new" -type f | sort)
+	rm -rf "$T/ob.before" "$T/ob.after"
+	outbox_copy "$T/ob.before"
 	sl link create 1 --to "r$_n@client.example" --fields host,port "$@"
 	expect_rc 0 "link create $_n"
 	tok=$(sed -n 2p "$T/out" | sed -n 's/^mailto:setup+\([a-z2-7]*\)@.*/\1/p')
-	_f=$(find "$H/outbox/new" -type f | sort | while read -r f; do
-		echo "$_before" | grep -qxF "$f" || echo "$f"; done)
+	outbox_copy "$T/ob.after"
+	_f=$(ls "$T/ob.after" | while read -r f; do
+		[ -e "$T/ob.before/$f" ] || echo "$T/ob.after/$f"; done)
 	cp "$_f" "$T/e$_n.eml"
 	$PY - "$T/e$_n.eml" "$T/e$_n" <<'PYEOF'
 import base64, email, email.policy, re, sys

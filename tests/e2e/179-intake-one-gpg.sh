@@ -6,6 +6,7 @@
 # comes from a cache in the GnuPG home, which a change of the keyring
 # between two replies makes stale: a key revoked, removed or imported by
 # hand with gpg is seen by the very next reply.
+# store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"

@@ -14,6 +14,7 @@
 # Once per make check: the sanitizer pass runs the store's unit tests on
 # PostgreSQL (180), not the two-host scenarios again.
 [ "${SANITIZE:-}" = 1 ] && { ok "# skip: run on the plain build"; exit 0; }
+[ "${STORE:-}" = sqlite ] && { ok "# skip: STORE=sqlite"; exit 0; }
 
 pg_start slshared "Shared-pass-$$" slshared || exit 1
 URI="postgresql:///slshared?host=$T/pg/sock&port=$PG_PORT&user=slshared"

@@ -11,6 +11,7 @@
 # Once per make check: the sanitizer pass runs the store's unit tests on
 # PostgreSQL (180), not this again.
 [ "${SANITIZE:-}" = 1 ] && { ok "# skip: run on the plain build"; exit 0; }
+[ "${STORE:-}" = sqlite ] && { ok "# skip: STORE=sqlite"; exit 0; }
 
 pg_start sllost "Lost-pass-$$" sllost || exit 1
 URI="postgresql:///sllost?host=$T/pg/sock&port=$PG_PORT&user=sllost"

@@ -9,6 +9,7 @@
 . "$TOP/tests/lib/dbservices.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 [ "${SANITIZE:-}" = 1 ] && { ok "# skip: run on the plain build"; exit 0; }
+[ "${STORE:-}" = sqlite ] && { ok "# skip: STORE=sqlite"; exit 0; }
 
 pg_start slkill "Kill-pass-$$" slkill || exit 1
 URI="postgresql:///slkill?host=$T/pg/sock&port=$PG_PORT&user=slkill"

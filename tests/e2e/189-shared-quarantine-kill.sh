@@ -13,6 +13,7 @@
 . "$TOP/tests/fixtures/replies/intake.sh"
 # Once per make check, as 181: on the plain build.
 [ "${SANITIZE:-}" = 1 ] && { ok "# skip: run on the plain build"; exit 0; }
+[ "${STORE:-}" = sqlite ] && { ok "# skip: STORE=sqlite"; exit 0; }
 . "$TOP/tests/lib/twohosts.sh"
 two_hosts slqk || exit 1
 echo "max_message_size = 100K" >>"$HB/setuplink.conf"

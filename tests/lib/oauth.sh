@@ -41,14 +41,30 @@ wait_for() {
 	return 1
 }
 
-# mail_kind KIND: the newest mail in outbox/new with X-Setuplink: KIND.
+# mail_kind KIND: the newest mail in outbox/new with X-Setuplink: KIND
+# (on PostgreSQL, the newest waiting row, copied to a file).
 mail_kind() {
+	if pg_home; then
+		outbox_copy "$T/outbox-rows"
+		for _n in $(store_sql "SELECT name FROM outbox_mail WHERE failed = 0 ORDER BY id DESC"); do
+			grep -q "^X-Setuplink: $1\$" "$T/outbox-rows/$_n" &&
+			    { echo "$T/outbox-rows/$_n"; return 0; }
+		done
+		return 0
+	fi
 	grep -l "^X-Setuplink: $1\$" "$H"/outbox/new/* 2>/dev/null |
 	    xargs -r ls -t | head -1
 }
 has_mail() { [ -n "$(mail_kind "$1")" ]; }
 # mails_kind KIND: how many.
 mails_kind() {
+	if pg_home; then
+		outbox_copy "$T/outbox-rows"
+		for _n in $(store_sql "SELECT name FROM outbox_mail WHERE failed = 0"); do
+			grep -l "^X-Setuplink: $1\$" "$T/outbox-rows/$_n"
+		done | wc -l
+		return 0
+	fi
 	grep -l "^X-Setuplink: $1\$" "$H"/outbox/new/* 2>/dev/null | wc -l
 }
 
@@ -60,6 +76,7 @@ user_code() {
 
 # signin_sql SQL: a read of the store (the tests' window on the sign-ins).
 signin_sql() {
+	pg_home && { store_sql "$1"; return; }
 	$PY - "$H/setuplink.db" "$1" <<'PYEOF'
 import sqlite3, sys
 c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=10)
