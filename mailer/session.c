@@ -119,7 +119,7 @@ session_open(struct session *s, int flags, char **errstr)
 	}
 	/* On a shared store, the outbox is rows every host sends. */
 	if (s->st != NULL)
-		outbox_use_store(s->st);
+		outbox_use_store(s->st, &s->home);
 	/* Events are queued only where a webhook will read them. */
 	if (s->st != NULL)
 		store_events_enable(s->st, s->cfg.webhook_url != NULL &&
@@ -131,7 +131,7 @@ void
 session_close(struct session *s)
 {
 	if (s->st != NULL)
-		outbox_use_store(NULL);
+		outbox_use_store(NULL, NULL);
 	store_close(&s->st);
 	vault_free(&s->vault);
 	catalog_free(&s->cat);

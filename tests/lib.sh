@@ -142,16 +142,18 @@ outbox_waiting() {
 outbox_copy() {
 	mkdir -p "$1"
 	if pg_home; then
-		store_sql "SELECT name || ' ' || encode(data, 'base64') FROM outbox_mail" |
-		    /usr/bin/python3 -c '
-import base64, sys
-rows, name = {}, None
-for line in sys.stdin:
-    if " " in line:
-        name, line = line.split(" ", 1)
-    rows[name] = rows.get(name, "") + line.strip()
-for name, b in rows.items():
-    open(sys.argv[1] + "/" + name, "wb").write(base64.b64decode(b))' "$1"
+		# Through the program, as a person reads them: the rows are
+		# sealed under the token key.
+		for _f in "" --failed; do
+			SETUPLINK_HOME=$H "$SETUPLINK" outbox list $_f --json \
+			    2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+for i in json.load(sys.stdin):
+    print(i["id"])'
+		done | while read -r _i; do
+			SETUPLINK_HOME=$H "$SETUPLINK" outbox show "$_i" \
+			    >"$1/$_i" 2>/dev/null
+		done
 	else
 		find "$H/outbox/new" "$H/outbox/cur" -type f -exec cp {} "$1" \;
 	fi

@@ -114,10 +114,9 @@ seal_unhex(const char *s, unsigned char **out, size_t *n)
 }
 
 char *
-seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
-    const char *text)
+seal_bytes(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+    const void *text, size_t n)
 {
-	size_t n = strlen(text);
 	unsigned char *out = xmalloc(SEAL_IV + n + SEAL_TAG);
 	unsigned long long clen;
 	EVP_CIPHER_CTX *c;
@@ -149,9 +148,16 @@ done:
 	return hex;
 }
 
+char *
+seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+    const char *text)
+{
+	return seal_bytes(key, aad, text, strlen(text));
+}
+
 int
-unseal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
-    const char *sealed, char **text, char **errstr)
+unseal_bytes(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+    const char *sealed, char **text, size_t *tlen, char **errstr)
 {
 	unsigned char *in = NULL, *out = NULL;
 	EVP_CIPHER_CTX *c = NULL;
@@ -182,6 +188,8 @@ unseal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 opened:
 	out[n] = '\0';
 	*text = (char *)out;
+	if (tlen != NULL)
+		*tlen = n;
 	out = NULL;
 	goto done;
 bad:
@@ -197,4 +205,11 @@ done:
 		free(out);
 	}
 	return rv;
+}
+
+int
+unseal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+    const char *sealed, char **text, char **errstr)
+{
+	return unseal_bytes(key, aad, sealed, text, NULL, errstr);
 }

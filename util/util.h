@@ -151,6 +151,10 @@ bool	 token_ref_tag_well_formed(const char *, size_t);
 /* Read the key; with create, make it first (0600) if it is not there. */
 int	 seal_key(const char *path, bool create,
 	     unsigned char key[SEAL_KEY_BYTES], char **errstr);
+char	*seal_bytes(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+	     const void *, size_t);
+int	 unseal_bytes(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
+	     const char *sealed, char **out, size_t *len, char **errstr);
 char	*seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *aad,
 	     const char *text);		/* hex */
 /* EX_DATAERR when it does not open (another key, or tampered with). */

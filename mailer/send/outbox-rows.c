@@ -1,7 +1,10 @@
 /* outbox-rows.c: on a shared store (PostgreSQL) the outbox is rows of the
  * store that every host lists and flushes: the maildir transport queues a
  * row holding what the Maildir file would, and a flush claims each row
- * before it sends it, so that flushes on several hosts send it once. */
+ * before it sends it, so that flushes on several hosts send it once.
+ * A row is sealed under the home's token key (which every host of the
+ * store holds), since a setup email carries its link's token and a copy
+ * of the database alone must answer no link. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -18,11 +21,105 @@
 #define RCPT_HEADER	"X-Setuplink-Rcpt"
 
 static struct store *outbox_st;
+static const struct home *outbox_home;
 
 void
-outbox_use_store(struct store *st)
+outbox_use_store(struct store *st, const struct home *home)
 {
 	outbox_st = store_keeps_mail(st) ? st : NULL;
+	outbox_home = home;
+}
+
+/* A sealed row's data: this prefix, then IV, ciphertext and tag in hex. */
+#define ROW_SEALED	"setuplink-sealed-1:"
+
+/* The token key every host of the store holds; never made here, since a
+ * key of this host's own would seal rows no other host opens. */
+static int
+outbox_row_key(unsigned char key[SEAL_KEY_BYTES], char **errstr)
+{
+	char *path = xprintf("%s/token.key", outbox_home->dir), *err = NULL;
+	int rv;
+
+	if ((rv = seal_key(path, false, key, &err)) != 0) {
+		rv = errorf(errstr, EX_CONFIG, "%s; the shared outbox's mail "
+		    "is sealed under it: copy token.key from the store's "
+		    "first home", err);
+		free(err);
+	}
+	free(path);
+	return rv;
+}
+
+static char *
+outbox_row_aad(const char *name)
+{
+	return xprintf("setuplink outbox %s", name);
+}
+
+/* What the row holds for data: sealed under the token key. */
+static int
+outbox_row_seal(const char *name, const char *data, size_t len,
+    char **out, size_t *olen, char **errstr)
+{
+	unsigned char key[SEAL_KEY_BYTES];
+	char *aad, *hex;
+	int rv;
+
+	if ((rv = outbox_row_key(key, errstr)) != 0)
+		return rv;
+	aad = outbox_row_aad(name);
+	hex = seal_bytes(key, aad, data, len);
+	explicit_bzero(key, sizeof key);
+	*out = xprintf("%s%s", ROW_SEALED, hex);
+	*olen = strlen(*out);
+	free(hex);
+	free(aad);
+	return 0;
+}
+
+/* The rows, their data opened (a row from before sealing reads as is). */
+static int
+outbox_rows_fetch(bool failed, struct outrow **rowsp, size_t *np,
+    char **errstr)
+{
+	unsigned char key[SEAL_KEY_BYTES];
+	bool have = false;
+	struct outrow *r;
+	char *aad, *data, *sealed;
+	size_t i, len;
+	int rv;
+
+	if ((rv = outrow_list(outbox_st, failed, rowsp, np, errstr)) != 0)
+		return rv;
+	for (i = 0; i < *np && rv == 0; i++) {
+		r = &(*rowsp)[i];
+		if (r->len < sizeof ROW_SEALED - 1 || memcmp(r->data,
+		    ROW_SEALED, sizeof ROW_SEALED - 1) != 0)
+			continue;
+		if (!have && (rv = outbox_row_key(key, errstr)) != 0)
+			break;
+		have = true;
+		sealed = xstrndup(r->data + sizeof ROW_SEALED - 1,
+		    r->len - (sizeof ROW_SEALED - 1));
+		aad = outbox_row_aad(r->name);
+		if (unseal_bytes(key, aad, sealed, &data, &len, NULL) != 0)
+			rv = errorf(errstr, EX_CONFIG, "the shared outbox's "
+			    "message %s does not open with this home's "
+			    "token.key: copy token.key from the store's first "
+			    "home", r->name);
+		else {
+			free(r->data);
+			r->data = data;
+			r->len = len;
+		}
+		free(aad);
+		free(sealed);
+	}
+	explicit_bzero(key, sizeof key);
+	if (rv != 0)
+		outrows_free(rowsp, *np);
+	return rv;
 }
 
 bool
@@ -48,15 +145,21 @@ int
 outbox_queue_row(const char *data, size_t len, char **name, char **errstr)
 {
 	struct outbox_item it;
+	char *sealed = NULL;
+	size_t slen = 0;
 	int rv;
 
 	memset(&it, 0, sizeof it);
 	it.mtime = time_now();
 	outbox_item_parse(&it, data, len, NULL);
 	*name = maildir_unique_name(NULL);
-	if ((rv = outrow_add(outbox_st, *name, it.mtime, it.message_id, data,
-	    len, errstr)) != 0)
+	if ((rv = outbox_row_seal(*name, data, len, &sealed, &slen,
+	    errstr)) == 0)
+		rv = outrow_add(outbox_st, *name, it.mtime, it.message_id,
+		    sealed, slen, errstr);
+	if (rv != 0)
 		freep(name);
+	free(sealed);
 	outbox_item_clear(&it);
 	return rv;
 }
@@ -82,7 +185,7 @@ outbox_rows_list(bool failed, struct outbox_item **out, size_t *np,
 
 	*out = NULL;
 	*np = 0;
-	if ((rv = outrow_list(outbox_st, failed, &rows, &n, errstr)) != 0)
+	if ((rv = outbox_rows_fetch(failed, &rows, &n, errstr)) != 0)
 		return rv;
 	if (n > 0)
 		*out = xcalloc(n, sizeof **out);
@@ -105,7 +208,7 @@ outbox_rows_read(const char *id, char **data, size_t *len, char **errstr)
 	int rv = -1;
 
 	for (pass = 0; pass < 2 && rv < 0; pass++) {
-		if ((rv = outrow_list(outbox_st, pass == 1, &rows, &n,
+		if ((rv = outbox_rows_fetch(pass == 1, &rows, &n,
 		    errstr)) != 0)
 			return rv;
 		rv = -1;

@@ -203,7 +203,7 @@ struct outbox_item {
  * SQLite store changes nothing: outbox/ stays the Maildir).
  */
 struct store;
-void	 outbox_use_store(struct store *);
+void	 outbox_use_store(struct store *, const struct home *);
 bool	 outbox_shared(void);
 /* "outbox/", or "the shared outbox", for what says where mail waits. */
 const char *outbox_where(void);
