@@ -136,6 +136,8 @@ per procmail "procmail -m into a Maildir (for scale)" "$B/acc" procmail -m "$B/p
 mkdir -p "$B/fl/new" "$B/fl/cur" "$B/fl/tmp"
 if cc -O2 -o "$B/floor" "$TOP/bench/floor.c" 2>/dev/null; then
 	per floor "floor: read, write, fsync, rename (bench/floor.c)" "$B/acc" "$B/floor" "$B/fl"
+	per floor2 "floor with 2 syncs (forged mail's, kept)" "$B/acc" "$B/floor" "$B/fl" 2
+	per floor3 "floor with 3 syncs (an accepted reply's)" "$B/acc" "$B/floor" "$B/fl" 3
 	libs=$(ldd "$SETUPLINK" | awk '$3 ~ /^\// { print $3 }' | tr '\n' ' ')
 	# shellcheck disable=SC2086
 	if cc -O2 -o "$B/floor-libs" "$TOP/bench/floor.c" -Wl,--no-as-needed $libs 2>/dev/null; then
@@ -292,6 +294,10 @@ ratio "process start alone / procmail (a floor)" start procmail -
 ratio "floor / procmail" floor procmail -
 ratio "floor + our libraries / procmail" floorlibs procmail -
 ratio "floor + our libraries / floor" floorlibs floor -
+ratio "floor with 3 syncs / procmail (accepted's floor)" floor3 procmail -
+ratio "floor with 2 syncs / procmail (forged's floor)" floor2 procmail -
+ratio "accepted reply / its floor (3 syncs)" accepted floor3 -
+ratio "forged token / its floor (2 syncs)" unknown floor2 -
 ratio "accepted reply / floor + our libraries" accepted floorlibs -
 ratio "PGP/MIME signed / gpg --verify" signed verify 2.5
 ratio "signed+encrypted / gpg --decrypt" encrypted decrypt 2.5
