@@ -80,14 +80,12 @@ outmail_done_all(struct store *st, const int64_t *ids, size_t n,
 	struct db_stmt *s;
 	int64_t now = time_now();
 	size_t i;
-	bool lazy;
 	int rv;
 
 	if (n == 0)
 		return 0;
-	lazy = db_lazy_begin(st);
-	if ((rv = store_begin(st, errstr)) != 0)
-		goto out;
+	if ((rv = store_begin_lazy(st, errstr)) != 0)
+		return rv;
 	s = db_prepare(st, "UPDATE outmail SET sent = ?, data = ? WHERE id = ?");
 	for (i = 0; i < n && rv == 0; i++) {
 		db_bind_int64(s, 1, now);
@@ -99,8 +97,6 @@ outmail_done_all(struct store *st, const int64_t *ids, size_t n,
 		store_rollback(st);
 	else
 		rv = store_commit(st, errstr);
-out:
-	db_lazy_end(st, lazy);
 	return rv;
 }
 

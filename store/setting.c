@@ -44,14 +44,12 @@ store_settings_forget(struct store *st, char *const *keys, size_t n,
 {
 	struct db_stmt *s;
 	size_t i;
-	bool lazy;
 	int rv;
 
 	if (n == 0)
 		return 0;
-	lazy = db_lazy_begin(st);
-	if ((rv = store_begin(st, errstr)) != 0)
-		goto out;
+	if ((rv = store_begin_lazy(st, errstr)) != 0)
+		return rv;
 	s = db_prepare(st, "DELETE FROM settings WHERE key = ?");
 	for (i = 0; i < n && rv == 0; i++) {
 		db_bind_text(s, 1, keys[i], -1, DB_STATIC);
@@ -61,8 +59,6 @@ store_settings_forget(struct store *st, char *const *keys, size_t n,
 		store_rollback(st);
 	else
 		rv = store_commit(st, errstr);
-out:
-	db_lazy_end(st, lazy);
 	return rv;
 }
 

@@ -9,6 +9,8 @@
 
 #include <curses.h>
 
+#include "util/util.h"
+
 /* Every curses name the interface uses (nm -u of tui/). */
 #define CURSES_NAMES(X) \
 	X(COLS) X(LINES) X(curscr) X(stdscr) X(clearok) X(curs_set) \
@@ -19,9 +21,7 @@
 	X(werase) X(wget_wch) X(wmove) X(wrefresh) X(wtimeout)
 
 struct curses_fns {
-#define CURSES_MEMBER(f)	__typeof__(f) *f;
-	CURSES_NAMES(CURSES_MEMBER)
-#undef CURSES_MEMBER
+	CURSES_NAMES(LAZY_MEMBER)
 };
 
 /* The names, resolved once; a curses that cannot be loaded ends the

@@ -14,6 +14,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "util/util.h"
+
 /* Every libcrypto function setuplink calls (nm -u of its objects). */
 #define SSL_FNS(X) \
 	X(BIO_ctrl) X(BIO_free) X(BIO_new_mem_buf) X(CRYPTO_clear_free) \
@@ -33,9 +35,7 @@
 	X(d2i_X509_SIG)
 
 struct ssl_fns {
-#define SSL_FN_MEMBER(f)	__typeof__(f) *f;
-	SSL_FNS(SSL_FN_MEMBER)
-#undef SSL_FN_MEMBER
+	SSL_FNS(LAZY_MEMBER)
 };
 
 /* The functions, resolved once.  A libcrypto that cannot be loaded ends

@@ -181,6 +181,26 @@ struct lazy_lib {
 };
 int	 lazy_load(struct lazy_lib *, char **errstr);
 void	 lazy_need(struct lazy_lib *, void *table, size_t size);
+/* A library called under its functions' own names (util/ssl.h,
+ * mailer/pgp/gpgme-lib.h, tui/curses-lib.h): its header lists the names
+ * (LIST(X) calls X on each), declares struct TAG_fns with LAZY_MEMBER and
+ * maps each name through TAG_fns(); one .c file says LAZY_TABLE. */
+#define LAZY_MEMBER(f)	__typeof__(f) *f;
+#define LAZY_NAME(f)	#f,
+#define LAZY_TABLE(tag, soname, package, LIST)				\
+static const char *const tag##_names[] = { LIST(LAZY_NAME) };		\
+static void *tag##_ptrs[nitems(tag##_names)];				\
+static struct lazy_lib tag##_lib = { soname, package, tag##_names,	\
+    tag##_ptrs, nitems(tag##_names), NULL, false };			\
+static struct tag##_fns tag##_table;					\
+_Static_assert(sizeof tag##_table == sizeof tag##_ptrs,		\
+    "struct " #tag "_fns holds one pointer per name");			\
+const struct tag##_fns *						\
+tag##_fns(void)								\
+{									\
+	lazy_need(&tag##_lib, &tag##_table, sizeof tag##_table);	\
+	return &tag##_table;						\
+}
 
 /* Files. */
 int	 file_read(const char *path, size_t max, char **data, size_t *len, char **errstr);

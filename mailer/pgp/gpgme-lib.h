@@ -9,6 +9,8 @@
 
 #include <gpgme.h>
 
+#include "util/util.h"
+
 /* Every gpgme function setuplink calls (nm -u of mailer/pgp). */
 #define GPGME_FNS(X) \
 	X(gpgme_cancel) X(gpgme_check_version_internal) \
@@ -32,9 +34,7 @@
 	X(gpgme_signers_add) X(gpgme_signers_clear) X(gpgme_strerror)
 
 struct gpgme_fns {
-#define GPGME_FN_MEMBER(f)	__typeof__(f) *f;
-	GPGME_FNS(GPGME_FN_MEMBER)
-#undef GPGME_FN_MEMBER
+	GPGME_FNS(LAZY_MEMBER)
 };
 
 /* The functions, resolved once; a gpgme that cannot be loaded ends the
