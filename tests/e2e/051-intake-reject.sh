@@ -297,23 +297,29 @@ sl quarantine list
 expect_rc 0 "quarantine list (table)"
 
 # ---- quarantine/ ages out after quarantine_days (swept at most hourly)
-sl quarantine list --json
-OLDF=$(json "d[-1]['file']") OLDID=$(json "d[-1]['id']") NQ=$(json "len(d)")
-touch -d "40 days ago" "$(find "$H/quarantine" -name "$OLDF*" | head -1)"
-echo orphan >"$H/quarantine/new/1.orphan.host"
-touch -d "2 hours ago" "$H/quarantine/new/1.orphan.host"
-echo fresh >"$H/quarantine/new/2.fresh-orphan.host"
-rm -f "$H/quarantine/.swept"
-intake "$T/unknown.eml"
-check "a message kept past quarantine_days is removed" \
-    [ -z "$(find "$H/quarantine" -name "$OLDF*")" ]
-sl quarantine list --json
-check "... and no longer listed" [ "$(json "len([e for e in d if e['file'] == '$OLDF'])")" -eq 0 ]
-sl log --json
-check "... while its log entry stays" [ "$(json "len([e for e in d if e['id'] == $OLDID])")" -eq 1 ]
-check "a copy that no log entry names, older than an hour, is removed" \
-    [ ! -f "$H/quarantine/new/1.orphan.host" ]
-check "a fresh one is left (an intake may be working on it)" \
-    [ -f "$H/quarantine/new/2.fresh-orphan.host" ]
+# (files of a SQLite home; the shared store's kept rows age by another
+# path, kept_sweep, which no test covers yet)
+if pg_home; then
+	ok "# skip: quarantine/'s files age on a SQLite home"
+else
+	sl quarantine list --json
+	OLDF=$(json "d[-1]['file']") OLDID=$(json "d[-1]['id']") NQ=$(json "len(d)")
+	touch -d "40 days ago" "$(find "$H/quarantine" -name "$OLDF*" | head -1)"
+	echo orphan >"$H/quarantine/new/1.orphan.host"
+	touch -d "2 hours ago" "$H/quarantine/new/1.orphan.host"
+	echo fresh >"$H/quarantine/new/2.fresh-orphan.host"
+	rm -f "$H/quarantine/.swept"
+	intake "$T/unknown.eml"
+	check "a message kept past quarantine_days is removed" \
+	    [ -z "$(find "$H/quarantine" -name "$OLDF*")" ]
+	sl quarantine list --json
+	check "... and no longer listed" [ "$(json "len([e for e in d if e['file'] == '$OLDF'])")" -eq 0 ]
+	sl log --json
+	check "... while its log entry stays" [ "$(json "len([e for e in d if e['id'] == $OLDID])")" -eq 1 ]
+	check "a copy that no log entry names, older than an hour, is removed" \
+	    [ ! -f "$H/quarantine/new/1.orphan.host" ]
+	check "a fresh one is left (an intake may be working on it)" \
+	    [ -f "$H/quarantine/new/2.fresh-orphan.host" ]
+fi
 
 done_testing

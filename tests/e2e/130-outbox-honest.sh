@@ -9,6 +9,9 @@
 # the wire CRLF.  Real aiosmtpd on loopback.
 . "$(dirname "$0")/../lib.sh"; . "$TOP/tests/lib/services.sh"
 
+# outbox/ as files; 186 and 187 are the shared outbox's.
+sqlite_only
+
 init_home || exit 1
 OUT=$H/outbox
 # Plain loopback servers: STARTTLS is tested in 115; here the queue is.

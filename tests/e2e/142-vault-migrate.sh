@@ -10,6 +10,9 @@
 . "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3
 
+# An old SQLite home (schema 2) made by hand: about the SQLite store.
+sqlite_only
+
 init_home || exit 1
 gpgconf --homedir "$H/gnupg" --kill all 2>/dev/null
 # The previous version's home: its schema, its rows, no vault.
