@@ -578,6 +578,12 @@ EOF
 	_i=0
 	while [ ! -f "$_out" ]; do
 		_i=$((_i + 1))
+		# A key typed while mutt was still drawing can be lost on a
+		# loaded machine: still on the compose screen, type it again.
+		if [ $((_i % 30)) -eq 0 ] && [ ! -f "$_out" ] &&
+		    tmux_screen "$_ts" | grep -q "y:Send"; then
+			tmux_keys "$_ts" y
+		fi
 		if [ "$_i" -ge 200 ]; then
 			echo "mutt_sign_reply: mutt sent nothing:" >&2
 			tmux_screen "$_ts" >&2
