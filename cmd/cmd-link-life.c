@@ -71,8 +71,8 @@ cmd_link_renew(struct session *ctx, const struct args *args, char **errstr)
 		printf("%lld\n%s\n", (long long)res.link, res.mailto);
 	if (transport_is_maildir(ctx->cfg.transport))
 		fprintf(stderr, "setuplink: the setup email is queued in "
-		    "outbox/, not sent: setuplink outbox flush --transport T "
-		    "sends it\n");
+		    "%s, not sent: setuplink outbox flush --transport T "
+		    "sends it\n", outbox_where());
 	share_result_free(&res);
 	return 0;
 }
@@ -130,8 +130,8 @@ cmd_link_remind(struct session *ctx, const struct args *args, char **errstr)
 	    args_has(args, "dry-run"), cmd_remind_line, &o, errstr);
 	fflush(stdout);
 	if (o.sent > 0 && transport_is_maildir(ctx->cfg.transport))
-		fprintf(stderr, "setuplink: %zu reminder%s queued in outbox/, "
+		fprintf(stderr, "setuplink: %zu reminder%s queued in %s, "
 		    "not sent: setuplink outbox flush --transport T sends "
-		    "them\n", o.sent, o.sent == 1 ? "" : "s");
+		    "them\n", o.sent, o.sent == 1 ? "" : "s", outbox_where());
 	return rv;
 }

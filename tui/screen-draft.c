@@ -414,17 +414,19 @@ renew_cb(struct tui *t, void *p)
 	struct edit_arg *a = p;
 	struct share_result res;
 	struct session *ss = t->sess;
-	char *err = NULL;
+	char *err = NULL, *sent;
 
 	if (link_renew(&ss->cfg, &ss->home, ss->st, ss->cat, a->link, NULL, 0,
 	    tui_admin(t), &res, &err) != 0) {
 		tui_error(t, "The link was not renewed", &err);
 		return;
 	}
+	sent = transport_is_maildir(ss->cfg.transport) ? xprintf("; its "
+	    "email is queued in %s, not sent", outbox_where()) :
+	    xstrdup(" and sent");
 	tui_status(t, TC_OK, "Link %lld is renewed as link %lld%s.",
-	    (long long)a->link, (long long)res.link,
-	    transport_is_maildir(ss->cfg.transport) ? "; its email is queued "
-	    "in outbox/, not sent" : " and sent");
+	    (long long)a->link, (long long)res.link, sent);
+	free(sent);
 	share_result_free(&res);
 	tui_stale(t);
 }

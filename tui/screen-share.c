@@ -310,12 +310,12 @@ share_told(struct tui *t, const struct share_request *rq,
 	char *where, *how;
 
 	if (res->failed)
-		where = xprintf("Its email to %s is QUEUED in outbox/, NOT SENT: "
-		    "%s.", rq->to, res->notice);
+		where = xprintf("Its email to %s is QUEUED in %s, NOT SENT: "
+		    "%s.", rq->to, outbox_where(), res->notice);
 	else if (res->queued) {
 		how = outbox_how_to_send(&t->sess->cfg);
-		where = xprintf("Its email to %s is QUEUED in outbox/, NOT SENT: "
-		    "%s.", rq->to, how);
+		where = xprintf("Its email to %s is QUEUED in %s, NOT SENT: "
+		    "%s.", rq->to, outbox_where(), how);
 		free(how);
 	} else
 		where = xprintf("Its email is sent to %s.", rq->to);
@@ -334,10 +334,11 @@ share_send(struct tui *t, struct share_request *rq)
 	memset(&res, 0, sizeof res);
 	where = transport_where(spec);
 	if (transport_is_maildir(spec))
-		tui_status(t, TC_NORMAL, "Queueing the email in outbox/...");
+		tui_status(t, TC_NORMAL, "Queueing the email in %s...",
+		    outbox_where());
 	else
 		tui_status(t, TC_NORMAL, "Sending to %s... (Esc cancels; the "
-		    "email then waits in outbox/)", where);
+		    "email then waits in %s)", where, outbox_where());
 	free(where);
 	tui_draw_now(t);
 	transport_set_cancel(tui_cancel_key, t);
@@ -362,7 +363,7 @@ share_send(struct tui *t, struct share_request *rq)
 		tui_error(t, "The email was not sent", &err);
 	else if (res.queued)
 		tui_status(t, TC_WARN, "Link %lld: its email is queued in "
-		    "outbox/, not sent.", (long long)res.link);
+		    "%s, not sent.", (long long)res.link, outbox_where());
 	else
 		tui_status(t, TC_OK, "Link %lld is sent to %s.",
 		    (long long)res.link, rq->to);

@@ -356,8 +356,8 @@ sources_outbox(struct tui *t, WINDOW *win, int y, int w)
 	if (n == 0)
 		return 0;
 	how = outbox_how_to_send(&t->sess->cfg);
-	line = xprintf("%zu email%s wait%s in outbox/, not sent: %s.", n,
-	    n == 1 ? "" : "s", n == 1 ? "s" : "", how);
+	line = xprintf("%zu email%s wait%s in %s, not sent: %s.", n,
+	    n == 1 ? "" : "s", n == 1 ? "s" : "", outbox_where(), how);
 	draw_text(win, y, 0, w, line, draw_attr(TC_WARN), true);
 	free(line);
 	free(how);

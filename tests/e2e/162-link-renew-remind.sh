@@ -100,7 +100,7 @@ sl link remind --before 36h
 expect_rc 0 "link remind: exit 0"
 check "it says whom it reminded" contains "$T/out" "reminded: link $LA (draft $D) to bob@client.example"
 check "only within --before" lacks "$T/out" "link $L3 "
-check "maildir: it says the reminder waits in outbox/" contains "$T/err" "queued in outbox/, not sent"
+check "maildir: it says the reminder waits in $(outbox_words)" contains "$T/err" "queued in $(outbox_words), not sent"
 check "one email" [ "$(outbox_n)" -eq $((n0 + 1)) ]
 R=$(newest_out)
 check "the reminder's subject says so" grep -q "^Subject: Reminder: Acme Data asks for PostgreSQL settings: Billing" "$R"

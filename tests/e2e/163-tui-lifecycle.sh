@@ -28,7 +28,7 @@ check "n on a link asks before renewing" \
     shows main "Renew link $L1 to bob@client.example"
 keys main y
 check "... then renews it" shows main "Link $L1 is renewed as link $((L1 + 1))"
-check "... and says where its email waits" shows main "queued in outbox/"
+check "... and says where its email waits" shows main "queued in $(outbox_words)"
 check "the old link is revoked" \
     test "$(jl "[l['state'] for l in d if l['id'] == $L1][0]")" = revoked
 check "the new one is pending, same fields and requirement" \
