@@ -131,9 +131,15 @@ check "the completion is registered for setuplink" grep -q 'complete -F _setupli
 # ---- and as typed: bash and zsh in tmux, Tab after a partial word
 typed() {	# SHELL-COMMAND KEYS...: the line after Tab
 	tmux -L "sl$$" kill-server 2>/dev/null
-	tmux -L "sl$$" new-session -d -x 100 -y 10 "$1"
-	_i=0	# the prompt first, then the keys
-	while [ $_i -lt 50 ] && ! tmux -L "sl$$" capture-pane -p |
+	_i=0	# a server just killed may still be going: start again
+	until tmux -L "sl$$" new-session -d -x 100 -y 10 "$1" 2>/dev/null &&
+	    tmux -L "sl$$" has-session 2>/dev/null; do
+		[ $_i -ge 20 ] && break
+		sleep 0.1; _i=$((_i + 1))
+	done
+	_i=0	# the prompt first, then the keys (zsh's compinit is slow
+		# on a loaded machine)
+	while [ $_i -lt 200 ] && ! tmux -L "sl$$" capture-pane -p 2>/dev/null |
 	    grep -q '^[$%] $'; do
 		sleep 0.1; _i=$((_i + 1))
 	done
