@@ -43,6 +43,16 @@ SETUPLINK_HOME=$HB sl outbox show "$OID"
 expect_rc 0 "host B: outbox show"
 check "... prints it with its envelope" sh -c 'head -2 "$1" | grep -q "^X-Setuplink-Rcpt: carol@client.example"' - "$T/out"
 check "... and the setup form" grep -q "^--- setup form for link $L1" "$T/out"
+TOKA=$(sed -n 's/.*setup+\([a-z2-7]*\)@.*/\1/p' "$T/out" | head -1)
+psql_q "SELECT encode(data, 'escape') FROM outbox_mail" >"$T/rows"
+check "the row in the store holds no token (sealed under token.key)" \
+    sh -c '[ -n "$1" ] && [ -s "$2" ] && ! grep -qF "$1" "$2"' - "$TOKA" "$T/rows"
+mv "$HB/token.key" "$T/token.key.b"
+SETUPLINK_HOME=$HB sl outbox list
+expect_rc 78 "a host without token.key cannot read the shared outbox: 78"
+check "... and is told to copy it" contains "$T/err" "copy token.key from the store's first home"
+check "... never making a key of its own" [ ! -f "$HB/token.key" ]
+mv "$T/token.key.b" "$HB/token.key"
 SETUPLINK_HOME=$HB sl outbox show 1234.nothing
 expect_rc 66 "outbox show of an unknown id: 66"
 SETUPLINK_HOME=$HB sl outbox list
