@@ -73,16 +73,15 @@ char *
 webhook_sign(const char *secret, size_t slen, const char *body, size_t len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	char *out;
+	unsigned int mdlen = 0;
+	char *hex, *out;
 
 	if (HMAC(EVP_sha256(), secret, (int)slen, (const unsigned char *)body,
 	    len, md, &mdlen) == NULL)
 		fatalx("HMAC-SHA256 failed");
-	out = xmalloc(7 + 2 * mdlen + 1);
-	memcpy(out, "sha256=", 7);
-	for (i = 0; i < mdlen; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+	hex = hex_lower(md, mdlen);
+	out = xprintf("sha256=%s", hex);
+	free(hex);
 	return out;
 }
 
