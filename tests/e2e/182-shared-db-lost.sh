@@ -3,7 +3,9 @@
 # the server stopped, the intake exits 75 and changes nothing; stopped in
 # the middle of 24 deliveries (4 at a time), every intake exits 0 or 75;
 # restarted, the retries of those that got 75 succeed, and every message
-# is decided exactly once.  A real PostgreSQL, as nobody, private socket.
+# is decided exactly once (one acceptance; the retry of a commit whose
+# answer the stop cut off is a duplicate).  A real PostgreSQL, as nobody,
+# private socket.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/lib/services.sh"
 . "$TOP/tests/lib/dbservices.sh"
@@ -74,12 +76,25 @@ done
 check "restarted: every retry exits 0" \
     [ "$(cat "$T"/m*.rc | grep -cvx 0)" -eq 0 ]
 "$SETUPLINK" log --json >"$T/log.json"
-check "every message decided exactly once" \
+# A COMMIT the server made but whose answer the stop cut off reads as
+# 75 to the intake; its retry finds the Message-ID merged and ignores it
+# (reason duplicate).  Decided once: one acceptance each, any other row a
+# duplicate.
+check "every message decided exactly once (one acceptance, else duplicates)" \
     [ "$($PY -c "
-import json
+import json, sys
 mids = open('$T/mids').read().split()
 log = json.load(open('$T/log.json'))
-print(sum(1 for m in mids if sum(1 for e in log if e['message_id'] == m) == 1))")" -eq 24 ]
+good = 0
+for m in mids:
+    rows = [(e['outcome'], e.get('reason')) for e in log if e['message_id'] == m]
+    if rows.count(('accepted', None)) == 1 and all(r == ('accepted', None) or r[1] == 'duplicate' for r in rows):
+        good += 1
+        if len(rows) > 1:
+            print('# %s: committed, its answer lost, retried: %s' % (m, rows), file=sys.stderr)
+    else:
+        print('# %s: %s' % (m, rows), file=sys.stderr)
+print(good)")" -eq 24 ]
 check "... all 24 accepted" \
     [ "$($PY -c "
 import json
