@@ -52,6 +52,20 @@ endif
 # linked: the intake seals nearly every message it keeps, and it needs
 # nothing but libc.
 LINK_PKGS = sqlite3 jansson inih libsodium
+# The four are linked from their Debian -dev packages' static archives:
+# the dynamic loader's work for them (mapping, relocating, binding) was
+# half a millisecond of every intake, a tenth of an accepted reply
+# (bench/intake.sh).  STATIC=no links the shared libraries, for a
+# packager who wants the distribution's security updates to reach
+# setuplink without a rebuild.
+STATIC	?= yes
+ifeq ($(STATIC),yes)
+LINK_LIBS = $(foreach p,$(LINK_PKGS),$(shell $(PKG_CONFIG) \
+	    --variable=libdir $(p) 2>/dev/null)/lib$(patsubst lib%,%,$(p)).a) \
+	    -lm -pthread
+else
+LINK_LIBS = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null)
+endif
 
 # Quiet by default, kernel-style; V=1 shows the commands.
 ifeq ($(V),1)
@@ -67,7 +81,7 @@ endif
 # variables, expanded when a recipe runs, and every recipe that uses them
 # waits for deps.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) \
+PKG_LIBS   = $(LINK_LIBS) \
 	     $(shell $(PKG_CONFIG) --variable=libdir libetpan 2>/dev/null)/libetpan.a \
 	     -ldl
 

@@ -189,7 +189,7 @@ insert_char(struct form_row *r, unsigned int c)
 	char mb[4];
 	size_t n;
 
-	n = utf8_encode(c, mb);
+	n = str_utf8_encode(c, mb);
 	r->value = xreallocarray(r->value, r->len + n + 1, 1);
 	memmove(r->value + r->cur + n, r->value + r->cur, r->len - r->cur + 1);
 	memcpy(r->value + r->cur, mb, n);

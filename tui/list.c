@@ -242,7 +242,7 @@ filter_addc(struct list *l, int key)
 	size_t n;
 	unsigned int c = (unsigned int)key;
 
-	n = utf8_encode(c, mb);
+	n = str_utf8_encode(c, mb);
 	mb[n] = '\0';
 	f = xprintf("%s%s", list_filter(l), mb);
 	list_set_filter(l, f);

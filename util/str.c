@@ -136,7 +136,7 @@ line_next(const char *p, const char *end, size_t *len)
 
 /* One code point as UTF-8; returns how many bytes it took. */
 size_t
-utf8_encode(unsigned int c, char out[4])
+str_utf8_encode(unsigned int c, char out[4])
 {
 	if (c < 0x80) {
 		out[0] = (char)c;

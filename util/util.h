@@ -84,7 +84,7 @@ size_t	 str_width(const char *);
 char	*str_fit(const char *, size_t cols, bool cut);
 /* The line at p: *len bytes without LF or CR LF; returns the next one's start. */
 const char *line_next(const char *p, const char *end, size_t *len);
-size_t	 utf8_encode(unsigned int cp, char out[4]);	/* bytes written */
+size_t	 str_utf8_encode(unsigned int cp, char out[4]);	/* bytes written */
 bool	 utf8_valid(const char *, size_t);	/* RFC 3629, no NUL */
 
 /*
