@@ -160,11 +160,30 @@ while read -r a; do
 	i=$((i + 1))
 	message "$a" "m$i" >"$B/md/new/$(printf %05d "$i").bench"
 done <"$B/md.addrs"
+mkdir -p "$B/fmd/new" "$B/fmd/cur"
+cp "$B"/md/new/* "$B/fmd/new/"
 t0=$(ms)
 "$SETUPLINK" intake --maildir "$B/md"
 t=$(( $(ms) - t0 ))
 awk -v t="$t" -v n="$N" 'BEGIN { r = n * 1000 / (t ? t : 1); printf "%-46s %7.2f ms/message  (%d in %d ms, %.0f messages/s; target >= 2000: %s)\n", \
     "setuplink intake --maildir (batched commits)", t / n, n, t, r, (r >= 2000 ? "met" : "missed") }'
+fig mdacc "$(awk -v t="$t" -v n="$N" 'BEGIN { print t / n }')"
+# floor_batch NAME LABEL MODE SRC: bench/floor-batch.c over the same
+# messages: the file system's work alone, in the intake's batches.
+floor_batch() {
+	[ -x "$B/floor-batch" ] || return 0
+	rm -rf "$B/fout" && mkdir -p "$B/fout/new" "$B/fout/tmp"
+	t0=$(ms)
+	"$B/floor-batch" "$3" "$4" "$B/fout" ||
+	    { echo "# floor-batch $3 failed" >&2; return 0; }
+	t=$(( $(ms) - t0 ))
+	n=$(ls "$B/fout/new" | wc -l)
+	awk -v t="$t" -v n="$n" -v l="$2" 'BEGIN { r = n * 1000 / (t ? t : 1); printf "%-46s %7.2f ms/message  (%d in %d ms, %.0f messages/s)\n", \
+	    l, t / n, n, t, r }'
+	fig "$1" "$(awk -v t="$t" -v n="$n" 'BEGIN { print t / n }')"
+}
+cc -O2 -o "$B/floor-batch" "$TOP/bench/floor-batch.c" 2>/dev/null
+floor_batch mdaccfloor "  its floor: a receipt written, message removed" drop "$B/fmd"
 acc=$("$SETUPLINK" log --json | grep -c '"accepted"')
 echo "# accepted in all: $acc of $((2 * N)) replies to fresh links"
 
@@ -181,11 +200,15 @@ for i in range(n):
                 "Subject: Re: setup\nMessage-ID: <f%d.%d@forger.example>\n\n"
                 "host: evil.example\npassword: x\n" % (tok, i, os.getpid()))
 EOF
+rm -rf "$B/fmd" && mkdir -p "$B/fmd/new" "$B/fmd/cur"
+cp "$B"/fd/new/* "$B/fmd/new/"
 t0=$(ms)
 "$SETUPLINK" intake --maildir "$B/fd"
 t=$(( $(ms) - t0 ))
 awk -v t="$t" -v n="$F" 'BEGIN { r = n * 1000 / (t ? t : 1); printf "%-46s %7.2f ms/message  (%d in %d ms, %.0f messages/s; target >= 5000: %s)\n", \
     "setuplink intake --maildir, forged tokens", t / n, n, t, r, (r >= 5000 ? "met" : "missed") }'
+fig mdforged "$(awk -v t="$t" -v n="$F" 'BEGIN { print t / n }')"
+floor_batch mdforgedfloor "  its floor: a copy kept, message to cur/" keep "$B/fmd"
 
 # One PGP/MIME signed reply: the price of gpgme, paid only for such mail.
 if command -v gpg >/dev/null; then
@@ -299,6 +322,8 @@ ratio "floor with 2 syncs / procmail (forged's floor)" floor2 procmail -
 ratio "accepted reply / its floor (3 syncs)" accepted floor3 -
 ratio "forged token / its floor (2 syncs)" unknown floor2 -
 ratio "accepted reply / floor + our libraries" accepted floorlibs -
+ratio "--maildir accepted / its floor (per message)" mdacc mdaccfloor -
+ratio "--maildir forged / its floor (per message)" mdforged mdforgedfloor -
 ratio "PGP/MIME signed / gpg --verify" signed verify 2.5
 ratio "signed+encrypted / gpg --decrypt" encrypted decrypt 2.5
 ratio "--maildir signed / gpg --verify" signedmd verify 1.3
