@@ -12,6 +12,8 @@
 #   make install PREFIX=/usr/local    (DESTDIR too; make uninstall)
 #   make install-systemd              the intake unit and the remind timer
 #   make V=1        show every command, not "CC file.o"
+#   make STATIC=no  link SQLite, jansson, inih and libsodium shared (see
+#                   LINK_PKGS below)
 #
 # Missing Debian packages are installed by tools/deps.sh (as root) or
 # named with the command to install them.  Every compile waits for it
