@@ -138,10 +138,12 @@ if cc -O2 -o "$B/floor" "$TOP/bench/floor.c" 2>/dev/null; then
 	per floor "floor: read, write, fsync, rename (bench/floor.c)" "$B/acc" "$B/floor" "$B/fl"
 	per floor2 "floor with 2 syncs (forged mail's, kept)" "$B/acc" "$B/floor" "$B/fl" 2
 	per floor3 "floor with 3 syncs (an accepted reply's)" "$B/acc" "$B/floor" "$B/fl" 3
+	# Its shared libraries only: those linked from static archives
+	# (Makefile, STATIC) are inside the program, in "process start".
 	libs=$(ldd "$SETUPLINK" | awk '$3 ~ /^\// { print $3 }' | tr '\n' ' ')
 	# shellcheck disable=SC2086
 	if cc -O2 -o "$B/floor-libs" "$TOP/bench/floor.c" -Wl,--no-as-needed $libs 2>/dev/null; then
-		per floorlibs "floor linked with setuplink's libraries" "$B/acc" "$B/floor-libs" "$B/fl"
+		per floorlibs "floor linked with setuplink's shared libraries" "$B/acc" "$B/floor-libs" "$B/fl"
 	fi
 fi
 # The floor: starting the program (loading its shared libraries) alone.
