@@ -158,18 +158,8 @@ quarantine_list(struct store *st, struct message_record **out, size_t *np,
 	    "draft, outcome, reason, detail, fields, quarantine FROM messages m "
 	    "WHERE quarantine IS NOT NULL AND id = (SELECT max(id) FROM "
 	    "messages WHERE quarantine = m.quarantine) ORDER BY id DESC";
-	/* On a shared store, what a row of kept_mail still holds: a log
-	 * entry written by a retry that lost its race to the one that
-	 * merged (and forgot the copy) names a copy that is gone. */
-	static const char kept[] = "SELECT (SELECT min(f.id) FROM messages f "
-	    "WHERE f.quarantine = m.quarantine), at, message_id, sender, link, "
-	    "draft, outcome, reason, detail, fields, quarantine FROM messages m "
-	    "WHERE quarantine IN (SELECT name FROM kept_mail) AND id = (SELECT "
-	    "max(id) FROM messages WHERE quarantine = m.quarantine) ORDER BY "
-	    "id DESC";
 
-	return message_rows(st, db_prepare(st, store_keeps_mail(st) ? kept :
-	    sql), out, np, errstr);
+	return message_rows(st, db_prepare(st, sql), out, np, errstr);
 }
 
 int
