@@ -42,22 +42,29 @@ message_record(struct store *st, const struct message_record *m, int64_t *id,
 	return rv;
 }
 
-int
-message_accepted(struct store *st, const char *message_id, bool *yes,
+/* Does SQL, with one text parameter, find a row? */
+static int
+message_exists(struct store *st, const char *sql, const char *arg, bool *yes,
     char **errstr)
 {
-	static const char sql[] = "SELECT 1 FROM messages WHERE message_id = ? "
-	    "AND outcome = 'accepted' LIMIT 1";
 	struct db_stmt *s = db_prepare(st, sql);
 	int rc;
 
-	db_bind_text(s, 1, message_id, -1, DB_STATIC);
+	db_bind_text(s, 1, arg, -1, DB_STATIC);
 	rc = db_step(s);
 	db_reset(s);
 	if (rc != DB_ROW && rc != DB_DONE)
 		return db_error(st, rc, "looking up a message", errstr);
 	*yes = rc == DB_ROW;
 	return 0;
+}
+
+int
+message_accepted(struct store *st, const char *message_id, bool *yes,
+    char **errstr)
+{
+	return message_exists(st, "SELECT 1 FROM messages WHERE message_id = ? "
+	    "AND outcome = 'accepted' LIMIT 1", message_id, yes, errstr);
 }
 
 #define MSG_COLS "id, at, message_id, sender, link, draft, outcome, reason, " \
@@ -160,6 +167,14 @@ quarantine_list(struct store *st, struct message_record **out, size_t *np,
 	    "messages WHERE quarantine = m.quarantine) ORDER BY id DESC";
 
 	return message_rows(st, db_prepare(st, sql), out, np, errstr);
+}
+
+/* Is FILE still kept, in the log's eyes (no retry or removal forgot it)? */
+int
+quarantine_held(struct store *st, const char *file, bool *yes, char **errstr)
+{
+	return message_exists(st, "SELECT 1 FROM messages WHERE quarantine = ? "
+	    "LIMIT 1", file, yes, errstr);
 }
 
 int

@@ -406,6 +406,7 @@ int	 message_get(struct store *, int64_t id, struct message_record **, char **er
 /* Quarantined messages: the newest record per quarantine file still kept. */
 int	 quarantine_list(struct store *, struct message_record **, size_t *n, char **errstr);
 int	 quarantine_forget(struct store *, const char *file, char **errstr);
+int	 quarantine_held(struct store *, const char *file, bool *yes, char **errstr);
 void	 message_records_free(struct message_record **, size_t);
 /* Count replies sent to a sender (NULL: to anyone) since a time. */
 int	 reply_count(struct store *, const char *sender, int64_t since, int64_t *n, char **errstr);

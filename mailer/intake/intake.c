@@ -472,18 +472,42 @@ intake_apply(struct intake *in, struct intake_verdict *v,
 
 	*drop = false;
 	buf_init(&keys);
+	/* A retry judged a copy that another retry (or a draft's removal)
+	 * may have settled since it was read: judged afresh now, it would
+	 * find its link used, and reject and answer what was merged. */
+	if (retry && raw->qname != NULL) {
+		if ((rv = quarantine_held(in->st, raw->qname, &dup,
+		    errstr)) != 0)
+			goto out;
+		if (!dup) {
+			rv = errorf(errstr, EX_NOINPUT, "the message %s was "
+			    "decided while it was read again (another retry, or "
+			    "its draft was removed): see setuplink log",
+			    raw->qname);
+			goto out;
+		}
+	}
 	if (v->outcome == OUTCOME_ACCEPTED || v->bounce) {
 		if ((rv = link_get(in->st, v->link->id, &now_l, errstr)) != 0)
 			goto out;
 	}
-	if (v->outcome == OUTCOME_ACCEPTED) {
+	/* The judgement read the store a statement at a time: the same
+	 * reply delivered twice at once (two MX hosts, two retries) can find
+	 * no acceptance, then the link its twin just used.  Under the lock,
+	 * an acceptance of it is seen, and it is a duplicate, not "used". */
+	if (v->link != NULL && (v->reason == NULL ||
+	    strcmp(v->reason, "duplicate") != 0)) {
 		if ((rv = message_accepted(in->st, v->message_id, &dup,
 		    errstr)) != 0)
 			goto out;
-		if (dup)
+		if (dup) {
 			intake_verdict_set(v, OUTCOME_IGNORED, "duplicate", "a "
 			    "message with this Message-ID was accepted already");
-		else if (now_l->state != LINK_PENDING &&
+			v->bounce = false;
+		}
+	}
+	if (v->outcome == OUTCOME_ACCEPTED) {
+		if (now_l->state != LINK_PENDING &&
 		    now_l->state != LINK_BOUNCED)
 			intake_verdict_set(v, OUTCOME_REJECTED,
 			    link_state_name(now_l->state), "link %lld is %s",
