@@ -1,8 +1,9 @@
 /* setuplink.c: main.  Private files from the start (umask 077), no core
- * dumps (secrets_guard), then the command table does the rest. */
+ * dumps (secrets_guard), then the command table does the rest.  The
+ * locale is read where it is used (the interface, gpgme's pinentry), not
+ * by every intake: our widths are C.UTF-8's whatever LANG says. */
 #include <sys/stat.h>
 
-#include <locale.h>
 #include <stdio.h>
 
 #include "cmd/cmd.h"
@@ -15,6 +16,5 @@ main(int argc, char **argv)
 	/* Every command but the smallest reads a password, a decrypted
 	 * reply or the workspace key sooner or later: none leaves a core. */
 	secrets_guard();
-	setlocale(LC_CTYPE, "");
 	return cmd_run(argc, argv);
 }

@@ -37,6 +37,8 @@ crypto_init_lib(char **errstr)
 		return errorf(errstr, EX_TEMPFAIL, "gpgme %s is older than "
 		    "1.14; install a newer libgpgme",
 		    gpgme_check_version(NULL));
+	/* For a pinentry it may start: the user's, read here. */
+	setlocale(LC_CTYPE, "");
 	gpgme_set_locale(NULL, LC_CTYPE, setlocale(LC_CTYPE, NULL));
 	gpgme_set_locale(NULL, LC_MESSAGES, setlocale(LC_MESSAGES, NULL));
 	done = true;
