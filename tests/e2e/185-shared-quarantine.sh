@@ -17,18 +17,8 @@
 . "$TOP/tests/lib/twohosts.sh"
 two_hosts slq || exit 1
 # Each host has its own connector definitions: A allows 5 at most, B 10.
-conn() {
-	mkdir -p "$1/connectors"
-	cat >"$1/connectors/tally.json" <<JSON
-{"key": "tally", "name": "Tally", "category": "other",
- "description": "A test connector.", "method_field": null,
- "fields": [{"key": "count", "label": "Count", "type": "integer",
-  "required": true, "secret": false, "default": null, "choices": null,
-  "method": null, "min": 1, "max": $2, "help": "A number."}]}
-JSON
-}
-conn "$HA" 5
-conn "$HB" 10
+tally_connector "$HA" 5
+tally_connector "$HB" 10
 
 # ---- a forged reply on host A: a row, sealed; listed and shown on B
 {

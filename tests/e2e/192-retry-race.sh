@@ -12,16 +12,6 @@
 
 init_home || exit 1
 sed -i 's/^replies_per_sender = .*/replies_per_sender = 1000/' "$H/setuplink.conf"
-conn() {
-	mkdir -p "$H/connectors"
-	cat >"$H/connectors/tally.json" <<JSON
-{"key": "tally", "name": "Tally", "category": "other",
- "description": "A test connector.", "method_field": null,
- "fields": [{"key": "count", "label": "Count", "type": "integer",
-  "required": true, "secret": false, "default": null, "choices": null,
-  "method": null, "min": 1, "max": $1, "help": "A number."}]}
-JSON
-}
 # what the answers queued for the sender say, one word a line: "receipt"
 # for each receipt and "rejection" for each rejection.
 answers() {
@@ -40,7 +30,7 @@ answers() {
 # holds its next call, the memfd it reads the copy into, for 4 s) while
 # retry A merges it; B then judges a reply whose link A used.  (The copy
 # is sealed, so B opens it into a memfd, on either store.)
-conn 5
+tally_connector "$H" 5
 sl draft new tally --name "Tally 0"; D=$(cat "$T/out")
 new_link "$D" || exit 1
 reply "$T/r0.eml" <<REPLY
@@ -50,7 +40,7 @@ intake "$T/r0.eml"
 check "a reply over the maximum is rejected and kept" [ "$(log0 "e['reason']")" = invalid ]
 sl quarantine list --json
 QID=$(json "[e['id'] for e in d if e['draft'] == $D][0]")
-conn 10
+tally_connector "$H" 10
 strace -qq -o "$T/b.trace" -e trace=memfd_create \
     -e inject=memfd_create:delay_enter=4000000 \
     "$SETUPLINK" quarantine retry "$QID" >"$T/b.out" 2>"$T/b.err" &
@@ -80,7 +70,7 @@ bad=0 merged=0 ghosts=0 rcbad=0
 i=0
 while [ "$i" -lt "$ROUNDS" ]; do
 	i=$((i + 1))
-	conn 5
+	tally_connector "$H" 5
 	sl draft new tally --name "Tally $i"; D=$(cat "$T/out")
 	new_link "$D" || exit 1
 	reply "$T/r$i.eml" <<REPLY
@@ -90,7 +80,7 @@ REPLY
 	[ "$(log0 "e['reason']")" = invalid ] || { bad=$((bad + 1)); continue; }
 	sl quarantine list --json
 	QID=$(json "[e['id'] for e in d if e['draft'] == $D][0]")
-	conn 10
+	tally_connector "$H" 10
 	( "$SETUPLINK" quarantine retry "$QID" >"$T/a.out" 2>"$T/a.err"
 	  echo $? >"$T/a.rc" ) &
 	( "$SETUPLINK" quarantine retry "$QID" >"$T/b.out" 2>"$T/b.err"
@@ -117,7 +107,7 @@ check "... and none is still listed in quarantine ($ghosts are)" [ "$ghosts" = 0
 # intake judges a statement at a time, so the later may find no
 # acceptance yet, then the link its twin just used; under the lock it is
 # a duplicate, never rejected as "used" with an answer saying so.
-conn 10
+tally_connector "$H" 10
 twins=0
 j=0
 while [ "$j" -lt "$ROUNDS" ]; do
