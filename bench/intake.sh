@@ -151,6 +151,26 @@ per start "setuplink --version (process start only)" "$B/acc" "$SETUPLINK" --ver
 per accepted "setuplink intake, accepted (plain reply)" "$B/acc" "$SETUPLINK" intake
 per unknown "setuplink intake, unknown token (rejected)" "$B/unk" "$SETUPLINK" intake
 per dryrun "setuplink intake --dry-run (judging only)" "$B/unk" "$SETUPLINK" intake --dry-run
+# The floor of a store opened by every process (bench/floor-store.c): the
+# same messages, a copy of this store, SQLite linked as the Makefile
+# links it (its static archive when there is one): open, schema, one
+# lookup, one row, and the file with the intake's syncs.  What the
+# intake spends above it is the program's own work.
+sqlite_a="$(pkg-config --variable=libdir sqlite3 2>/dev/null)/libsqlite3.a"
+[ -f "$sqlite_a" ] || sqlite_a=-lsqlite3
+# shellcheck disable=SC2046
+if cc -O2 -o "$B/floor-store" "$TOP/bench/floor-store.c" \
+    $(pkg-config --cflags sqlite3 2>/dev/null) "$sqlite_a" -lm -pthread 2>/dev/null; then
+	$PY - "$SETUPLINK_HOME/setuplink.db" "$B/fstore.db" <<'EOF2'
+import sqlite3, sys
+src, dst = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
+src.backup(dst)
+dst.execute("PRAGMA journal_mode=WAL")
+EOF2
+	mkdir -p "$B/fst/new" "$B/fst/cur" "$B/fst/tmp"
+	per storeacc "floor with the store, accepted (3 syncs)" "$B/acc" "$B/floor-store" accepted "$B/fstore.db" "$B/fst"
+	per storeunk "floor with the store, forged (2 syncs)" "$B/unk" "$B/floor-store" forged "$B/fstore.db" "$B/fst"
+fi
 syncs "syncs, accepted reply from a pipe" "$B/sacc" 3
 syncs "syncs, forged token from a pipe" "$B/sunk" 2
 N=$((N + 10))
@@ -330,6 +350,10 @@ ratio "floor with 2 syncs / procmail (forged's floor)" floor2 procmail -
 ratio "accepted reply / its floor (3 syncs)" accepted floor3 -
 ratio "forged token / its floor (2 syncs)" unknown floor2 -
 ratio "accepted reply / floor + our libraries" accepted floorlibs -
+ratio "store floor, accepted / procmail" storeacc procmail -
+ratio "store floor, forged / procmail" storeunk procmail -
+ratio "accepted reply / its store floor" accepted storeacc -
+ratio "forged token / its store floor" unknown storeunk -
 ratio "--maildir accepted / its floor (per message)" mdacc mdaccfloor -
 ratio "--maildir forged / its floor (per message)" mdforged mdforgedfloor -
 ratio "PGP/MIME signed / gpg --verify" signed verify 2.5
