@@ -53,8 +53,23 @@ bare() { script -qec true /dev/null >/dev/null </dev/null; }
 alone=$(per20 bare)
 awk -v f="$full" -v a="$alone" 'BEGIN {
 	printf "start to first full screen: %.1f ms (through script(1))\n", f / 20
-	printf "script(1) alone: %.1f ms (included above)\n", a / 20
-	printf "first full screen, setuplink alone: %.1f ms (target < 100 ms: %.2fx the target)\n", (f - a) / 20, (f - a) / 20 / 100 }'
+	printf "script(1) alone: %.1f ms (included above)\n", a / 20 }'
+# script(1) costs more than the interface and varies more: the figure is
+# the interface's own clock (from its start to the screen drawn, printed
+# on standard error when SETUPLINK_TUI_EXIT is set) plus the start of a
+# process (setuplink -h), each the median of 20.
+: >"$B/tui.ms"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	SETUPLINK_TUI_EXIT=first-screen TERM=xterm-256color LC_ALL=C.UTF-8 \
+	    script -qec "\"$SETUPLINK\" 2>>\"$B/tui.ms\"" /dev/null >/dev/null </dev/null
+done
+inside=$(sed -n 's/^setuplink: first full screen \([0-9.]*\) ms.*/\1/p' "$B/tui.ms" | median)
+h() { "$SETUPLINK" -h >/dev/null 2>&1; }
+start=$(per20 h)
+awk -v i="$inside" -v s="$start" 'BEGIN {
+	if (i == "") { print "first full screen: n/a (the interface printed no time)"; exit }
+	t = i + s / 20
+	printf "first full screen: %.2f ms inside setuplink + %.2f ms process start = %.1f ms (target < 100 ms: %s)\n", i, s / 20, t, t < 100 ? "met" : "missed" }'
 SETUPLINK_TUI_EXIT=first-screen TERM=xterm-256color LC_ALL=C.UTF-8 \
     /usr/bin/time -v -o "$B/time" script -qec "$SETUPLINK" /dev/null \
     >/dev/null </dev/null

@@ -214,6 +214,7 @@ struct tui {
 	int64_t		 data_version;
 	int64_t		 polled;	/* when data_version was last read, ms */
 	bool		 first_draw_exit;	/* bench: quit after one screen */
+	int64_t		 first_us;		/* ... when it was drawn */
 	struct crypto	*crypto;	/* opened on first need */
 
 	/* A y/n question in the status line. */

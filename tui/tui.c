@@ -45,6 +45,15 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 char *
 fmt_duration(int64_t s)
 {
@@ -584,8 +593,10 @@ tui_loop(struct tui *t)
 		}
 		if (t->dirty)
 			draw_all(t);
-		if (t->first_draw_exit)
+		if (t->first_draw_exit) {
+			t->first_us = now_us();
 			break;
+		}
 		key = read_key();
 		if (key == ERR)
 			continue;
@@ -624,6 +635,7 @@ tui_main(struct session *sess, char **errstr)
 {
 	struct tui t;
 	const char *e;
+	int64_t start = now_us();
 	int rv;
 
 	memset(&t, 0, sizeof t);
@@ -665,6 +677,10 @@ tui_main(struct session *sess, char **errstr)
 	refresh();
 	curs_set(1);
 	endwin();
+	/* For bench/tui.sh, which cannot time this through script(1). */
+	if (t.first_us != 0)
+		fprintf(stderr, "setuplink: first full screen %.2f ms after "
+		    "the interface started\n", (t.first_us - start) / 1000.0);
 	free(t.status);
 	crypto_close(&t.crypto);
 	return 0;
