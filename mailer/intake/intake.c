@@ -467,7 +467,7 @@ intake_apply(struct intake *in, struct intake_verdict *v,
 	struct link *now_l = NULL;
 	struct buf keys;
 	int64_t now = time_now();
-	bool dup;
+	bool dup, held;
 	int rv;
 
 	*drop = false;
@@ -476,10 +476,10 @@ intake_apply(struct intake *in, struct intake_verdict *v,
 	 * may have settled since it was read: judged afresh now, it would
 	 * find its link used, and reject and answer what was merged. */
 	if (retry && raw->qname != NULL) {
-		if ((rv = quarantine_held(in->st, raw->qname, &dup,
+		if ((rv = quarantine_held(in->st, raw->qname, &held,
 		    errstr)) != 0)
 			goto out;
-		if (!dup) {
+		if (!held) {
 			rv = errorf(errstr, EX_NOINPUT, "the message %s was "
 			    "decided while it was read again (another retry, or "
 			    "its draft was removed): see setuplink log",
