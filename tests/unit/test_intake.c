@@ -1,5 +1,9 @@
 /* test_intake.c: the intake's small judges on their own: which token an
- * address carries (token.c) and which mail comes from a machine (loop.c). */
+ * address carries (token.c) and which mail comes from a machine (loop.c);
+ * and what intake_apply decides, under the lock, of a verdict judged
+ * before its twin committed. */
+#include <sys/stat.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +16,8 @@
 #include "util/config.h"
 #include "mailer/mailer.h"
 #include "mailer/intake/private.h"
+#include "catalog/catalog.h"
+#include "store/store.h"
 
 #define TOK "abcdefghijklmnopqrstuvwxyz234567"
 
@@ -188,6 +194,113 @@ test_dsn(void **state)
 	assert_false(loop_dsn_failed(&m));
 }
 
+/*
+ * The same reply delivered twice at once: the later was judged (outside
+ * the lock, a statement at a time) after its twin used the link but
+ * before it saw the twin's acceptance, so its verdict says "used".
+ * Under the lock it is a duplicate, dropped, answered by nothing; a
+ * reply with another Message-ID to that used link stays rejected.
+ */
+static void
+apply_used(struct intake *in, struct link *l, const char *msgid,
+    struct intake_decision *d, bool *drop)
+{
+	struct intake_verdict v;
+	struct intake_raw raw;
+	char *err = NULL;
+
+	memset(&v, 0, sizeof v);
+	memset(&raw, 0, sizeof raw);
+	raw.data = (char *)"Message-ID: <twin>\n\nhost: db\n";
+	raw.len = strlen(raw.data);
+	v.outcome = OUTCOME_REJECTED;
+	v.reason = "used";
+	v.detail = xstrdup("link is used");
+	v.message_id = xstrdup(msgid);
+	v.sender = xstrdup("bob@client.example");
+	v.link = l;
+	assert_int_equal(store_begin(in->st, &err), 0);
+	assert_int_equal(intake_apply(in, &v, &raw, false, d, drop, &err), 0);
+	assert_int_equal(store_commit(in->st, &err), 0);
+	free(raw.qname);
+	intake_verdict_free(&v);
+}
+
+static void
+test_apply_twin(void **state)
+{
+	const char *keys[] = { "host" };
+	char dir[] = "/tmp/slit.XXXXXX", path[64], q[64], cmd[96], *err = NULL;
+	char *hash = sha256_hex("tok", 3);
+	struct store *st = NULL;
+	struct catalog *cat = NULL;
+	struct home home;
+	struct intake *in = NULL;
+	struct intake_decision d;
+	struct message_record m, *rows = NULL;
+	struct link_new ln;
+	struct link *l = NULL;
+	int64_t draft, lid;
+	size_t n;
+	bool drop;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	assert_int_equal(store_open(path, STORE_CREATE, 1000, &st, &err), 0);
+	assert_int_equal(catalog_load(NULL, &cat, &err), 0);
+	assert_int_equal(draft_create(st, catalog_find(cat, "postgres"),
+	    "Twin", "ann@acme.example", &draft, &err), 0);
+	memset(&ln, 0, sizeof ln);
+	ln.draft = draft;
+	ln.to = "bob@client.example";
+	ln.expires = time_now() + 3600;
+	ln.fields = keys;
+	ln.nfields = 1;
+	ln.token_hash = hash;
+	assert_int_equal(link_create(st, &ln, &lid, &err), 0);
+	/* The twin's acceptance, committed. */
+	memset(&m, 0, sizeof m);
+	m.message_id = "twin@client.example";
+	m.outcome = OUTCOME_ACCEPTED;
+	m.link = lid;
+	m.draft = draft;
+	assert_int_equal(message_record(st, &m, NULL, &err), 0);
+	memset(&home, 0, sizeof home);
+	snprintf(q, sizeof q, "%s/quarantine", dir);
+	home.dir = dir;
+	home.quarantine = q;
+	intake_open(&cfg, &home, st, cat, NULL, &in);
+
+	assert_int_equal(link_get(st, lid, &l, &err), 0);
+	apply_used(in, l, "twin@client.example", &d, &drop);
+	assert_int_equal(d.outcome, OUTCOME_IGNORED);
+	assert_string_equal(d.reason, "duplicate");
+	assert_true(drop);
+	assert_null(d.quarantine);
+	intake_decision_free(&d);
+	assert_int_equal(message_list(st, 1, &rows, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].outcome, OUTCOME_IGNORED);
+	assert_string_equal(rows[0].reason, "duplicate");
+	message_records_free(&rows, n);
+
+	assert_int_equal(link_get(st, lid, &l, &err), 0);
+	apply_used(in, l, "other@client.example", &d, &drop);
+	assert_int_equal(d.outcome, OUTCOME_REJECTED);
+	assert_string_equal(d.reason, "used");
+	assert_false(drop);
+	assert_non_null(d.quarantine);	/* kept, as a rejection is */
+	intake_decision_free(&d);
+
+	intake_close(&in);
+	catalog_free(&cat);
+	store_close(&st);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	free(hash);
+}
+
 int
 main(void)
 {
@@ -197,6 +310,7 @@ main(void)
 		cmocka_unit_test_setup(test_token_is_intake, setup),
 		cmocka_unit_test_setup(test_loop, setup),
 		cmocka_unit_test_setup(test_dsn, setup),
+		cmocka_unit_test_setup(test_apply_twin, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
