@@ -4,8 +4,10 @@
 # at most) and is retried once the connector allows 10: exactly one retry
 # merges it; the other finds it merged (exit 66) or ignores it as a
 # duplicate, and never judges it afresh against a link the first one
-# used.  Afterwards the sender has one receipt and no rejection for it,
-# the quarantine lists nothing of it, and nothing of it stays kept.
+# used.  Then one reply delivered twice at once, many times over: merged
+# once, the twin a duplicate.  Afterwards the sender has one receipt and
+# no second rejection per reply, the quarantine lists nothing of them,
+# and nothing of them stays kept.
 # store: both
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
