@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +164,7 @@ fd_write_all(int fd, const void *buf, size_t n)
 char *
 maildir_unique_name(const char *suffix)
 {
-	static unsigned counter;
+	static atomic_uint counter;	/* a batch's thread beside the main one */
 	char host[HOST_NAME_MAX + 1], rnd[8], *r32, *name;
 
 	if (gethostname(host, sizeof host) != 0)
@@ -174,7 +175,7 @@ maildir_unique_name(const char *suffix)
 		memset(rnd, 0, sizeof rnd);
 	r32 = base32_lower((uint8_t *)rnd, sizeof rnd);
 	name = xprintf("%lld.P%dQ%u%s.%s%s", (long long)time(NULL),
-	    (int)getpid(), counter++, r32, host, suffix ? suffix : "");
+	    (int)getpid(), atomic_fetch_add(&counter, 1), r32, host, suffix ? suffix : "");
 	free(r32);
 	return name;
 }
@@ -185,7 +186,7 @@ maildir_unique_name(const char *suffix)
  * (syncfs(2) on each file system when there are many, else an fsync
  * each), only then renames them into new/, and syncs each new/ once.  A
  * Maildir's promise holds (a file in new/ is whole): nothing reaches new/
- * before its data is on disk.  One batch at a time, in one process.
+ * before its data is on disk.  One batch at a time in each thread.
  */
 #define BATCH_SYNCFS	8	/* files from which one syncfs is cheaper */
 #define BATCH_FDS	128	/* descriptors held open, the rest reopened */
@@ -197,7 +198,7 @@ struct maildir_pending {
 	int	 fd;		/* open for its fsync, or -1 */
 };
 
-static struct {
+static _Thread_local struct {
 	bool			 on;
 	struct maildir_pending	*v;
 	size_t			 n;
