@@ -472,72 +472,112 @@ intake_retry(struct intake *in, const char *file, struct intake_decision *d,
  * Send what waits in the outmail queue.  One sender at a time (a lock
  * file, and on a shared store a lock every host takes), so that intakes
  * running side by side never send a receipt twice; a failure is logged
- * and the mail stays queued for the next run.
+ * and the mail stays queued for the next run.  In three steps, so that
+ * --maildir can write one batch's answers while it stores the next:
+ * send_take reads the queue and holds the locks, send_write hands the
+ * mail to the transport (no store), send_done notes what went.
  */
-void
-intake_send_queued(struct intake *in)
+int
+send_take(struct intake *in, struct send_queue *sq)
 {
-	struct outmail *q = NULL;
 	char *lock, *err = NULL;
-	size_t n = 0, i, sent;
-	int64_t *ids;
-	int fd, rv;
-	bool locked = false;
 
+	memset(sq, 0, sizeof *sq);
+	sq->lockfd = -1;
 	if (in->opts.dry_run)
-		return;
+		return -1;
 	lock = xprintf("%s/.send.lock", in->home->dir);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	sq->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	free(lock);
-	if (fd >= 0)
-		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+	if (sq->lockfd >= 0)
+		while (flock(sq->lockfd, LOCK_EX) != 0 && errno == EINTR)
 			;
-	if (store_lock(in->st, "send", true, &locked, &err) != 0) {
+	if (store_lock(in->st, "send", true, &sq->locked, &err) != 0) {
 		log_warnx("the mail to send stays queued: %s", err);
-		goto out;
+		goto fail;
 	}
-	if (outmail_pending(in->st, &q, &n, &err) != 0) {
+	if (outmail_pending(in->st, &sq->q, &sq->n, &err) != 0) {
 		log_warnx("could not read the mail to send: %s", err);
-		goto out;
+		goto fail;
 	}
+	return 0;
+fail:
+	free(err);
+	send_done(in, sq);
+	return -1;
+}
+
+/* No store here: a thread of its own may run it. */
+void
+send_write(const struct intake *in, struct send_queue *sq)
+{
+	char *err = NULL;
+	size_t i;
+	int rv;
+
 	/* Answers queued into outbox/ share their syncs; each is marked
 	 * sent only once all of them are on disk. */
 	maildir_batch_begin();
-	for (i = 0; i < n; i++) {
-		const char *rcpt = q[i].rcpt;
-		rv = transport_send(in->cfg, in->home, NULL, q[i].envelope_from,
-		    &rcpt, 1, q[i].data, q[i].len, &err);
+	for (i = 0; i < sq->n; i++) {
+		const char *rcpt = sq->q[i].rcpt;
+		rv = transport_send(in->cfg, in->home, NULL,
+		    sq->q[i].envelope_from, &rcpt, 1, sq->q[i].data,
+		    sq->q[i].len, &err);
 		/* Refused for good, or an address no transport can carry:
 		 * trying again would only hold up the rest of the queue. */
 		if (rv == EX_UNAVAILABLE || rv == EX_DATAERR)
 			log_warnx("the answer %s cannot be sent, and is dropped: "
-			    "%s", q[i].message_id, err);
+			    "%s", sq->q[i].message_id, err);
 		else if (rv != 0) {
 			log_warnx("could not send the answer %s (it stays queued "
-			    "for the next run): %s", q[i].message_id, err);
+			    "for the next run): %s", sq->q[i].message_id, err);
 			break;
 		}
 		freep(&err);
 	}
 	if (maildir_batch_end(&err) != 0) {
 		log_warnx("the answers stay queued for the next run: %s", err);
-		goto out;
+		i = 0;
 	}
-	sent = i;
-	ids = xcalloc(sent + 1, sizeof *ids);
-	for (i = 0; i < sent; i++)
-		ids[i] = q[i].id;
-	if (outmail_done_all(in->st, ids, sent, &err) != 0)
-		log_warnx("sent %zu answer%s but could not note it: %s", sent,
-		    sent == 1 ? "" : "s", err);
-	free(ids);
-out:
-	if (locked)
+	sq->sent = i;
+	free(err);
+}
+
+void
+send_done(struct intake *in, struct send_queue *sq)
+{
+	char *err = NULL;
+	int64_t *ids;
+	size_t i;
+
+	if (sq->sent > 0) {
+		ids = xcalloc(sq->sent, sizeof *ids);
+		for (i = 0; i < sq->sent; i++)
+			ids[i] = sq->q[i].id;
+		if (outmail_done_all(in->st, ids, sq->sent, &err) != 0)
+			log_warnx("sent %zu answer%s but could not note it: %s",
+			    sq->sent, sq->sent == 1 ? "" : "s", err);
+		free(ids);
+	}
+	if (sq->locked)
 		store_unlock(in->st, "send");
 	free(err);
-	outmail_free(&q, n);
-	if (fd >= 0)
-		close(fd);
+	outmail_free(&sq->q, sq->n);
+	if (sq->lockfd >= 0)
+		close(sq->lockfd);
+	memset(sq, 0, sizeof *sq);
+	sq->lockfd = -1;
+}
+
+void
+intake_send_queued(struct intake *in)
+{
+	struct send_queue sq;
+
+	if (send_take(in, &sq) != 0)
+		return;
+	send_write(in, &sq);
+	send_done(in, &sq);
 }
 
 char *

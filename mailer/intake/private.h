@@ -150,8 +150,8 @@ void	 intake_decide(const struct intake_verdict *, const char *qname,
 /* After the commit: the on_submit command for an accepted message
  * (intake-run.c). */
 void	 intake_after(struct intake *, const struct intake_decision *);
-/* After the commit and the answers sent: test_on_merge's detached worker
- * (intake-test.c). */
+/* After the commit: test_on_merge's detached worker (intake-test.c); what
+ * it sends waits for the lock on sending, so it follows the receipt. */
 void	 intake_test_spawn(struct intake *, const struct intake_decision *);
 /* Start the executable itself, detached, as a worker (intake-test.c). */
 void	 intake_spawn_release(struct intake *);
@@ -170,6 +170,20 @@ int	 intake_signin_begin(struct intake *, struct intake_verdict *,
 	     int64_t now, int64_t *id, char **errstr);
 /* After the commit: its worker. */
 void	 intake_signin_spawn(struct intake *, int64_t id);
+/* The answers waiting to go, taken by one sender at a time (intake-run.c):
+ * send_take holds the locks and reads the queue (-1: nothing to do, the
+ * cause logged), send_write gives the mail to the transport without
+ * touching the store, send_done notes what went and lets go. */
+struct send_queue {
+	struct outmail	*q;
+	size_t		 n;
+	size_t		 sent;		/* q[0..sent) have gone */
+	int		 lockfd;
+	bool		 locked;	/* the store's "send" lock */
+};
+int	 send_take(struct intake *, struct send_queue *);
+void	 send_write(const struct intake *, struct send_queue *);
+void	 send_done(struct intake *, struct send_queue *);
 /* Age out quarantine/ (at most once an hour; intake-maildir.c). */
 void	 intake_sweep(struct intake *);
 
