@@ -1,8 +1,8 @@
 /* intake-maildir.c: the intake over a Maildir (--maildir DIR [--watch]):
  * messages already durable there are judged in batches whose outcomes
  * share one commit (and whose quarantine copies share their syncs), then
- * removed (accepted, duplicate) or moved to cur/; and the sweep that ages
- * out quarantine/. */
+ * removed (accepted, duplicate) or moved to cur/ while the next batch is
+ * judged; and the sweep that ages out quarantine/. */
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,25 @@ struct batch_item {
 	bool			 drop;
 };
 
+/*
+ * The tail of a stored batch: its messages leave new/, and the answers
+ * queued go to the transport.  Work for the file system alone, which a
+ * thread of its own does while the next batch is judged and stored (with
+ * the maildir transport, whose answers are files; else it is done at
+ * once).  One tail at a time: the next waits for the last, and what a
+ * tail did is noted in the store (its notes forgotten, its answers sent)
+ * before another starts, so a kill anywhere leaves only notes and queued
+ * answers, which the next run finishes.
+ */
+struct tail {
+	char			**names;	/* in DIR/new */
+	bool			 *drop;		/* removed, else to cur/ */
+	size_t			  n;
+	struct send_queue	  sq;
+	bool			  queued;	/* sq taken */
+	bool			  synced;	/* new/ and cur/ synced */
+};
+
 /* A pass over DIR/new: where decided messages are noted until they have
  * left it ("maildir-decided HOST:REALPATH/new/" and the file's name). */
 struct maildir_run {
@@ -46,6 +66,14 @@ struct maildir_run {
 	char		*prefix;
 	int		 sigfd;
 	bool		*stop;
+	struct tail	 tail;
+	bool		 threaded;	/* tails go to the thread */
+	bool		 started;	/* the thread runs */
+	bool		 busy;		/* it has a tail to do */
+	bool		 quit;
+	pthread_t	 thread;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
 };
 
 static void
@@ -131,15 +159,15 @@ intake_keep_copy(struct intake *in, const char *dir, struct batch_item *it,
  * Decided messages leave new/ (accepted and duplicate ones are removed:
  * their fields live in the draft, and a read copy in cur/ would keep
  * every password in plain mail for as long as the Maildir lives; the
- * rest move to cur/NAME:2,S, the Maildir way of saying "read"), new/ and
- * cur/ are synced once, and only then are their notes forgotten.
+ * rest move to cur/NAME:2,S, the Maildir way of saying "read"), and new/
+ * and cur/ are synced once.  No store here.
  */
-static void
-intake_leave(struct maildir_run *r, char **names, const bool *drop, size_t n)
+static bool
+tail_leave(const char *dir, char **names, const bool *drop, size_t n)
 {
-	char *from, *to, **keys, *err = NULL;
-	char *newdir = xprintf("%s/new", r->dir);
-	char *curdir = xprintf("%s/cur", r->dir);
+	char *from, *to;
+	char *newdir = xprintf("%s/new", dir);
+	char *curdir = xprintf("%s/cur", dir);
 	bool moved = false, synced;
 	size_t i;
 
@@ -160,31 +188,149 @@ intake_leave(struct maildir_run *r, char **names, const bool *drop, size_t n)
 		}
 		free(from);
 	}
-	synced = fsync_dir(newdir) == 0;
+	synced = n == 0 || fsync_dir(newdir) == 0;
 	if (!synced)
 		log_warn("could not sync %s", newdir);
 	if (moved && fsync_dir(curdir) != 0) {
 		log_warn("could not sync %s", curdir);
 		synced = false;
 	}
-	/* Unsynced, the notes stay: the next pass does this again. */
-	if (synced) {
-		keys = xcalloc(n, sizeof *keys);
-		for (i = 0; i < n; i++)
-			keys[i] = xprintf("%s%s", r->prefix, names[i]);
-		if (store_settings_forget(r->in->st, keys, n, &err) != 0)
-			log_debug("%s", err);
-		free(err);
-		strv_free(&keys, n);
-	}
 	free(newdir);
 	free(curdir);
+	return synced;
+}
+
+/* The tail's work, in its thread or at once: nothing of the store. */
+static void
+tail_run(struct maildir_run *r)
+{
+	struct tail *t = &r->tail;
+
+	t->synced = tail_leave(r->dir, t->names, t->drop, t->n);
+	if (t->queued)
+		send_write(r->in, &t->sq);
+}
+
+static void *
+tail_thread(void *arg)
+{
+	struct maildir_run *r = arg;
+	sigset_t all;
+
+	/* Signals are the main thread's to take. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&r->mtx);
+	for (;;) {
+		while (!r->busy && !r->quit)
+			pthread_cond_wait(&r->cv, &r->mtx);
+		if (!r->busy)
+			break;
+		pthread_mutex_unlock(&r->mtx);
+		tail_run(r);
+		pthread_mutex_lock(&r->mtx);
+		r->busy = false;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mtx);
+	return NULL;
+}
+
+/*
+ * Wait for the last tail, then note in the store what it did: once new/
+ * and cur/ are synced, its messages' notes are forgotten (unsynced, they
+ * stay, and the next pass does this again); its answers are marked sent.
+ */
+static void
+tail_wait(struct maildir_run *r)
+{
+	struct tail *t = &r->tail;
+	char **keys, *err = NULL;
+	size_t i;
+
+	if (r->started) {
+		pthread_mutex_lock(&r->mtx);
+		while (r->busy)
+			pthread_cond_wait(&r->cv, &r->mtx);
+		pthread_mutex_unlock(&r->mtx);
+	}
+	if (t->synced && t->n > 0) {
+		keys = xcalloc(t->n, sizeof *keys);
+		for (i = 0; i < t->n; i++)
+			keys[i] = xprintf("%s%s", r->prefix, t->names[i]);
+		if (store_settings_forget(r->in->st, keys, t->n, &err) != 0)
+			log_debug("%s", err);
+		free(err);
+		strv_free(&keys, t->n);
+	}
+	if (t->queued)
+		send_done(r->in, &t->sq);
+	strv_free(&t->names, t->n);
+	free(t->drop);
+	memset(t, 0, sizeof *t);
+}
+
+/* The tail of names[0..n) (and of the answers queued): after the last. */
+static void
+tail_start(struct maildir_run *r, char *const *names, const bool *drop,
+    size_t n)
+{
+	struct tail *t = &r->tail;
+	size_t i;
+
+	tail_wait(r);
+	t->names = xcalloc(n + 1, sizeof *t->names);
+	t->drop = xcalloc(n + 1, sizeof *t->drop);
+	for (i = 0; i < n; i++) {
+		t->names[i] = xstrdup(names[i]);
+		t->drop[i] = drop[i];
+	}
+	t->n = n;
+	t->queued = send_take(r->in, &t->sq) == 0;
+	if (r->threaded && !r->started) {
+		pthread_mutex_init(&r->mtx, NULL);
+		pthread_cond_init(&r->cv, NULL);
+		r->busy = r->quit = false;
+		if (pthread_create(&r->thread, NULL, tail_thread, r) == 0)
+			r->started = true;
+		else {
+			pthread_mutex_destroy(&r->mtx);
+			pthread_cond_destroy(&r->cv);
+			r->threaded = false;	/* at once, then */
+		}
+	}
+	if (!r->started) {
+		tail_run(r);
+		tail_wait(r);
+		return;
+	}
+	pthread_mutex_lock(&r->mtx);
+	r->busy = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mtx);
+}
+
+/* The pass is over: the last tail done and noted, the thread gone. */
+static void
+tail_end(struct maildir_run *r)
+{
+	tail_wait(r);
+	if (!r->started)
+		return;
+	pthread_mutex_lock(&r->mtx);
+	r->quit = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mtx);
+	pthread_join(r->thread, NULL);
+	pthread_mutex_destroy(&r->mtx);
+	pthread_cond_destroy(&r->cv);
+	r->started = false;
 }
 
 /*
  * Store the outcomes of it[0..k) in one transaction: the quarantine
  * copies of the batch are synced together before its commit, which also
- * notes each message as decided; then they leave new/.  On a failure
+ * notes each message as decided; then their tail starts.  On a failure
  * nothing of them is stored and their copies are gone; *whole says the
  * failure was no message's own (the store could not be locked).
  */
@@ -227,7 +373,7 @@ intake_group(struct maildir_run *r, struct batch_item *it, size_t k,
 		names[i] = it[i].name;
 		drop[i] = it[i].drop;
 	}
-	intake_leave(r, names, drop, k);
+	tail_start(r, names, drop, k);
 	for (i = 0; i < k; i++) {
 		if (it[i].drop)
 			intake_unkeep(in, it[i].raw.qname);
@@ -308,7 +454,7 @@ intake_batch(struct maildir_run *r, char **names, size_t n, size_t *next,
 	if (k == 0)
 		goto out;
 	if (judged && intake_group(r, it, k, &whole, &err) == 0)
-		goto sent;
+		goto stored;
 	if (judged && whole) {
 		rv = errorf(errstr, EX_TEMPFAIL, "%s", err != NULL ? err :
 		    "the store could not be locked");
@@ -336,8 +482,7 @@ intake_batch(struct maildir_run *r, char **names, size_t n, size_t *next,
 				it[i].rv = EX_TEMPFAIL;
 		}
 	}
-sent:
-	intake_send_queued(in);
+stored:
 	for (i = 0; i < k; i++) {
 		if (it[i].rv != 0)
 			continue;
@@ -382,8 +527,9 @@ intake_finish_decided(struct maildir_run *r)
 	}
 	log_info("%zu message%s of %s/new decided already: only leaving it",
 	    n, n == 1 ? "" : "s", r->dir);
-	intake_leave(r, names, drop, n);
-	intake_send_queued(r->in);
+	/* Gone from new/ before the pass lists it. */
+	tail_start(r, names, drop, n);
+	tail_wait(r);
 	free(names);
 	free(drop);
 	strv_free(&keys, n);
@@ -410,17 +556,32 @@ static int
 intake_pass(struct intake *in, const char *dir, int sigfd, bool *stop,
     char **errstr)
 {
-	struct maildir_run r = { in, dir, NULL, sigfd, stop };
+	struct maildir_run r;
+	const char *spec = in->cfg->transport;
 	char **names = NULL;
 	size_t n = 0, next = 0;
 	int rv = 0;
 
+	memset(&r, 0, sizeof r);
+	r.in = in;
+	r.dir = dir;
+	r.sigfd = sigfd;
+	r.stop = stop;
 	r.prefix = intake_decided_prefix(dir);
+	/* Answers that are files in outbox/ are written beside the next
+	 * batch; those that are rows of a shared store, or go out over the
+	 * network, at once.  So is every tail when on_submit runs a command
+	 * after each merge: a thread's tail holds the lock on sending until
+	 * the next batch is stored, and the command may send mail. */
+	r.threaded = (spec == NULL || transport_is_maildir(spec)) &&
+	    !outbox_shared() && (in->cfg->on_submit == NULL ||
+	    *in->cfg->on_submit == '\0');
 	if (!in->opts.dry_run)
 		intake_finish_decided(&r);
 	maildir_list(dir, "new", &names, &n);
 	while (rv == 0 && next < n && !*stop)
 		rv = intake_batch(&r, names, n, &next, errstr);
+	tail_end(&r);
 	strv_free(&names, n);
 	free(r.prefix);
 	if (rv == 0)

@@ -9,7 +9,8 @@
 # only finishes the removals it finds noted, and the final state is the
 # same as without the kill -- nothing judged, logged or answered twice.
 # And a batch whose syncs fail is stored again a message at a time; what
-# a kill leaves in tmp/ is swept.
+# a kill leaves in tmp/ is swept.  Last, a kill while a batch's removals
+# and answers lag behind the commit of the next batch.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fixtures/replies/intake.sh"
 
@@ -180,5 +181,48 @@ check "files left in tmp/ 40 hours ago are gone" \
     [ ! -e "$H/quarantine/tmp/1.stale" ] && [ ! -e "$H/outbox/tmp/1.stale" ]
 check "... a fresh one stays (a delivery may be under way)" \
     [ -e "$H/quarantine/tmp/2.fresh" ]
+
+# ---- kill -9 while a batch's tail lags behind the next batch ----
+# A batch's tail (its messages leaving new/, its answers written to
+# outbox/) is done by a thread of its own while the next batch is judged
+# and stored.  strace holds that thread at its first unlink (counted per
+# thread: no other thread removes a file before then), so the second
+# batch is stored while the first is still in new/, and the intake is
+# killed then: both batches are logged and noted, nothing has left new/,
+# no answer of theirs is written.  The run after it finishes both, once.
+M4=$T/Maildir4
+mailbox "$M4" four
+out0=$(files "$H/outbox/new")
+strace -f -o /dev/null -e trace=unlink \
+    -e inject=unlink:delay_enter=30000000:when=1 \
+    "$SETUPLINK" intake --maildir "$M4" >"$T/out" 2>"$T/err" </dev/null &
+tracer=$!
+logged() { $PY -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM messages").fetchone()[0])' "$H/setuplink.db"; }
+i=0
+while [ "$(logged)" -lt 1028 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5	# a third batch would be logged by now, were it not held
+pid=$(pgrep -P $tracer setuplink)
+S=$(state)
+# The intake, then strace (which would sit out its timer): gone at once.
+kill -9 $pid $tracer
+wait $tracer
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "two batches stored while the first's tail was held ($S)" \
+    sh -c 'echo "$1" | grep -q "^log=1028 .* notes=128$"' - "$S"
+check "... none of their messages has left new/" [ "$(files "$M4/new")" -eq 300 ]
+check "... none of their answers is written" [ "$(files "$H/outbox/new")" -eq "$out0" ]
+sl intake --maildir "$M4"
+expect_rc 0 "--maildir after the kill: exit 0"
+S=$(state)
+want4="log=1200 twice=0 accepted=480 duplicate=240 used=480 unsent=0 outbox_twice=0 outbox_is_queue=True notes=0"
+check "every message decided once, every answer written once ($S)" \
+    [ "$S" = "$want4" ]
+check "new/ is empty, the 120 kept in cur/" \
+    [ "$(files "$M4/new")/$(files "$M4/cur")" = 0/120 ]
+check "... with their copies in quarantine/" [ "$(quarantine_n)" -eq 480 ]
+check "an answer per accepted message in outbox/" \
+    [ "$(files "$H/outbox/new")" -ge $((out0 + 120)) ]
 
 done_testing
