@@ -184,7 +184,7 @@ struct send_queue {
 int	 send_take(struct intake *, struct send_queue *);
 void	 send_write(const struct intake *, struct send_queue *);
 void	 send_done(struct intake *, struct send_queue *);
-/* Age out quarantine/ (at most once an hour; intake-maildir.c). */
+/* Age out quarantine/ (at most once an hour; intake-sweep.c). */
 void	 intake_sweep(struct intake *);
 
 /*
