@@ -159,6 +159,24 @@ test_ref_tag(void **state)
 	free(c);
 }
 
+/* Hex digits, two a byte, lowercase: what the log keeps as a message's
+ * hash and the store as a token's. */
+static void
+test_hex(void **state)
+{
+	static const unsigned char b[] = { 0x00, 0x0f, 0xa5, 0xff, 0x10 };
+	char *h = hex_lower(b, sizeof b), *e = hex_lower(b, 0);
+	char *d = sha256_hex("abc", 3);
+
+	assert_string_equal(h, "000fa5ff10");
+	assert_string_equal(e, "");
+	assert_string_equal(d, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	free(h);
+	free(e);
+	free(d);
+}
+
 /* Mail text for a terminal: every escape visible, text and UTF-8 kept. */
 static void
 test_term_safe(void **state)
@@ -182,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_line_trailing_empty),
 		cmocka_unit_test(test_ref_tag),
 		cmocka_unit_test(test_term_safe),
+		cmocka_unit_test(test_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
