@@ -437,7 +437,12 @@ tui_cancel_key(void *arg)
 	return esc;
 }
 
-/* Another process committed (the intake, a shell): reload every screen. */
+/*
+ * Another process committed (the intake, a shell): reload every screen.
+ * A PostgreSQL store counts our own commits too, so a screen already
+ * stale from our own write stays so: reloaded all the same, without
+ * saying that new values arrived (it would replace "Host is set.").
+ */
 static void
 poll_store(struct tui *t)
 {
@@ -452,7 +457,8 @@ poll_store(struct tui *t)
 		return;
 	t->data_version = v;
 	for (i = 0; i < t->depth; i++)
-		t->stack[i]->stale = 2;
+		if (t->stack[i]->stale == 0)
+			t->stack[i]->stale = 2;
 	t->dirty = true;
 }
 
