@@ -17,6 +17,9 @@ machine
 echo "# $N messages per figure, synchronous=FULL, medians of 5 rounds;"
 echo "# the target: sealing adds under 0.2 ms a message"
 bench_home
+# The credentials test after a merge is its worker's cost, not sealing's
+# (and valgrind cannot follow the clone(2) that parks that worker).
+sed -i 's/^test_on_merge = .*/test_on_merge = no/' "$SETUPLINK_HOME/setuplink.conf"
 D=$("$SETUPLINK" draft new postgres --name Bench)
 
 # mail TAG COUNT [forged]: COUNT pending links written straight into the
@@ -98,6 +101,9 @@ if command -v valgrind >/dev/null; then
 		done | median >"$B/ir.$b"
 	done
 	awk -v w="$(cat "$B/ir.w")" -v o="$(cat "$B/ir.o")" 'BEGIN {
+	    if (w <= 0 || o <= 0) {
+	        print "instructions per accepted message: n/a (valgrind ran no intake whole)"
+	        exit }
 	    printf "instructions per accepted message: %.2fM sealed, %.2fM without: +%.0fk (%+.1f%%)\n",
 	        w / 1e6, o / 1e6, (w - o) / 1e3, (w - o) * 100 / o }'
 fi
