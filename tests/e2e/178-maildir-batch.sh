@@ -155,6 +155,11 @@ check "no accepted message left in the source" \
 # its own transaction; the run ends as a clean one.
 M3=$T/Maildir3
 mailbox "$M3" three
+# The kill above may have come while the next batch's quarantine copies
+# were being written (a batch is stored while the last one's removals
+# run): those stay in quarantine/tmp/ until the sweep (the last section).
+# Only a stray of this run's own counts here.
+tmp0=$(files "$H/quarantine/tmp")
 strace -f -o "$T/strace3" -e trace=syncfs -e inject=syncfs:error=EIO:when=1 \
     "$SETUPLINK" intake --maildir "$M3" >"$T/out" 2>"$T/err" </dev/null
 rc=$?
@@ -167,7 +172,7 @@ check "every message decided once all the same ($S)" [ "$S" = "$want3" ]
 check "new/ is empty, the 120 kept in cur/" \
     [ "$(files "$M3/new")/$(files "$M3/cur")" = 0/120 ]
 check "... with their copies in quarantine/, no stray one" \
-    [ "$(quarantine_n)/$(files "$H/quarantine/tmp")" = 360/0 ]
+    [ "$(quarantine_n)/$(files "$H/quarantine/tmp")" = "360/$tmp0" ]
 
 # ---- what a kill leaves in tmp/ goes with the hourly sweep, after 36 h ----
 echo stale >"$H/quarantine/tmp/1.stale"
