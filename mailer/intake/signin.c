@@ -52,21 +52,6 @@ signin_wanted(const struct intake_verdict *v)
 	return method && in_link;
 }
 
-static char *
-signin_hex(const char *p, size_t len)
-{
-	static const char hx[] = "0123456789abcdef";
-	char *s = xmalloc(2 * len + 1);
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		s[2 * i] = hx[(unsigned char)p[i] >> 4];
-		s[2 * i + 1] = hx[(unsigned char)p[i] & 15];
-	}
-	s[2 * len] = '\0';
-	return s;
-}
-
 static int
 signin_unhex(const char *s, char **out, size_t *len)
 {
@@ -110,7 +95,8 @@ intake_signin_begin(struct intake *in, struct intake_verdict *v,
 		return rv;
 	o = json_object();
 	for (i = 0; i < v->nv; i++) {
-		hex = signin_hex(v->v[i].value, v->v[i].len);
+		hex = hex_lower((const unsigned char *)v->v[i].value,
+		    v->v[i].len);
 		json_object_set_new(o, v->v[i].f->key, json_string(hex));
 		explicit_bzero(hex, strlen(hex));
 		free(hex);
