@@ -219,6 +219,70 @@ static const char *migrations[] = {
 	"  claim TEXT,"
 	"  claimed INTEGER);"
 	"CREATE INDEX outbox_mail_message_id ON outbox_mail(message_id);",
+	/* 12: SQLite checks "x IN (three or more words)" through a
+	 * temporary table it builds for every row written (OP_OpenEphemeral):
+	 * six per accepted reply, an eighth of a --maildir pass.  The same
+	 * CHECKs as comparisons cost none of that.  SQLite cannot change a
+	 * CHECK in place, so links and field_values are rebuilt, ids, their
+	 * next ids (sqlite_sequence) and indexes all; migrate() turns the
+	 * foreign keys off for it and checks them all before the commit.
+	 * PostgreSQL has no such cost and keeps its CHECKs (pg_instead). */
+	"CREATE TABLE links_12 ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  draft INTEGER NOT NULL REFERENCES drafts(id),"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  recipient TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  require TEXT NOT NULL,"
+	"  signer TEXT,"
+	"  note TEXT,"
+	"  message_id TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state = 'pending' OR state = 'used' OR"
+	"    state = 'revoked' OR state = 'bounced'),"
+	"  ended INTEGER,"
+	"  created_by TEXT,"
+	"  ref_tag TEXT);"
+	"INSERT INTO links_12 (id, draft, token_hash, recipient, created, "
+	"  expires, require, signer, note, message_id, state, ended, "
+	"  created_by, ref_tag) "
+	"  SELECT id, draft, token_hash, recipient, created, expires, "
+	"  require, signer, note, message_id, state, ended, created_by, "
+	"  ref_tag FROM links;"
+	"DELETE FROM sqlite_sequence WHERE name = 'links_12';"
+	"INSERT INTO sqlite_sequence (name, seq) "
+	"  SELECT 'links_12', seq FROM sqlite_sequence WHERE name = 'links';"
+	"DROP TABLE links;"
+	"ALTER TABLE links_12 RENAME TO links;"
+	"CREATE INDEX links_draft ON links(draft);"
+	"CREATE INDEX links_message_id ON links(message_id);"
+	"CREATE TABLE field_values_12 ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  draft INTEGER NOT NULL REFERENCES drafts(id),"
+	"  key TEXT NOT NULL,"
+	"  value BLOB,"
+	"  kind TEXT NOT NULL"
+	"    CHECK (kind = 'admin' OR kind = 'reply' OR kind = 'oauth'),"
+	"  sender TEXT,"
+	"  at INTEGER NOT NULL,"
+	"  link INTEGER REFERENCES links(id),"
+	"  signed_by TEXT,"
+	"  encrypted INTEGER NOT NULL DEFAULT 0,"
+	"  current INTEGER NOT NULL DEFAULT 1,"
+	"  removed INTEGER NOT NULL DEFAULT 0,"
+	"  sealed INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO field_values_12 (id, draft, key, value, kind, sender, at, "
+	"  link, signed_by, encrypted, current, removed, sealed) "
+	"  SELECT id, draft, key, value, kind, sender, at, link, signed_by, "
+	"  encrypted, current, removed, sealed FROM field_values;"
+	"DELETE FROM sqlite_sequence WHERE name = 'field_values_12';"
+	"INSERT INTO sqlite_sequence (name, seq) SELECT 'field_values_12', "
+	"  seq FROM sqlite_sequence WHERE name = 'field_values';"
+	"DROP TABLE field_values;"
+	"ALTER TABLE field_values_12 RENAME TO field_values;"
+	"CREATE INDEX field_values_current ON field_values(draft, current, key);"
+	"CREATE INDEX field_values_key ON field_values(draft, key, id);",
 };
 
 /*
@@ -231,6 +295,7 @@ static const char *pg_instead[nitems(migrations)] = {
 	"ALTER TABLE field_values DROP CONSTRAINT field_values_kind_check;"
 	"ALTER TABLE field_values ADD CONSTRAINT field_values_kind_check "
 	"  CHECK (kind IN ('admin', 'reply', 'oauth'));",
+	[11] = "",
 };
 
 /*
@@ -307,10 +372,33 @@ db_pg_schema(const char *sql)
 	return buf_take(&b);
 }
 
+/*
+ * After a SQLite migration that ran with the foreign keys off: every row
+ * still points at a row, or nothing is committed.
+ */
+static int
+keys_check(struct store *st, char **errstr)
+{
+	struct db_stmt *s = db_prepare(st, "PRAGMA foreign_key_check");
+	int rv = 0, rc;
+
+	if ((rc = db_step(s)) != DB_ROW && rc != DB_DONE)
+		rv = db_error(st, rc, "checking the foreign keys", errstr);
+	else if (rc == DB_ROW)
+		rv = errorf(errstr, EX_CONFIG, "cannot migrate the schema: "
+		    "row %lld of table %s points at no row of %s; the database "
+		    "is left as it was (PRAGMA foreign_key_check lists every "
+		    "such row)", (long long)db_column_int64(s, 1),
+		    db_column_text(s, 0), db_column_text(s, 2));
+	db_reset(s);
+	return rv;
+}
+
 int
 migrate(struct store *st, char **errstr)
 {
-	int version, target = (int)nitems(migrations), rv;
+	int version, target = (int)nitems(migrations), rv, rv2;
+	bool lite = st->eng != &db_pg;
 
 	if ((version = store_schema_version(st)) >= target) {
 		if (version > target)
@@ -319,8 +407,15 @@ migrate(struct store *st, char **errstr)
 			    "upgrade setuplink", version, target);
 		return 0;
 	}
-	if ((rv = store_begin(st, errstr)) != 0)
+	/* SQLite changes a table by building it again (9, 12), and cannot
+	 * drop one that others point at while its foreign keys are on:
+	 * off for the transaction, as SQLite's own procedure has it (the
+	 * pragma does nothing inside one), and checked before the commit. */
+	if (lite && (rv = st->eng->exec(st, "PRAGMA foreign_keys=OFF",
+	    "migrating the schema", errstr)) != 0)
 		return rv;
+	if ((rv = store_begin(st, errstr)) != 0)
+		goto keys;
 	/* Read again under the write lock: another process may have won. */
 	version = store_schema_version(st);
 	for (; version < target && rv == 0; version++) {
@@ -328,22 +423,30 @@ migrate(struct store *st, char **errstr)
 
 		if (st->eng == &db_pg && pg_instead[version] != NULL)
 			sql = pg_instead[version];
-		rv = st->eng->exec(st, sql, "migrating the schema", errstr);
+		if (*sql != '\0')
+			rv = st->eng->exec(st, sql, "migrating the schema",
+			    errstr);
 		if (rv == 0 && st->eng == &db_pg && pg_extra[version] != NULL)
 			rv = st->eng->exec(st, pg_extra[version], "migrating "
 			    "the schema", errstr);
 	}
+	if (rv == 0 && lite)
+		rv = keys_check(st, errstr);
 	if (rv == 0)
 		rv = st->eng->schema_set(st, target, errstr);
 	/* Secrets an older setuplink kept in the clear: sealed in the same
 	 * transaction as the schema that makes room for them. */
 	if (rv == 0)
 		rv = db_seal_pending(st, errstr);
-	if (rv != 0) {
+	if (rv != 0)
 		store_rollback(st);
-		return rv;
-	}
-	return store_commit(st, errstr);
+	else
+		rv = store_commit(st, errstr);
+keys:
+	if (lite && (rv2 = st->eng->exec(st, "PRAGMA foreign_keys=ON",
+	    "migrating the schema", rv == 0 ? errstr : NULL)) != 0 && rv == 0)
+		rv = rv2;
+	return rv;
 }
 
 /*

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
+#include "store/private.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -114,6 +116,73 @@ test_migrations(void **state)
 	    &err), EX_CONFIG);
 	assert_non_null(strstr(err, "setuplink init"));
 	free(err);
+}
+
+/* The first column of SQL's first row, 0 when it has none, or the
+ * engine's code when it fails. */
+static int
+st_exec(struct store *st, const char *sql)
+{
+	struct db_stmt *s = db_prepare(st, sql);
+	int rc = db_step(s);
+
+	if (rc == DB_ROW)
+		rc = (int)db_column_int64(s, 0);
+	else if (rc == DB_DONE)
+		rc = 0;
+	db_reset(s);
+	return rc;
+}
+
+/*
+ * Migration 12 again, over a store of the latest schema set back to 11:
+ * it builds links and field_values again with the foreign keys off, so
+ * the store's own connection must have them on again after it (a field
+ * of no link refused), with the rows and the checks as they were.
+ */
+static void
+test_rebuild_keys_on(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *again = NULL;
+	struct link_new ln;
+	struct link *l = NULL;
+	const char *keys[] = { "host" };
+	char *err = NULL, *hash = sha256_hex("token12", 7);
+	sqlite3 *db;
+	int64_t id, lid;
+
+	if (shared())		/* SQLite's rebuild: PostgreSQL has none */
+		return;
+	id = new_draft(fx, "postgres");
+	memset(&ln, 0, sizeof ln);
+	ln.draft = id;
+	ln.to = "bob@client.example";
+	ln.expires = time_now() + 60;
+	ln.fields = keys;
+	ln.nfields = 1;
+	ln.token_hash = hash;
+	assert_int_equal(link_create(fx->st, &ln, &lid, &err), 0);
+	store_close(&fx->st);
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 11", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(fx->path, 0, 1000, &again, &err), 0);
+	assert_int_equal(store_schema_version(again), store_schema_latest());
+	assert_int_equal(link_find_token(again, hash, &l, &err), 0);
+	assert_int_equal(l->id, lid);
+	assert_int_equal(l->state, LINK_PENDING);
+	link_free(&l);
+	assert_int_equal(st_exec(again, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(st_exec(again, "INSERT INTO link_fields "
+	    "(link, pos, key) VALUES (999, 0, 'host')"),
+	    SQLITE_CONSTRAINT_FOREIGNKEY);
+	assert_int_equal(st_exec(again, "UPDATE links SET state = 'gone'"),
+	    SQLITE_CONSTRAINT_CHECK);
+	store_close(&again);
+	free(hash);
 }
 
 static void
@@ -719,6 +788,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rebuild_keys_on, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_draft_page, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_link_reserve, setup,
