@@ -58,9 +58,19 @@ struct buf {
 void	 buf_init(struct buf *);
 void	 buf_add(struct buf *, const void *, size_t);
 void	 buf_adds(struct buf *, const char *);
-void	 buf_addc(struct buf *, char);
 void	 buf_printf(struct buf *, const char *, ...) PRINTFLIKE(2, 3);
 char	*buf_take(struct buf *);	/* hands data over, resets the buffer */
+/* One byte: a writer adds most of a message this way, so the common
+ * case makes no call. */
+static inline void
+buf_addc(struct buf *b, char c)
+{
+	if (b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+	} else
+		buf_add(b, &c, 1);
+}
 void	 buf_free(struct buf *);
 
 /* Strings. */

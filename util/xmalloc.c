@@ -135,16 +135,25 @@ buf_init(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+/* Room for N more bytes and the NUL after them. */
+static void
+buf_room(struct buf *b, size_t n)
+{
+	size_t cap;
+
+	if (b->len + n + 1 <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 64;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	b->data = xreallocarray(b->data, cap, 1);
+	b->cap = cap;
+}
+
 void
 buf_add(struct buf *b, const void *p, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = xreallocarray(b->data, cap, 1);
-		b->cap = cap;
-	}
+	buf_room(b, n);
 	if (n != 0)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -157,24 +166,28 @@ buf_adds(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
-void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
+/* Straight into the buffer: a receipt is some thirty of these, and a
+ * string of their own for each cost a malloc, a copy and a free. */
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
+	size_t room = b->cap - b->len;
 	int n;
 
 	va_start(ap, fmt);
-	n = xvasprintf(&s, fmt, ap);
+	n = vsnprintf(b->data != NULL ? b->data + b->len : NULL, room, fmt,
+	    ap);
 	va_end(ap);
-	buf_add(b, s, (size_t)n);
-	free(s);
+	if (n < 0)
+		fatalx("cannot format a string");
+	if ((size_t)n >= room) {
+		buf_room(b, (size_t)n);
+		va_start(ap, fmt);
+		(void)vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
 }
 
 char *

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -190,6 +191,41 @@ test_term_safe(void **state)
 	free(s);
 }
 
+/*
+ * buf_printf writes in place and grows only when the text does not fit;
+ * buf_addc adds in place up to the last byte before the NUL.  Both over
+ * every length around the first capacity (64) and its doublings.
+ */
+static void
+test_buf_grow(void **state)
+{
+	struct buf b;
+	char want[1100], *got;
+	size_t i, n;
+
+	for (n = 0; n < 300; n++) {
+		buf_init(&b);
+		for (i = 0; i < n; i++)
+			buf_addc(&b, (char)('a' + i % 26));
+		buf_printf(&b, "<%d:%s>", (int)n, "x");
+		buf_printf(&b, "%s", "");
+		for (i = 0; i < n; i++)
+			want[i] = (char)('a' + i % 26);
+		snprintf(want + n, sizeof want - n, "<%d:x>", (int)n);
+		assert_int_equal(b.len, strlen(want));
+		assert_true(b.len < b.cap);
+		got = buf_take(&b);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	buf_init(&b);
+	for (i = 0; i < 100; i++)
+		buf_printf(&b, "%09zu,", i);
+	assert_int_equal(b.len, 1000);
+	assert_int_equal(memcmp(b.data + 990, "000000099,", 11), 0);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -201,6 +237,7 @@ main(void)
 		cmocka_unit_test(test_ref_tag),
 		cmocka_unit_test(test_term_safe),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_buf_grow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
