@@ -86,6 +86,8 @@ struct store {
 	bool		 lazy;		/* this transaction: store_begin_lazy */
 	int		 timeout_ms;	/* how long a lock is waited for */
 	int		 wal_pages;	/* SQLite: a longer WAL is copied back */
+	bool		 wal_restarted;	/* SQLite: ... and started over, and
+					   no commit has written over it yet */
 	bool		 events;	/* queue webhook events */
 	struct vault	*vault;		/* seals secret values; NULL: none */
 	const struct catalog *cat;	/* which values are secret */
