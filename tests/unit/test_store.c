@@ -98,6 +98,27 @@ new_draft(struct fixture *fx, const char *conn)
 	return id;
 }
 
+/* A pending link to DRAFT asking for KEY, an hour long, under HASH. */
+static int64_t
+new_link(struct fixture *fx, int64_t draft, const char *key,
+    const char *hash)
+{
+	const char *keys[] = { key };
+	struct link_new ln;
+	char *err = NULL;
+	int64_t lid = 0;
+
+	memset(&ln, 0, sizeof ln);
+	ln.draft = draft;
+	ln.to = "bob@client.example";
+	ln.expires = time_now() + 3600;
+	ln.fields = keys;
+	ln.nfields = 1;
+	ln.token_hash = hash;
+	assert_int_equal(link_create(fx->st, &ln, &lid, &err), 0);
+	return lid;
+}
+
 static void
 test_migrations(void **state)
 {
@@ -145,9 +166,7 @@ test_rebuild_keys_on(void **state)
 {
 	struct fixture *fx = *state;
 	struct store *again = NULL;
-	struct link_new ln;
 	struct link *l = NULL;
-	const char *keys[] = { "host" };
 	char *err = NULL, *hash = sha256_hex("token12", 7);
 	sqlite3 *db;
 	int64_t id, lid;
@@ -155,14 +174,7 @@ test_rebuild_keys_on(void **state)
 	if (shared())		/* SQLite's rebuild: PostgreSQL has none */
 		return;
 	id = new_draft(fx, "postgres");
-	memset(&ln, 0, sizeof ln);
-	ln.draft = id;
-	ln.to = "bob@client.example";
-	ln.expires = time_now() + 60;
-	ln.fields = keys;
-	ln.nfields = 1;
-	ln.token_hash = hash;
-	assert_int_equal(link_create(fx->st, &ln, &lid, &err), 0);
+	lid = new_link(fx, id, "host", hash);
 	store_close(&fx->st);
 
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
@@ -288,21 +300,12 @@ test_remove_wipes(void **state)
 	struct source src = admin();
 	struct draft *d = NULL;
 	struct link *l = NULL;
-	struct link_new ln;
-	const char *keys[] = { "password" };
 	size_t i;
 	char *err = NULL, *hash = sha256_hex("tok", 3);
 	int64_t id = new_draft(fx, "postgres"), lid;
 
 	assert_int_equal(draft_write(fx->st, id, &w, 1, &src, NULL, &err), 0);
-	memset(&ln, 0, sizeof ln);
-	ln.draft = id;
-	ln.to = "bob@client.example";
-	ln.expires = time_now() + 3600;
-	ln.fields = keys;
-	ln.nfields = 1;
-	ln.token_hash = hash;
-	assert_int_equal(link_create(fx->st, &ln, &lid, &err), 0);
+	lid = new_link(fx, id, "password", hash);
 	assert_int_equal(draft_remove(fx->st, id, "ann@acme.example", &err), 0);
 	assert_int_equal(draft_get(fx->st, fx->cat, id, &d, &err), EX_NOINPUT);
 	free(err);
@@ -585,11 +588,9 @@ test_draft_page(void **state)
 	struct field_write w = { "host", "db.example", 10 };
 	struct source src = admin();
 	struct draft_summary *all = NULL, *pg = NULL;
-	struct link_new ln;
-	const char *keys[] = { "host" };
 	char *err = NULL, *hash = sha256_hex("pagetok", 7), *now;
 	size_t nall, npg, total, off, i;
-	int64_t ids[7], lid;
+	int64_t ids[7];
 
 	for (i = 0; i < 7; i++) {
 		/* One second apart, so that the order is by activity. */
@@ -605,14 +606,7 @@ test_draft_page(void **state)
 	src.at = time_now();
 	assert_int_equal(draft_write(fx->st, ids[0], &w, 1, &src, NULL, &err),
 	    0);
-	memset(&ln, 0, sizeof ln);
-	ln.draft = ids[3];
-	ln.to = "bob@client.example";
-	ln.expires = time_now() + 3600;
-	ln.fields = keys;
-	ln.nfields = 1;
-	ln.token_hash = hash;
-	assert_int_equal(link_create(fx->st, &ln, &lid, &err), 0);
+	(void)new_link(fx, ids[3], "host", hash);
 	assert_int_equal(draft_remove(fx->st, ids[5], "ann@acme.example",
 	    &err), 0);
 
