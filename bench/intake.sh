@@ -199,9 +199,10 @@ fig mdacc "$(awk -v t="$t" -v n="$M" 'BEGIN { print t / n }')"
 floor_batch() {
 	[ -x "$B/floor-batch" ] || return 0
 	# A new directory, not the last one emptied: on ext4 without a
-	# journal, inodes freed in the last 30 s or so are skipped over by
-	# every file created (fs/ext4/ialloc.c, recently_deleted), so what a
-	# figure removes slows the next one down.
+	# journal, inodes freed in the last minute (six, while their inode
+	# table block is not written back) are skipped over by every file
+	# created (fs/ext4/ialloc.c, recently_deleted), so what a figure
+	# removes slows the next one down, and so does a run just before.
 	mkdir -p "$B/fout$1/new" "$B/fout$1/tmp"
 	t0=$(ms)
 	"$B/floor-batch" "$3" "$4" "$B/fout$1" ||
