@@ -434,9 +434,7 @@ migrate(struct store *st, char **errstr)
 
 		if (st->eng == &db_pg && pg_instead[version] != NULL)
 			sql = pg_instead[version];
-		if (*sql != '\0')
-			rv = st->eng->exec(st, sql, "migrating the schema",
-			    errstr);
+		rv = st->eng->exec(st, sql, "migrating the schema", errstr);
 		if (rv == 0 && st->eng == &db_pg && pg_extra[version] != NULL)
 			rv = st->eng->exec(st, pg_extra[version], "migrating "
 			    "the schema", errstr);
