@@ -259,7 +259,7 @@ maildir_batch_seen(const struct maildir_pending *v, size_t n,
 }
 
 /* One syncfs per file system the batch wrote to (told apart by new/'s
- * device). */
+ * device), each new/ looked at once. */
 static int
 maildir_batch_syncfs(const char **what)
 {
@@ -270,6 +270,8 @@ maildir_batch_syncfs(const char **what)
 	int fd, rv = 0;
 
 	for (i = 0; i < maildir_batch.n && rv == 0; i++) {
+		if (maildir_batch_seen(v, i, v[i].newdir))
+			continue;
 		*what = v[i].newdir;
 		if ((fd = open(v[i].newdir, O_RDONLY | O_DIRECTORY |
 		    O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
