@@ -430,49 +430,85 @@ connector_cmp(const void *a, const void *b)
 	    ((const struct connector *)b)->key);
 }
 
-/* dir's *.json files, each adding to or replacing one by its key. */
+/* A definition catalog_load_lazy found and has not read: an installed
+ * file or a shipped one, known by its name (KEY.json). */
+struct catalog_pending {
+	char				*key;	/* NULL once read */
+	char				*path;	/* installed, or NULL */
+	const struct embedded_file	*e;	/* shipped, or NULL */
+};
+
+/* KEY of a file named KEY.json, or NULL for any other name. */
+static char *
+json_name_key(const char *name)
+{
+	size_t l = strlen(name);
+
+	if (l < 6 || strcmp(name + l - 5, ".json") != 0)
+		return NULL;
+	return xstrndup(name, l - 5);
+}
+
+/*
+ * One definition file, parsed; want: the key its name gives it (an
+ * installed file's), or NULL (the home's, named as the admin likes).
+ */
 static int
-catalog_load_dir(struct catalog *cat, const char *dir, char **errstr)
+catalog_read_file(const char *path, const char *want, struct connector *c,
+    char **errstr)
+{
+	char *data;
+	size_t len;
+	int rv;
+
+	if ((rv = file_read(path, 1 << 20, &data, &len, errstr)) != 0)
+		return EX_CONFIG;
+	rv = catalog_parse(data, len, path, c, errstr);
+	free(data);
+	if (rv != 0)
+		return EX_CONFIG;
+	if (want != NULL && strcmp(c->key, want) != 0) {
+		rv = errorf(errstr, EX_CONFIG, "%s defines \"%s\": an installed "
+		    "definition is found by its file name, so rename it "
+		    "%s.json", path, c->key, c->key);
+		connector_clear(c);
+	}
+	return rv;
+}
+
+/* dir's *.json files, each adding to or replacing one by its key; by_name:
+ * each file's key must be its name's. */
+static int
+catalog_load_dir(struct catalog *cat, const char *dir, bool by_name,
+    char **errstr)
 {
 	struct connector c;
-	char **names = NULL, *path, *data;
-	size_t n = 0, i, len;
+	char **names = NULL, *path, *key;
+	size_t n = 0, i;
 	int rv = 0;
 
 	if (dir == NULL || maildir_list(dir, ".", &names, &n) != 0)
 		return 0;
 	for (i = 0; i < n && rv == 0; i++) {
-		size_t l = strlen(names[i]);
-		if (l < 6 || strcmp(names[i] + l - 5, ".json") != 0)
+		if ((key = json_name_key(names[i])) == NULL)
 			continue;
 		path = xprintf("%s/%s", dir, names[i]);
-		if ((rv = file_read(path, 1 << 20, &data, &len, errstr)) == 0) {
-			rv = catalog_parse(data, len, path, &c, errstr);
-			free(data);
-		}
-		free(path);
-		if (rv != 0)
-			rv = EX_CONFIG;
-		else
+		if ((rv = catalog_read_file(path, by_name ? key : NULL, &c,
+		    errstr)) == 0)
 			catalog_put(cat, &c);
+		free(path);
+		free(key);
 	}
 	strv_free(&names, n);
 	return rv;
 }
 
-/* Installed definitions (PREFIX/share/setuplink/connectors, which a
- * packager may have patched), then dir's (the home's). */
-static int
-catalog_load_dirs(struct catalog *cat, const char *dir, char **errstr)
+/* Where the installed definitions are: PREFIX/share/setuplink/connectors,
+ * found beside the program (a packager may have patched them). */
+static char *
+catalog_installed_dir(void)
 {
-	char *path = file_beside_exe("../share/setuplink/connectors");
-	int rv;
-
-	rv = catalog_load_dir(cat, path, errstr);
-	free(path);
-	if (rv == 0)
-		rv = catalog_load_dir(cat, dir, errstr);
-	return rv;
+	return file_beside_exe("../share/setuplink/connectors");
 }
 
 /* A shipped definition, parsed. */
@@ -498,6 +534,7 @@ catalog_load(const char *dir, struct catalog **out, char **errstr)
 	struct catalog *cat = xcalloc(1, sizeof *cat);
 	const struct embedded_file *e;
 	struct connector c;
+	char *inst;
 	int rv;
 
 	for (e = embedded_connectors; e->name != NULL; e++) {
@@ -505,7 +542,10 @@ catalog_load(const char *dir, struct catalog **out, char **errstr)
 			goto fail;
 		catalog_put(cat, &c);
 	}
-	if ((rv = catalog_load_dirs(cat, dir, errstr)) != 0)
+	inst = catalog_installed_dir();
+	rv = catalog_load_dir(cat, inst, true, errstr);
+	free(inst);
+	if (rv != 0 || (rv = catalog_load_dir(cat, dir, false, errstr)) != 0)
 		goto fail;
 	qsort(cat->v, cat->n, sizeof *cat->v, connector_cmp);
 	*out = cat;
@@ -515,45 +555,78 @@ fail:
 	return rv;
 }
 
-/* A shipped file's key is its name without ".json" (test_catalog checks
- * every one). */
+/* True when cat holds key, read or waiting. */
 static bool
-shipped_is(const struct embedded_file *e, const char *key)
+catalog_has(const struct catalog *cat, const char *key)
 {
-	size_t n = strlen(key);
+	size_t i;
 
-	return strncmp(e->name, key, n) == 0 && strcmp(e->name + n,
-	    ".json") == 0;
+	for (i = 0; i < cat->n; i++)
+		if (strcmp(cat->v[i].key, key) == 0)
+			return true;
+	for (i = 0; i < cat->npending; i++)
+		if (cat->pending[i].key != NULL &&
+		    strcmp(cat->pending[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* key waits in cat, in path (installed) or e (shipped); key is taken. */
+static void
+catalog_wait(struct catalog *cat, char *key, char *path,
+    const struct embedded_file *e)
+{
+	struct catalog_pending *p;
+
+	if (catalog_has(cat, key)) {
+		free(key);
+		free(path);
+		return;
+	}
+	cat->pending = xreallocarray(cat->pending, cat->npending + 1,
+	    sizeof *cat->pending);
+	p = &cat->pending[cat->npending++];
+	p->key = key;
+	p->path = path;
+	p->e = e;
 }
 
 /*
- * Parsing the 25 shipped definitions is a millisecond of every intake,
- * which needs at most the one its link's draft is for: those the other
- * directories do not replace wait in pending until catalog_find asks.
+ * Reading every definition is a millisecond of each intake for the 25
+ * shipped ones, and as much again for each installed copy of them; the
+ * intake needs at most the one its link's draft is for.  The home's are
+ * read at once (their names say nothing); the installed and shipped ones
+ * the home does not replace wait in pending, by file name, until
+ * catalog_find asks, an installed one before a shipped one of the same
+ * name.  A shipped file's name is its key (test_catalog checks every
+ * one), and an installed one's must be (catalog_read_file).
  */
 int
 catalog_load_lazy(const char *dir, struct catalog **out, char **errstr)
 {
 	struct catalog *cat = xcalloc(1, sizeof *cat);
 	const struct embedded_file *e;
-	size_t ne = 0, i;
+	char **names = NULL, *inst, *key;
+	size_t n = 0, i;
 	int rv;
 
-	if ((rv = catalog_load_dirs(cat, dir, errstr)) != 0) {
+	if ((rv = catalog_load_dir(cat, dir, false, errstr)) != 0) {
 		catalog_free(&cat);
 		return rv;
 	}
-	for (e = embedded_connectors; e->name != NULL; e++)
-		ne++;
-	cat->v = xreallocarray(cat->v, cat->n + ne + 1, sizeof *cat->v);
-	cat->pending = xcalloc(ne + 1, sizeof *cat->pending);
-	for (e = embedded_connectors; e->name != NULL; e++) {
-		for (i = 0; i < cat->n; i++)
-			if (shipped_is(e, cat->v[i].key))
-				break;
-		if (i == cat->n)
-			cat->pending[cat->npending++] = e;
+	inst = catalog_installed_dir();
+	if (inst != NULL && maildir_list(inst, ".", &names, &n) == 0) {
+		for (i = 0; i < n; i++)
+			if ((key = json_name_key(names[i])) != NULL)
+				catalog_wait(cat, key, xprintf("%s/%s", inst,
+				    names[i]), NULL);
+		strv_free(&names, n);
 	}
+	free(inst);
+	for (e = embedded_connectors; e->name != NULL; e++)
+		catalog_wait(cat, json_name_key(e->name), NULL, e);
+	cat->v = xreallocarray(cat->v, cat->n + cat->npending + 1,
+	    sizeof *cat->v);
 	*out = cat;
 	return 0;
 }
@@ -569,6 +642,10 @@ catalog_free(struct catalog **catp)
 	for (i = 0; i < cat->n; i++)
 		connector_clear(&cat->v[i]);
 	free(cat->v);
+	for (i = 0; i < cat->npending; i++) {
+		free(cat->pending[i].key);
+		free(cat->pending[i].path);
+	}
 	free(cat->pending);
 	free(cat);
 	*catp = NULL;
@@ -587,14 +664,17 @@ catalog_find(const struct catalog *cat, const char *key)
 			return &cat->v[i];
 	}
 	for (i = 0; i < cat->npending; i++) {
-		if (cat->pending[i] == NULL || !shipped_is(cat->pending[i], key))
+		struct catalog_pending *p = &lazy->pending[i];
+		if (p->key == NULL || strcmp(p->key, key) != 0)
 			continue;
-		if (catalog_parse_shipped(cat->pending[i], &c, &err) != 0) {
+		if ((p->e != NULL ? catalog_parse_shipped(p->e, &c, &err) :
+		    catalog_read_file(p->path, p->key, &c, &err)) != 0) {
 			log_warnx("%s", err);
 			free(err);
 			return NULL;
 		}
-		lazy->pending[i] = NULL;
+		freep(&p->key);
+		freep(&p->path);
 		lazy->v[lazy->n] = c;
 		return &lazy->v[lazy->n++];
 	}

@@ -113,25 +113,26 @@ struct connector {
 	char		*origin;	/* "shipped" or the file it came from */
 };
 
-struct embedded_file;
+struct catalog_pending;
 
 struct catalog {
 	struct connector *v;
 	size_t		 n;
-	/* catalog_load_lazy: shipped definitions not parsed yet (NULL once
-	 * parsed); v has room for them, so a pointer catalog_find gave
-	 * stays good. */
-	const struct embedded_file **pending;
+	/* catalog_load_lazy: the installed and shipped definitions not read
+	 * yet, each known by its file name (KEY.json); v has room for them,
+	 * so a pointer catalog_find gave stays good. */
+	struct catalog_pending *pending;
 	size_t		 npending;
 };
 
 const char *field_type_name(enum field_type);
 /* Load the shipped definitions, then PREFIX/share/setuplink/connectors
- * beside the program, then dir's *.json (may be NULL or absent). */
+ * beside the program (each file named after its key, KEY.json), then
+ * dir's *.json (may be NULL or absent). */
 int	 catalog_load(const char *dir, struct catalog **, char **errstr);
-/* The same, but a shipped definition is parsed when catalog_find first
- * asks for it: for the intake, which needs one connector or none, and
- * never walks v. */
+/* The same, but an installed or shipped definition is read when
+ * catalog_find first asks for its key: for the intake, which needs one
+ * connector or none, and never walks v. */
 int	 catalog_load_lazy(const char *dir, struct catalog **,
 	     char **errstr);
 /* Parse one definition (JSON text); origin names it in errors. */

@@ -47,7 +47,53 @@ echo '{"key": "broken"' >"$cd_c/broken.json"
 "$SL" connectors >"$T/out" 2>"$T/err"; rc=$?
 check "a broken installed definition is exit 78 naming its file" \
     sh -c "[ $rc -eq 78 ] && grep -q 'broken.json' '$T/err'"
-rm -f "$cd_c/broken.json" "$cd_c/acme_api.json"
+rm -f "$cd_c/broken.json"
+sed 's/"key": *"postgres"/"key": "pg_site"/' \
+    "$TOP/contrib/connectors/postgres.json" >"$cd_c/postgres.json"
+"$SL" connectors >"$T/out" 2>"$T/err"; rc=$?
+check "an installed file named for another key is exit 78 naming it and the fix" \
+    sh -c "[ $rc -eq 78 ] && grep -q 'postgres.json defines \"pg_site\"' '$T/err' &&
+    grep -q 'rename it pg_site.json' '$T/err'"
+rm -f "$cd_c/acme_api.json"
+
+# ---- the intake reads the one installed definition its draft is for:
+# not the 25 others (a millisecond each), not a broken one of another
+# connector; and its rules hold (the site's port range here)
+. "$TOP/tests/fixtures/replies/intake.sh"
+/usr/bin/python3 - "$TOP/contrib/connectors/postgres.json" \
+    "$cd_c/postgres.json" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["name"] = "PostgreSQL (site)"
+for f in c["fields"]:
+    if f["key"] == "port":
+        f["max"] = 10000
+json.dump(c, open(sys.argv[2], "w"))
+EOF
+H_MAIN=$H SL_BUILT=$SETUPLINK
+H=$T/h-site SETUPLINK=$SL
+export SETUPLINK_HOME=$H
+init_home || exit 1
+sl draft new postgres --name Site; D=$(cat "$T/out")
+new_link "$D" || exit 1
+echo '{"key": "broken"' >"$cd_c/broken.json"
+reply "$T/site.eml" <<EOF
+host: db.client.example
+port: 20000
+EOF
+strace -f -e trace=openat,open -o "$T/site.strace" \
+    "$SL" intake <"$T/site.eml" >"$T/out" 2>"$T/err"; rc=$?
+check "the intake runs beside a broken installed definition of another connector (exit $rc: $(head -c 200 "$T/err"))" \
+    [ "$rc" -eq 0 ]
+grep -o 'share/setuplink/connectors/[^"]*\.json' "$T/site.strace" | sort -u >"$T/read"
+check "the intake read its draft's installed definition and no other ($(tr '\n' ' ' <"$T/read"))" \
+    [ "$(cat "$T/read")" = share/setuplink/connectors/postgres.json ]
+rm -f "$cd_c/broken.json"
+expect_log rejected invalid "the installed definition's rules hold (port over its max 10000)"
+check "so the port was not merged ($(field "$D" port))" [ "$(field "$D" port)" = 5432 ]
+H=$H_MAIN SETUPLINK=$SL_BUILT
+export SETUPLINK_HOME=$H
+cp "$TOP/contrib/connectors/postgres.json" "$cd_c/postgres.json"
 
 # ---- uninstall takes back every file install wrote, and only those
 echo "mine" >"$p/share/setuplink/connectors/zz_local.json.orig"
