@@ -149,6 +149,20 @@ fi
 # The floor: starting the program (loading its shared libraries) alone.
 per start "setuplink --version (process start only)" "$B/acc" "$SETUPLINK" --version
 per accepted "setuplink intake, accepted (plain reply)" "$B/acc" "$SETUPLINK" intake
+# The same reply to the program as installed: bin/ beside
+# share/setuplink/connectors, as make install and the Debian package lay
+# it out.  Its intake reads the one installed definition its draft needs.
+mkdir -p "$B/prefix/bin" "$B/prefix/share/setuplink/connectors" "$B/inst"
+cp "$SETUPLINK" "$B/prefix/bin/setuplink"
+cp "$TOP"/contrib/connectors/*.json "$B/prefix/share/setuplink/connectors/"
+links inst "$N"
+i=0
+while read -r a; do
+	i=$((i + 1))
+	message "$a" "i$i" >"$B/inst/$(printf %05d "$i")"
+done <"$B/inst.addrs"
+NI=$i
+per installed "the same, the program as installed" "$B/inst" "$B/prefix/bin/setuplink" intake
 per unknown "setuplink intake, unknown token (rejected)" "$B/unk" "$SETUPLINK" intake
 per dryrun "setuplink intake --dry-run (judging only)" "$B/unk" "$SETUPLINK" intake --dry-run
 # The floor of a store opened by every process (bench/floor-store.c): the
@@ -273,7 +287,7 @@ md_figure forged "$F" "setuplink intake --maildir, forged tokens" \
 md_figure accepted "$M" "setuplink intake --maildir (batched commits)" \
     "floor of --maildir accepted: a file, removed" 2000
 acc=$("$SETUPLINK" log --json | grep -c '"accepted"')
-echo "# accepted in all: $acc of $((N + M * R)) replies to fresh links"
+echo "# accepted in all: $acc of $((N + NI + M * R)) replies to fresh links"
 
 # One PGP/MIME signed reply: the price of gpgme, paid only for such mail.
 if command -v gpg >/dev/null; then
@@ -381,6 +395,7 @@ gpgconf --homedir "$SETUPLINK_HOME/gnupg" --kill all 2>/dev/null
 echo "# load after: $(uptime | sed 's/.*load/load/')"
 echo "# ratios, side by side in this run"
 ratio "accepted reply / procmail" accepted procmail 2.0
+ratio "... the program as installed / procmail" installed procmail 2.0
 ratio "forged token / procmail" unknown procmail 1.5
 ratio "process start alone / procmail (a floor)" start procmail -
 ratio "floor / procmail" floor procmail -
